@@ -1,0 +1,110 @@
+"""Paths and configuration: the one place where paths are built.
+
+Environment variables (all optional):
+
+``VIDENSDATA_HOME``
+    Root folder holding ``data/``, ``reports/``, ``notebooks/`` and ``parameters/``.
+    Defaults to the repository root when the package runs from a checkout,
+    otherwise to the current directory.
+``VIDENSDATA_CACHE``
+    Folder for rebuildable caches (default ``<home>/data/cache``).
+``VIDENSDATA_REGISTER``
+    Folder with a real register extract (see ``docs/registerudtraek.md``).
+    When set, every loader and notebook uses it instead of the synthetic extract.
+``VIDENSDATA_SEED``
+    Seed of the synthetic register extract (default 2024).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def _find_home() -> Path:
+    env = os.environ.get("VIDENSDATA_HOME")
+    if env:
+        return Path(env).expanduser().resolve()
+    # src/vidensdata/config.py -> repository root two levels above src/
+    candidate = PACKAGE_DIR.parent.parent
+    if (candidate / "pyproject.toml").exists() and (candidate / "data" / "snapshots").is_dir():
+        return candidate
+    return Path.cwd().resolve()
+
+
+@dataclass(frozen=True)
+class Paths:
+    """All folders and files the package reads or writes."""
+
+    home: Path
+
+    @property
+    def data(self) -> Path:
+        return self.home / "data"
+
+    @property
+    def snapshots(self) -> Path:
+        repo = self.data / "snapshots"
+        if repo.is_dir():
+            return repo
+        return PACKAGE_DIR / "_snapshots"  # wheels carry a copy
+
+    @property
+    def cache(self) -> Path:
+        env = os.environ.get("VIDENSDATA_CACHE")
+        return Path(env).expanduser().resolve() if env else self.data / "cache"
+
+    @property
+    def reports(self) -> Path:
+        return self.home / "reports"
+
+    @property
+    def notebooks(self) -> Path:
+        return self.home / "notebooks"
+
+    @property
+    def themes(self) -> Path:
+        return self.notebooks / "temaer"
+
+    @property
+    def parameters(self) -> Path:
+        return self.home / "parameters"
+
+    @property
+    def approved(self) -> Path:
+        """Approved versions of key report tables (backtests)."""
+        return self.home / "tests" / "godkendt"
+
+    def snapshot(self, filename: str) -> Path:
+        return self.snapshots / filename
+
+    def theme_notebook(self, tema: str) -> Path:
+        return self.themes / f"{tema}.ipynb"
+
+    def parameter_file(self, tema: str) -> Path:
+        return self.parameters / f"{tema}.yaml"
+
+
+def paths() -> Paths:
+    """The paths in force now (re-read from the environment on every call)."""
+    return Paths(home=_find_home())
+
+
+def register_path() -> Path | None:
+    """The real register extract configured through ``VIDENSDATA_REGISTER``, if any."""
+    env = os.environ.get("VIDENSDATA_REGISTER")
+    return Path(env).expanduser().resolve() if env else None
+
+
+def synthetic_seed() -> int:
+    """Seed of the synthetic register extract."""
+    raw = os.environ.get("VIDENSDATA_SEED", "2024")
+    try:
+        return int(raw)
+    except ValueError:
+        from .errors import ParameterError
+
+        raise ParameterError(f"VIDENSDATA_SEED must be a whole number, got {raw!r}") from None

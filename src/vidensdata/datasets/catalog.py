@@ -1,0 +1,306 @@
+"""The dataset catalog: every dataset declared once, with metadata, schema and builder.
+
+``catalog()`` lists them; ``load(navn, **filtre)`` returns one as a tidy,
+validated DataFrame sorted by its key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from .. import geography
+from ..errors import InvalidValueError, InvalidYearsError, UnknownColumnError, UnknownDatasetError, suggestion
+from ..sources import register
+from ..sources.snapshots import read_snapshot, snapshot_info
+from ..sources.synthetic import YDELSER
+from . import derive
+from .schema import Column, Schema
+
+KOEN = ("K", "M")
+ALDERSGRUPPER_5 = tuple(f"{a}-{a + 4}" for a in range(0, 95, 5)) + ("95+",)
+DST_LICENS = "Frit anvendelig med kildeangivelse (Danmarks Statistik)"
+SYNTETISK_LICENS = "CC0 (syntetiske data genereret af vidensdata)"
+
+
+@dataclass(frozen=True)
+class Dataset:
+    navn: str
+    titel: str
+    beskrivelse: str
+    enhed: str
+    schema: Schema
+    build: Callable[[], pd.DataFrame]
+    kilde: Callable[[], str]
+    licens: Callable[[], str]
+    hentet: Callable[[], str | None]
+    syntetisk: Callable[[], bool]
+    personhenfoerbar: bool = False  # derived from person-level data: disclosure control applies
+    adresse: str = ""
+    fingerprint: Callable[[], str] = field(default=lambda: "")
+
+    @property
+    def noegle(self) -> list[str]:
+        return list(self.schema.key)
+
+
+def _snapshot_meta(filename: str):
+    def kilde():
+        info = snapshot_info(filename)
+        return f"{info['producent']} ({', '.join(info['tabeller'])})"
+
+    return dict(
+        kilde=kilde,
+        licens=lambda: snapshot_info(filename)["licens"],
+        hentet=lambda: snapshot_info(filename)["hentet"],
+        syntetisk=lambda: False,
+        fingerprint=lambda: snapshot_info(filename)["sha256"][:16],
+    )
+
+
+def _register_meta():
+    src = register.current_source
+
+    def kilde():
+        return src()["kilde"] + (". Syntetiske data (demo)" if src()["synthetic"] else "")
+
+    return dict(
+        kilde=kilde,
+        licens=lambda: SYNTETISK_LICENS if src()["synthetic"] else "Fortrolig (registerdata)",
+        hentet=lambda: None,
+        syntetisk=lambda: src()["synthetic"],
+        fingerprint=lambda: src()["fingerprint"],
+    )
+
+
+# ---------------------------------------------------------------- builders
+
+def _kommuner() -> pd.DataFrame:
+    return read_snapshot("kommuner_folk1a_2020k1.csv", dtype={"kommune_kode": str, "region_kode": str})
+
+
+def _regioner() -> pd.DataFrame:
+    k = _kommuner()
+    return (k.groupby(["region_kode", "region_navn"], as_index=False)["indbyggere"].sum())
+
+
+def _doedelighed_land() -> pd.DataFrame:
+    return read_snapshot("doedelighed_land_dodc1_folk1a.csv")
+
+
+def _ydelsesmodtagere() -> pd.DataFrame:
+    from .cache import cached_tables
+
+    ext = register.load_extract()
+    codes = [g.kode for g in geography.kommuner()]
+    tables, _ = cached_tables("ydelsesmodtagere", ext.fingerprint + "-v1",
+                              lambda: {"data": derive.ydelsesmodtagere(ext, codes)})
+    return tables["data"]
+
+
+# ---------------------------------------------------------------- schemas
+
+KOMMUNE = Column("kommune_kode", "str", "Kommunekode (Danmarks Statistik, 3 cifre)", width=3)
+REGION = Column("region_kode", "str", "Regionskode (081-085)", width=3, allowed=("081", "082", "083", "084", "085"))
+
+DATASETS: dict[str, Dataset] = {}
+
+
+def _declare(ds: Dataset) -> None:
+    DATASETS[ds.navn] = ds
+
+
+_declare(Dataset(
+    navn="kommuner",
+    titel="Kommuner",
+    beskrivelse="De 98 kommuner med kode, navn, region og indbyggertal 1. januar 2020.",
+    enhed="personer (indbyggere)",
+    schema=Schema(
+        columns=(
+            KOMMUNE,
+            Column("kommune_navn", "str", "Kommunens navn"),
+            REGION,
+            Column("region_navn", "str", "Regionens navn"),
+            Column("indbyggere", "int", "Indbyggere 1. januar 2020 (FOLK1A, 2020K1)", min=0),
+        ),
+        key=("kommune_kode",),
+    ),
+    build=_kommuner,
+    adresse="https://www.statbank.dk/FOLK1A",
+    **_snapshot_meta("kommuner_folk1a_2020k1.csv"),
+))
+
+_declare(Dataset(
+    navn="regioner",
+    titel="Regioner",
+    beskrivelse=("De 5 regioner med kode, navn og indbyggertal 1. januar 2020 (summen af regionens kommuner; "
+                 "Danmarks Statistiks tal for Region Hovedstaden, 1.846.023, omfatter også Christiansø)."),
+    enhed="personer (indbyggere)",
+    schema=Schema(
+        columns=(REGION, Column("region_navn", "str", "Regionens navn"),
+                 Column("indbyggere", "int", "Indbyggere 1. januar 2020", min=0)),
+        key=("region_kode",),
+    ),
+    build=_regioner,
+    adresse="https://www.statbank.dk/FOLK1A",
+    **_snapshot_meta("kommuner_folk1a_2020k1.csv"),
+))
+
+_declare(Dataset(
+    navn="doedelighed_land",
+    titel="Dødelighed i hele befolkningen",
+    beskrivelse=("Døde og middelfolketal for hele landet efter år, køn og 5-års aldersgruppe, 2008-2021. "
+                 "Referencedødeligheden for befolkningen."),
+    enhed="personer (døde) og personer (middelfolketal)",
+    schema=Schema(
+        columns=(
+            Column("aar", "int", "År", min=2008, max=2021),
+            Column("koen", "str", "Køn: M eller K", allowed=KOEN),
+            Column("aldersgruppe", "str", "5-års aldersgruppe (0-4 ... 90-94, 95+)", allowed=ALDERSGRUPPER_5),
+            Column("doede", "int", "Døde i året (DODC1)", min=0),
+            Column("befolkning", "int", "Middelfolketal: gennemsnit af fire kvartalsopgørelser (FOLK1A)", min=0),
+        ),
+        key=("aar", "koen", "aldersgruppe"),
+        sort_values={"aldersgruppe": ALDERSGRUPPER_5},
+    ),
+    build=_doedelighed_land,
+    adresse="https://www.statbank.dk/DODC1",
+    **_snapshot_meta("doedelighed_land_dodc1_folk1a.csv"),
+))
+
+_declare(Dataset(
+    navn="ydelsesmodtagere",
+    titel="Modtagere af ydelser efter serviceloven",
+    beskrivelse=("Personer i målgruppen, der modtager hver ydelse (og 'alle': mindst én ydelse), efter "
+                 "handlekommune, år, køn og aldersgruppe. Afledt af registerudtrækket; syntetisk, medmindre "
+                 "et rigtigt udtræk er angivet med VIDENSDATA_REGISTER."),
+    enhed="personer",
+    schema=Schema(
+        columns=(
+            KOMMUNE,
+            Column("aar", "int", "År", min=1990, max=2100),
+            Column("ydelse", "str", "Ydelse (§85, §107, §108, §103, §104, §99) eller 'alle'",
+                   allowed=derive.YDELSE_KODER),
+            Column("koen", "str", "Køn: M eller K", allowed=KOEN),
+            Column("aldersgruppe", "str", "Aldersgruppe ved årets udgang", allowed=derive.ALDERSGRUPPER_VOKSNE),
+            Column("antal", "int", "Antal personer", min=0),
+        ),
+        key=("kommune_kode", "aar", "ydelse", "koen", "aldersgruppe"),
+        sort_values={"ydelse": derive.YDELSE_KODER},
+    ),
+    build=_ydelsesmodtagere,
+    personhenfoerbar=True,
+    **_register_meta(),
+))
+
+YDELSE_NAVNE = {**YDELSER, derive.ALLE: "Mindst én ydelse"}
+
+
+# ---------------------------------------------------------------- public API
+
+def get(navn: str) -> Dataset:
+    try:
+        return DATASETS[navn]
+    except (KeyError, TypeError):
+        raise UnknownDatasetError(
+            f"unknown dataset {navn!r}; valid names: {', '.join(DATASETS)}.{suggestion(navn, DATASETS)}",
+            dansk=f"Ukendt datasæt: {navn!r}. Gyldige: {', '.join(DATASETS)}.",
+        ) from None
+
+
+def catalog() -> pd.DataFrame:
+    """One row per dataset: navn, titel, beskrivelse, enhed, kilde, licens, hentet, syntetisk, noegle."""
+    rows = []
+    for ds in DATASETS.values():
+        rows.append({
+            "navn": ds.navn,
+            "titel": ds.titel,
+            "beskrivelse": ds.beskrivelse,
+            "enhed": ds.enhed,
+            "kilde": ds.kilde(),
+            "licens": ds.licens(),
+            "hentet": ds.hentet(),
+            "syntetisk": bool(ds.syntetisk()),
+            "noegle": ds.noegle,
+        })
+    out = pd.DataFrame(rows)
+    out["syntetisk"] = out["syntetisk"].astype(bool)
+    return out
+
+
+_FRAMES: dict[tuple[str, str], pd.DataFrame] = {}
+
+
+def frame(navn: str) -> pd.DataFrame:
+    """The whole dataset, validated (memoised per data fingerprint)."""
+    ds = get(navn)
+    key = (navn, ds.fingerprint())
+    if key not in _FRAMES:
+        _FRAMES[key] = ds.schema.validate(ds.build(), navn)
+    return _FRAMES[key]
+
+
+GEO_FILTERS = ("geografi", "kommune_kode", "region_kode")
+
+
+def load(navn: str, **filtre) -> pd.DataFrame:
+    """A tidy, validated dataset sorted by its key, filtered by column values.
+
+    Filters take a value or a list of values per column; geography columns
+    (``kommune_kode``, ``region_kode``) and the pseudo-column ``geografi`` take
+    anything the geography resolver accepts (codes, names, regions, levels).
+    """
+    ds = get(navn)
+    df = frame(navn)
+    mask = pd.Series(True, index=df.index)
+    for col, value in filtre.items():
+        if col == "geografi":
+            if "kommune_kode" in df.columns:
+                mask &= df["kommune_kode"].isin(geography.kommune_koder(value))
+            elif "region_kode" in df.columns:
+                mask &= df["region_kode"].isin(geography.omraade(value).region_koder)
+            else:
+                raise UnknownColumnError(f"dataset {navn!r} has no geography column to filter by geografi")
+            continue
+        if col not in df.columns:
+            raise UnknownColumnError(
+                f"dataset {navn!r} has no column {col!r}; valid columns: {', '.join(df.columns)}"
+                f"{suggestion(col, df.columns)}",
+                dansk=f"Datasættet {navn} har ingen kolonne {col!r}.",
+            )
+        if col == "kommune_kode":
+            mask &= df[col].isin(geography.kommune_koder(value))
+        elif col == "region_kode":
+            mask &= df[col].isin(geography.omraade(value).region_koder)
+        else:
+            values = _as_list(value)
+            _check_values(ds, df, col, values)
+            mask &= df[col].isin(values)
+    return df.loc[mask].reset_index(drop=True)
+
+
+def _as_list(value) -> list:
+    if isinstance(value, (str, bytes, int, float)) or value is None:
+        return [value]
+    return list(value)
+
+
+def _check_values(ds: Dataset, df: pd.DataFrame, col: str, values: list) -> None:
+    present = set(df[col].unique())
+    missing = [v for v in values if v not in present]
+    if not missing:
+        return
+    if col == "aar":
+        lo, hi = int(df[col].min()), int(df[col].max())
+        raise InvalidYearsError(
+            f"dataset {ds.navn!r} has no data for year(s) {missing}; it covers {lo}-{hi}",
+            dansk=f"Ingen data for år {', '.join(map(str, missing))}; data dækker {lo}-{hi}.",
+        )
+    valid = sorted(map(str, present))
+    raise InvalidValueError(
+        f"column {col!r} of dataset {ds.navn!r} has no value(s) {missing}; valid values: {', '.join(valid[:30])}"
+        f"{suggestion(missing[0], valid)}",
+        dansk=f"Ukendt værdi for {col}: {missing}. Gyldige: {', '.join(valid[:30])}.",
+    )

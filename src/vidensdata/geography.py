@@ -1,0 +1,257 @@
+"""The geography resolver used everywhere a geography is taken.
+
+Accepts a Statistics Denmark code (``"101"``, ``101``, ``"084"``, ``"000"``), a name
+in any case with or without "Kommune"/"Region" (``"aarhus"``, ``"Århus Kommune"``,
+``"region hovedstaden"``, ``"Hovedstaden"``), a level (``"kommuner"``, ``"regioner"``,
+``"landet"``), or a list of any of these. Anything else raises
+:class:`~vidensdata.errors.UnknownGeographyError` listing close matches.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+
+from .errors import UnknownGeographyError, close_matches
+
+LAND_KODE = "000"
+LAND_NAVN = "Hele landet"
+LEVELS = ("landet", "regioner", "kommuner")
+
+
+@dataclass(frozen=True, order=True)
+class Geografi:
+    """One geography: the whole country, a region or a kommune."""
+
+    niveau: str  # "land", "region" or "kommune"
+    kode: str
+    navn: str
+    kommune_koder: tuple[str, ...]
+    region_kode: str | None = None
+
+    def __repr__(self) -> str:
+        return f"Geografi({self.niveau!r}, {self.kode!r}, {self.navn!r})"
+
+    @property
+    def slug(self) -> str:
+        """File-name form: ``hele-landet``, ``region-hovedstaden``, ``koebenhavn``."""
+        return slugify(self.navn)
+
+    @property
+    def visningsnavn(self) -> str:
+        return self.navn
+
+    def __str__(self) -> str:
+        return self.navn
+
+
+@dataclass(frozen=True)
+class Omraade:
+    """An area made of one or more geographies, analysed as one."""
+
+    dele: tuple[Geografi, ...]
+
+    @property
+    def kommune_koder(self) -> tuple[str, ...]:
+        seen: dict[str, None] = {}
+        for g in self.dele:
+            for k in g.kommune_koder:
+                seen[k] = None
+        return tuple(sorted(seen))
+
+    @property
+    def navn(self) -> str:
+        names = [g.navn for g in self.dele]
+        if len(names) == 1:
+            return names[0]
+        if len(names) <= 4:
+            return ", ".join(names[:-1]) + " og " + names[-1]
+        return f"{len(names)} områder ({', '.join(names[:3])} m.fl.)"
+
+    @property
+    def enkelt(self) -> Geografi | None:
+        return self.dele[0] if len(self.dele) == 1 else None
+
+    @property
+    def er_landet(self) -> bool:
+        return any(g.niveau == "land" for g in self.dele)
+
+    @property
+    def region_koder(self) -> tuple[str, ...]:
+        regs = {_table().kommune_region[k] for k in self.kommune_koder}
+        return tuple(sorted(regs))
+
+
+def slugify(text: str) -> str:
+    folded = _fold(text.lower())
+    return re.sub(r"[^a-z0-9]+", "-", folded).strip("-")
+
+
+def _fold(text: str) -> str:
+    return text.replace("æ", "ae").replace("ø", "oe").replace("å", "aa").replace("é", "e")
+
+
+def _norm(text: str) -> str:
+    t = _fold(str(text).strip().lower())
+    t = re.sub(r"[\s\-_]+", " ", t)
+    t = re.sub(r"\s+kommune$", "", t)
+    t = re.sub(r"^region\s+", "", t)
+    return t.strip()
+
+
+@dataclass(frozen=True)
+class _Table:
+    land: Geografi
+    regioner: tuple[Geografi, ...]
+    kommuner: tuple[Geografi, ...]
+    by_key: dict[str, tuple[Geografi, ...]]
+    kommune_region: dict[str, str]
+
+    @property
+    def all(self) -> tuple[Geografi, ...]:
+        return (self.land, *self.regioner, *self.kommuner)
+
+
+@lru_cache(maxsize=1)
+def _table() -> _Table:
+    from .sources.snapshots import read_snapshot
+
+    df = read_snapshot("kommuner_folk1a_2020k1.csv", dtype={"kommune_kode": str, "region_kode": str})
+    kommuner = tuple(
+        Geografi("kommune", r.kommune_kode, r.kommune_navn, (r.kommune_kode,), r.region_kode)
+        for r in df.sort_values("kommune_kode").itertuples()
+    )
+    regioner = []
+    for kode, grp in df.groupby("region_kode", sort=True):
+        regioner.append(Geografi("region", kode, grp["region_navn"].iloc[0], tuple(sorted(grp["kommune_kode"])), kode))
+    land = Geografi("land", LAND_KODE, LAND_NAVN, tuple(k.kode for k in kommuner))
+    by_key: dict[str, tuple[Geografi, ...]] = {}
+
+    def add(key: str, geos: tuple[Geografi, ...]) -> None:
+        by_key.setdefault(_norm(key), geos)
+
+    for g in (land, *regioner, *kommuner):
+        add(g.kode, (g,))
+        add(g.navn, (g,))
+    for alias in ("landet", "hele landet", "danmark", "hele danmark", "land", "0", "00"):
+        add(alias, (land,))
+    add("regioner", tuple(regioner))
+    add("kommuner", kommuner)
+    add("alle kommuner", kommuner)
+    add("alle regioner", tuple(regioner))
+    return _Table(land, tuple(regioner), kommuner, by_key, {k.kode: k.region_kode for k in kommuner})
+
+
+def _candidates() -> list[str]:
+    t = _table()
+    return [g.navn for g in t.all] + list(LEVELS)
+
+
+def resolve(spec) -> list[Geografi]:
+    """All geographies named by ``spec`` (a code, name, level or list of them), in order, without repeats."""
+    items = _flatten(spec)
+    if not items:
+        raise UnknownGeographyError(
+            "empty geography: give a kommune, a region, 'Hele landet' or a level (kommuner, regioner, landet)",
+            dansk="Vælg mindst én geografi.",
+        )
+    out: dict[Geografi, None] = {}
+    for item in items:
+        for g in _resolve_item(item):
+            out[g] = None
+    return list(out)
+
+
+def resolve_one(spec) -> Geografi:
+    """Exactly one geography; a list or a level naming several is an error."""
+    geos = resolve(spec)
+    if len(geos) != 1:
+        raise UnknownGeographyError(
+            f"expected one geography, got {len(geos)} from {spec!r}",
+            dansk=f"Vælg én geografi, ikke {len(geos)}.",
+        )
+    return geos[0]
+
+
+def omraade(spec) -> Omraade:
+    """The area made of everything ``spec`` names (analysed as one)."""
+    return Omraade(tuple(resolve(spec)))
+
+
+def kommune_koder(spec) -> list[str]:
+    """The sorted kommune codes covered by ``spec``."""
+    return list(omraade(spec).kommune_koder)
+
+
+def land() -> Geografi:
+    return _table().land
+
+
+def regioner() -> list[Geografi]:
+    return list(_table().regioner)
+
+
+def kommuner() -> list[Geografi]:
+    return list(_table().kommuner)
+
+
+def region_of(kommune_kode: str) -> Geografi:
+    rk = _table().kommune_region[kommune_kode]
+    return next(r for r in _table().regioner if r.kode == rk)
+
+
+def report_geographies() -> list[Geografi]:
+    """Hele landet, the 5 regions and the 98 kommuner (104 in all)."""
+    return list(_table().all)
+
+
+def _flatten(spec) -> list:
+    if spec is None:
+        return []
+    if isinstance(spec, (Geografi, str, int)):
+        return [spec]
+    if isinstance(spec, Omraade):
+        return list(spec.dele)
+    if isinstance(spec, Iterable):
+        out = []
+        for s in spec:
+            out.extend(_flatten(s))
+        return out
+    return [spec]
+
+
+def _resolve_item(item) -> tuple[Geografi, ...]:
+    if isinstance(item, Geografi):
+        return (item,)
+    if isinstance(item, bool) or not isinstance(item, (str, int)):
+        raise UnknownGeographyError(
+            f"unknown geography {item!r} of type {type(item).__name__}: give a code, a name or a level",
+            dansk=f"Ukendt geografi: {item!r}.",
+        )
+    table = _table()
+    key = _norm(str(item))
+    if isinstance(item, int) or key.isdigit():
+        key = key.zfill(3)
+    hit = table.by_key.get(key)
+    if hit is None and key.isdigit():
+        hit = table.by_key.get(key.lstrip("0").zfill(3))
+    if hit is not None:
+        return hit
+    if key == "411" or key == "christiansoe":
+        raise UnknownGeographyError(
+            "Christiansø (411) is not a kommune; it is part of 'Hele landet' only",
+            dansk="Christiansø (411) er ikke en kommune.",
+        )
+    hints = close_matches(item, _candidates())
+    if not hints:
+        # compare folded forms so that "Koebenhavn" or "Arhus" still find their match
+        folded = {_norm(c): c for c in _candidates()}
+        hints = [folded[h] for h in close_matches(key, folded)]
+    tail = f" Did you mean: {', '.join(hints)}?" if hints else ""
+    dansk_tail = f" Mente du: {', '.join(hints)}?" if hints else ""
+    raise UnknownGeographyError(
+        f"unknown geography {item!r}: not a kommune, region or level (kommuner, regioner, landet).{tail}",
+        dansk=f"Ukendt geografi: »{item}«.{dansk_tail}",
+    )
