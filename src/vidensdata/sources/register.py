@@ -26,7 +26,7 @@ import pandas as pd
 
 from .. import config
 from ..datasets.schema import Column, Schema
-from ..errors import RegisterError
+from ..errors import RegisterError, SchemaError
 from . import synthetic
 
 PERSON_SCHEMA = Schema(
@@ -72,7 +72,8 @@ class RegisterExtract:
     def last_year(self) -> int:
         if "last_year" in self.parametre:
             return int(self.parametre["last_year"])
-        return int(self.forloeb["start_dato"].dt.year.max())
+        dates = [self.forloeb["start_dato"], self.forloeb["slut_dato"], self.personer["doedsdato"]]
+        return int(max(d.dt.year.max() for d in dates if d.notna().any()))
 
 
 _MEMO: dict[str, RegisterExtract] = {}
@@ -149,8 +150,11 @@ def read_real_extract(folder: Path) -> RegisterExtract:
     memo_key = f"real:{folder}:{fp}"
     if memo_key in _MEMO:
         return _MEMO[memo_key]
-    personer = PERSON_SCHEMA.validate(_read_table(folder, "personer"), f"personer ({folder})")
-    forloeb = EPISODE_SCHEMA.validate(_read_table(folder, "ydelsesforloeb"), f"ydelsesforloeb ({folder})")
+    try:
+        personer = PERSON_SCHEMA.validate(_read_table(folder, "personer"), f"personer ({folder})")
+        forloeb = EPISODE_SCHEMA.validate(_read_table(folder, "ydelsesforloeb"), f"ydelsesforloeb ({folder})")
+    except SchemaError as exc:
+        raise RegisterError(f"register extract breaks the contract: {exc.message}", dansk=exc.dansk) from None
     check_consistency(personer, forloeb)
     params = {}
     meta = folder / "parametre.json"

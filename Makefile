@@ -1,0 +1,53 @@
+# vidensdata — `make help` lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+BROWSER_STAMP := $(VENV)/.chromium
+CONSTRAINTS := requirements/constraints.txt
+PORT ?= 8866
+
+.PHONY: help setup reports test test-fast app lab bench bench-reports audit clean distclean
+
+help: ## List the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-14s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(STAMP): pyproject.toml $(CONSTRAINTS)
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -c $(CONSTRAINTS) -e '.[test]'
+	@touch $(STAMP)
+
+$(BROWSER_STAMP): $(STAMP)
+	@bash scripts/install-chromium.sh
+	@touch $(BROWSER_STAMP)
+
+setup: $(STAMP) ## Create .venv and install the project (idempotent, quick when nothing changed)
+
+reports: $(STAMP) ## Set up, then regenerate every theme report in reports/ from the embedded data
+	$(VENV)/bin/vidensdata run
+
+test: $(STAMP) $(BROWSER_STAMP) ## Set up (incl. headless Chromium), then run every test
+	$(PY) -m pytest
+
+test-fast: $(STAMP) ## Unit tests only (no notebooks, no browser)
+	$(PY) -m pytest -m "not slow and not browser"
+
+app: $(STAMP) ## Serve the Voila apps on http://localhost:$(PORT)
+	$(VENV)/bin/vidensdata app --port $(PORT)
+
+lab: $(STAMP) ## Open JupyterLab with the project installed
+	$(VENV)/bin/jupyter lab notebooks
+
+bench: bench-reports ## Run the benchmarks
+
+bench-reports: $(STAMP) ## Benchmark report generation (ratios against a papermill baseline)
+	$(PY) benchmarks/bench_reports.py
+
+clean: ## Remove generated reports and caches
+	rm -rf reports data/cache
+
+distclean: clean ## Also remove the virtual environment
+	rm -rf $(VENV)

@@ -1,0 +1,105 @@
+"""Papermill parameter files (``parameters/<tema>.yaml``) and notebook parameter cells.
+
+A parameter file holds the values of a theme notebook's parameters other than
+``geografi`` (which ``vidensdata run`` sets per report). Every key must be a
+parameter the notebook declares, with a value of the same type as its default.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import nbformat
+import yaml
+
+from .config import paths
+from .errors import ParameterError, UnknownDatasetError, suggestion
+
+
+def themes() -> list[str]:
+    """Themes that have both a notebook in ``notebooks/temaer/`` and a parameter file."""
+    p = paths()
+    if not p.themes.is_dir():
+        return []
+    return sorted(nb.stem for nb in p.themes.glob("*.ipynb") if p.parameter_file(nb.stem).exists())
+
+
+def check_theme(tema: str) -> str:
+    valid = themes()
+    if tema not in valid:
+        raise UnknownDatasetError(
+            f"unknown theme {tema!r}; valid themes: {', '.join(valid)}.{suggestion(tema, valid)}",
+            dansk=f"Ukendt tema: {tema!r}.",
+        )
+    return tema
+
+
+def notebook_parameters(notebook: Path) -> dict:
+    """The literal defaults of the cell tagged ``parameters`` (name -> value)."""
+    nb = nbformat.read(notebook, as_version=4)
+    cells = [c for c in nb.cells if "parameters" in c.get("metadata", {}).get("tags", [])]
+    if len(cells) != 1:
+        raise ParameterError(f"{notebook} must have exactly one cell tagged 'parameters', found {len(cells)}")
+    out = {}
+    for node in ast.parse(cells[0].source).body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            try:
+                out[node.targets[0].id] = ast.literal_eval(node.value)
+            except ValueError:
+                raise ParameterError(
+                    f"{notebook}: parameter {node.targets[0].id!r} must be a literal value"
+                ) from None
+        else:
+            raise ParameterError(f"{notebook}: the parameters cell may only assign literal values")
+    return out
+
+
+def read_parameter_file(tema: str) -> dict:
+    """Values from ``parameters/<tema>.yaml``, checked against the notebook's declared parameters."""
+    p = paths()
+    path = p.parameter_file(tema)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ParameterError(f"parameter file missing: {path}") from None
+    except yaml.YAMLError as exc:
+        where = ""
+        mark = getattr(exc, "problem_mark", None)
+        if mark is not None:
+            where = f" at line {mark.line + 1}, column {mark.column + 1}"
+        raise ParameterError(f"parameter file {path} is not valid YAML{where}: {getattr(exc, 'problem', exc)}",
+                             dansk=f"Parameterfilen {path.name} kan ikke læses.") from None
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise ParameterError(f"parameter file {path} must be a mapping of name: value, got {type(raw).__name__}")
+    declared = notebook_parameters(p.theme_notebook(tema))
+    for key, value in raw.items():
+        if key not in declared:
+            raise ParameterError(
+                f"{path}: unknown parameter {key!r}; the notebook declares {', '.join(declared)}"
+                f"{suggestion(key, declared)}"
+            )
+        check_type(key, value, declared[key], str(path))
+    return raw
+
+
+def check_type(name: str, value, default, where: str) -> None:
+    """A value must have the type of the notebook default (ints for int, str or list for str/list)."""
+    if isinstance(default, bool) or isinstance(value, bool):
+        ok = isinstance(value, bool) == isinstance(default, bool)
+    elif isinstance(default, int):
+        ok = isinstance(value, int)
+    elif isinstance(default, float):
+        ok = isinstance(value, (int, float))
+    elif isinstance(default, (str, list)):
+        ok = isinstance(value, str) or (isinstance(value, list) and all(isinstance(v, (str, int)) for v in value))
+    else:
+        ok = value is None or isinstance(value, type(default))
+    if not ok:
+        raise ParameterError(
+            f"{where}: parameter {name!r} must be of type {type(default).__name__} (like the notebook's "
+            f"default {default!r}), got {value!r}",
+            dansk=f"Parameteren {name} har forkert type: {value!r}.",
+        )

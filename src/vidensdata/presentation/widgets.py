@@ -1,0 +1,229 @@
+"""One notebook, two modes: a static report (papermill, nbval, JupyterLab) or a live Voila app.
+
+A theme notebook builds a :class:`Visning` from its parameters and calls
+``visning.kontroller()`` once and ``visning.vis(funktion)`` per section. In a
+static run each section is displayed directly. Under Voila (or with
+``VIDENSDATA_INTERAKTIV=1``) ``kontroller()`` shows Danish widgets and every
+section is an ``Output`` that is redrawn when a widget changes, without reloading
+the page. Errors are shown as a Danish message, never as a traceback.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pandas as pd
+
+from ..errors import VidensdataError
+
+
+def interaktiv() -> bool:
+    """True when running as a Voila app (or forced with ``VIDENSDATA_INTERAKTIV=1``)."""
+    forced = os.environ.get("VIDENSDATA_INTERAKTIV")
+    if forced is not None:
+        return forced.strip() not in ("", "0", "false", "nej")
+    return os.environ.get("SERVER_SOFTWARE", "").startswith("voila")
+
+
+@dataclass
+class Kontrol:
+    """One widget: parameter name, Danish label, kind and options."""
+
+    navn: str
+    label: str
+    art: str  # "dropdown", "multi", "aarinterval"
+    valg: list | None = None  # [(label, value)]
+    min: int | None = None
+    max: int | None = None
+
+
+def fejlbesked(exc: Exception) -> str:
+    """A Danish, traceback-free message for stakeholders."""
+    if isinstance(exc, VidensdataError):
+        text = exc.dansk
+    else:
+        text = "Der opstod en uventet fejl. Prøv et andet valg, eller kontakt os, hvis fejlen fortsætter."
+    return f'<div class="vd-fejl" role="alert" style="color:#8a1c00;font-weight:600">{html.escape(text)}</div>'
+
+
+class Visning:
+    """Binds a theme's ``beregn`` to static output or to live widgets."""
+
+    def __init__(self, beregn: Callable, parametre: dict, kontroller: list[Kontrol] | None = None,
+                 interaktiv_: bool | None = None):
+        self._beregn = beregn
+        self.parametre = dict(parametre)
+        self.kontrol_spec = kontroller or []
+        self.interaktiv = interaktiv() if interaktiv_ is None else interaktiv_
+        self._sektioner: list[tuple[Callable, object]] = []
+        self._widgets: dict[str, object] = {}
+        self.fejl: Exception | None = None
+        self.resultat = None
+        try:
+            self.resultat = beregn(**self.parametre)
+        except VidensdataError as exc:
+            if not self.interaktiv:
+                raise  # a report with bad parameters must fail loudly, naming the problem
+            self.fejl = exc
+
+    # ------------------------------------------------------------ controls
+    def kontroller(self):
+        """Show the widgets (app) or a one-line summary of the choices (report)."""
+        from IPython.display import HTML, display
+
+        if not self.interaktiv:
+            display(HTML(_summary(self.resultat)))
+            return
+        import ipywidgets as w
+
+        rows = []
+        for k in self.kontrol_spec:
+            widget = _make_widget(w, k, self.parametre)
+            widget.observe(self._on_change, names="value")
+            self._widgets[k.navn] = widget
+            rows.append(widget)
+        self._status = w.HTML(value="")
+        if self.fejl is not None:
+            self._status.value = fejlbesked(self.fejl)
+        display(w.VBox(rows + [self._status], layout=w.Layout(margin="0 0 12px 0")))
+
+    def _current_params(self) -> dict:
+        params = dict(self.parametre)
+        for k in self.kontrol_spec:
+            value = self._widgets[k.navn].value
+            if k.art == "aarinterval":
+                params["startaar"], params["slutaar"] = int(value[0]), int(value[1])
+            elif k.art == "multi":
+                params[k.navn] = list(value)
+            elif k.art == "geografi":
+                params[k.navn] = value
+            else:
+                params[k.navn] = value
+        extra = self._widgets.get("flere_kommuner")
+        if extra is not None and extra.value:
+            params["geografi"] = [params["geografi"], *extra.value]
+        return params
+
+    def _on_change(self, _change=None):
+        try:
+            self.resultat = self._beregn(**self._current_params())
+            self.fejl = None
+            self._status.value = ""
+        except VidensdataError as exc:
+            self.fejl = exc
+            self._status.value = fejlbesked(exc)
+        except Exception as exc:  # noqa: BLE001 - stakeholders never see a traceback
+            self.fejl = exc
+            self._status.value = fejlbesked(exc)
+        for render, out in self._sektioner:
+            self._draw(render, out)
+
+    # ------------------------------------------------------------ sections
+    def vis(self, render: Callable):
+        """Show one section: ``render(resultat)`` returns HTML, a figure, a DataFrame or None."""
+        from IPython.display import display
+
+        if not self.interaktiv:
+            _show(render(self.resultat))
+            return
+        import ipywidgets as w
+
+        out = w.Output()
+        self._sektioner.append((render, out))
+        self._draw(render, out)
+        display(out)
+
+    def _draw(self, render, out):
+        from IPython.display import HTML
+
+        out.clear_output(wait=True)
+        with out:
+            if self.fejl is not None or self.resultat is None:
+                _show(HTML('<p class="vd-note">Intet at vise for dette valg.</p>'))
+                return
+            try:
+                _show(render(self.resultat))
+            except Exception as exc:  # noqa: BLE001
+                _show(HTML(fejlbesked(exc)))
+
+    def download(self, tabel: Callable[[object], pd.DataFrame], filnavn: str):
+        """Download links (CSV and Excel) for the table shown, suppressed exactly like the screen."""
+        self.vis(lambda res: download_links(tabel(res), filnavn))
+
+
+def _summary(res) -> str:
+    if res is None:
+        return ""
+    v = res.valg
+    return (f'<p class="vd-note">Valgt: <b>{html.escape(v.omraade.navn)}</b>, '
+            f"{v.startaar}–{v.slutaar}.</p>") if hasattr(v, "startaar") else ""
+
+
+def _make_widget(w, k: Kontrol, params: dict):
+    style = {"description_width": "initial"}
+    layout = w.Layout(width="auto", min_width="320px")
+    if k.art == "dropdown":
+        return w.Dropdown(options=k.valg, value=params.get(k.navn), description=k.label, style=style, layout=layout)
+    if k.art == "multi":
+        current = params.get(k.navn)
+        values = [v for _, v in k.valg]
+        chosen = tuple(v for v in values if current in (None, "alle") or v in (current or []))
+        return w.SelectMultiple(options=k.valg, value=chosen, description=k.label, rows=min(8, len(k.valg)),
+                                style=style, layout=layout)
+    if k.art == "flere":
+        return w.SelectMultiple(options=k.valg, value=(), description=k.label, rows=6, style=style, layout=layout)
+    if k.art == "aarinterval":
+        lo = params.get("startaar") or k.min
+        hi = params.get("slutaar") or k.max
+        return w.IntRangeSlider(value=(lo, hi), min=k.min, max=k.max, step=1, description=k.label,
+                                continuous_update=False, style=style, layout=layout)
+    raise ValueError(f"unknown control kind {k.art!r}")
+
+
+def _show(obj):
+    from IPython.display import display
+
+    if obj is None:
+        return
+    if hasattr(obj, "savefig"):  # a matplotlib figure: show as PNG with a text alternative, then close
+        from IPython.display import HTML
+
+        import matplotlib.pyplot as plt
+
+        buf = io.BytesIO()
+        obj.savefig(buf, format="png", dpi=100, bbox_inches="tight")
+        plt.close(obj)
+        alt = html.escape(getattr(obj, "_vidensdata_alt", "") or _figure_alt(obj))
+        data = base64.b64encode(buf.getvalue()).decode()
+        display(HTML(f'<img src="data:image/png;base64,{data}" alt="{alt}" style="max-width:100%">'))
+        return
+    display(obj)
+
+
+def _figure_alt(fig) -> str:
+    titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
+    return "Figur: " + "; ".join(titles) if titles else "Figur"
+
+
+def download_links(df: pd.DataFrame, filnavn: str):
+    """HTML with CSV and Excel download links (data: URIs, so they also work in static reports)."""
+    from IPython.display import HTML
+
+    csv = df.to_csv(index=False, sep=";", decimal=",").encode("utf-8-sig")
+    buf = io.BytesIO()
+    df.to_excel(buf, index=False, sheet_name="data")
+    xlsx = buf.getvalue()
+    b64c, b64x = base64.b64encode(csv).decode(), base64.b64encode(xlsx).decode()
+    name = html.escape(filnavn)
+    return HTML(
+        '<p class="vd-download">Hent tallene: '
+        f'<a download="{name}.csv" href="data:text/csv;charset=utf-8;base64,{b64c}" data-testid="download-csv">'
+        "CSV</a> · "
+        f'<a download="{name}.xlsx" data-testid="download-xlsx" '
+        f'href="data:application/vnd.openxmlformats-officedocument.spreadsheetml.sheet;base64,{b64x}">Excel</a></p>'
+    )

@@ -1,0 +1,107 @@
+"""Helpers shared by the theme modules: parameter validation and the suppression pattern."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .. import geography
+from ..errors import InvalidValueError, InvalidYearsError, ParameterError
+
+
+def as_year(value, name: str) -> int:
+    """A year given as int (or a whole-number string/float); anything else is a ParameterError."""
+    if isinstance(value, bool):
+        raise ParameterError(f"{name} must be a year (whole number), got {value!r}",
+                             dansk=f"{name} skal være et årstal, ikke {value!r}.")
+    try:
+        year = int(value)
+        if float(value) != year:
+            raise ValueError
+    except (TypeError, ValueError):
+        raise ParameterError(f"{name} must be a year (whole number), got {value!r}",
+                             dansk=f"{name} skal være et årstal, ikke {value!r}.") from None
+    return year
+
+
+def check_years(startaar, slutaar, first: int, last: int, min_span: int = 0) -> tuple[int, int]:
+    """Validate a year range against the data's coverage ``first``..``last``."""
+    start, end = as_year(startaar, "startaar"), as_year(slutaar, "slutaar")
+    if start > end:
+        raise InvalidYearsError(
+            f"startaar {start} is after slutaar {end}; choose startaar <= slutaar",
+            dansk=f"Startåret ({start}) ligger efter slutåret ({end}).",
+        )
+    if start < first or end > last:
+        raise InvalidYearsError(
+            f"years {start}-{end} are outside the data, which cover {first}-{last}",
+            dansk=f"Årene {start}–{end} ligger uden for data, som dækker {first}–{last}.",
+        )
+    if end - start < min_span:
+        raise InvalidYearsError(
+            f"the period {start}-{end} is too short: at least {min_span + 1} years are needed",
+            dansk=f"Perioden {start}–{end} er for kort; vælg mindst {min_span + 1} år.",
+        )
+    return start, end
+
+
+def normalise_choice(values, valid: dict[str, str], name: str, alle: str | None = None) -> tuple[str, ...]:
+    """Codes from ``values`` (code, label, or list), in the order of ``valid``; ``None``/``"alle"`` means all."""
+    if values is None or (isinstance(values, str) and alle and values.strip().lower() == alle):
+        return tuple(valid)
+    items = [values] if isinstance(values, (str, int)) else list(values)
+    if not items:
+        raise InvalidValueError(f"{name}: choose at least one of {', '.join(valid)}",
+                                dansk=f"Vælg mindst én værdi for {name}.")
+    lookup = {}
+    for code, label in valid.items():
+        for key in (code, label, code.replace("§", ""), code.replace("§", "§ ")):
+            lookup[str(key).strip().lower()] = code
+    chosen = []
+    for item in items:
+        code = lookup.get(str(item).strip().lower())
+        if code is None:
+            from ..errors import suggestion
+
+            raise InvalidValueError(
+                f"unknown {name} {item!r}; valid values: {', '.join(valid)}{suggestion(item, list(valid))}",
+                dansk=f"Ukendt værdi for {name}: {item!r}. Gyldige: {', '.join(valid)}.",
+            )
+        chosen.append(code)
+    return tuple(c for c in valid if c in chosen)
+
+
+def geography_table(kommune_df: pd.DataFrame, value_cols: list[str], by: list[str]) -> pd.DataFrame:
+    """Add region and national rows to a kommune table (summing ``value_cols`` over kommuner).
+
+    Returns long rows with ``niveau`` (kommune/region/land) and ``kode``.
+    """
+    k = kommune_df.copy()
+    reg = {g.kode: g.region_kode for g in geography.kommuner()}
+    k["region_kode"] = k["kommune_kode"].map(reg)
+    kom = k.assign(niveau="kommune", kode=k["kommune_kode"])
+    regi = k.groupby(["region_kode", *by], as_index=False)[value_cols].sum()
+    regi = regi.assign(niveau="region", kode=regi["region_kode"])
+    land = k.groupby(by, as_index=False)[value_cols].sum().assign(niveau="land", kode=geography.LAND_KODE,
+                                                                    region_kode=None)
+    cols = ["niveau", "kode", "region_kode", *by, *value_cols]
+    return pd.concat([kom[cols], regi[cols], land[cols]], ignore_index=True)
+
+
+_PATTERNS: dict[tuple, pd.DataFrame] = {}
+
+
+def suppression_pattern(frame: pd.DataFrame, by: tuple[str, ...], key: str) -> pd.DataFrame:
+    """Primary and secondary suppression of a kommune-level count table over the geography hierarchy.
+
+    ``frame`` has ``kommune_kode``, the ``by`` columns and ``antal``. Returns rows for
+    every kommune, region and the country (``niveau``, ``kode``) with ``antal``
+    (nullable, <NA> where suppressed) and ``antal_undertrykt``. Computed once per
+    data version ``key``.
+    """
+    from .. import disclosure
+
+    cache_key = (key, tuple(by))
+    if cache_key not in _PATTERNS:
+        table = geography_table(frame, ["antal"], list(by))
+        _PATTERNS[cache_key] = disclosure.suppress_geography(table, "antal", by=list(by))
+    return _PATTERNS[cache_key]
