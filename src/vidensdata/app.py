@@ -21,7 +21,7 @@ def voila_command(port: int = 8866, ip: str = "127.0.0.1") -> list[str]:
         sys.executable, "-m", "voila", str(paths().themes),
         f"--port={port}", f"--Voila.ip={ip}", "--no-browser", "--template=vidensdata",
         "--VoilaConfiguration.show_tracebacks=False",
-        "--VoilaConfiguration.file_allowlist=[]",
+        "--VoilaConfiguration.classic_tree=True",
     ]
 
 

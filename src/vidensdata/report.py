@@ -59,7 +59,8 @@ class Summary:
 
     def text(self) -> str:
         ok = len(self.results) - len(self.failed)
-        lines = [f"{ok} of {len(self.results)} reports made in {self.sekunder:.1f} s"]
+        per = self.sekunder / len(self.results) if self.results else 0.0
+        lines = [f"{ok} of {len(self.results)} reports made in {self.sekunder:.1f} s ({per:.2f} s per report)"]
         for r in self.failed:
             lines.append(f"  FAILED {r.job.tema} / {r.job.geografi}: {r.fejl}")
         return "\n".join(lines)
@@ -100,8 +101,8 @@ def run(temaer=None, geografier=None, workers: int | None = None, output: Path |
                 bar.update(1)
     bar.close()
     summary.sekunder = time.perf_counter() - start
-    order = {j: i for i, j in enumerate(jobs)}
-    summary.results.sort(key=lambda r: order[r.job])
+    order = {(j.tema, j.slug): i for i, j in enumerate(jobs)}
+    summary.results.sort(key=lambda r: order[(r.job.tema, r.job.slug)])
     write_index(out)
     if summary.failed:
         raise ReportError(summary.text(), dansk="En eller flere rapporter kunne ikke laves.")
@@ -157,9 +158,9 @@ def export_html(notebook: Path, title: str) -> str:
 
     nb = nbformat.read(notebook, as_version=4)
     exporter = HTMLExporter(template_name="lab", exclude_input=True, exclude_input_prompt=True,
-                            exclude_output_prompt=True)
+                            exclude_output_prompt=True, language_code="da")
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
-    return body.replace("<html>", '<html lang="da">', 1)
+    return body
 
 
 def write_index(output: Path) -> Path:

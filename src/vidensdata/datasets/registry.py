@@ -93,10 +93,10 @@ def _doedelighed_land() -> pd.DataFrame:
 def _ydelsesmodtagere() -> pd.DataFrame:
     from .cache import cached_tables
 
-    ext = register.load_extract()
     codes = [g.kode for g in geography.kommuner()]
-    tables, _ = cached_tables("ydelsesmodtagere", ext.fingerprint + "-v1",
-                              lambda: {"data": derive.ydelsesmodtagere(ext, codes)})
+    key = register.current_source()["fingerprint"] + "-v1"  # the extract is only read when the cache is missing
+    tables, _ = cached_tables("ydelsesmodtagere", key,
+                              lambda: {"data": derive.ydelsesmodtagere(register.load_extract(), codes)})
     return tables["data"]
 
 

@@ -93,20 +93,20 @@ class Visning:
         display(w.VBox(rows + [self._status], layout=w.Layout(margin="0 0 12px 0")))
 
     def _current_params(self) -> dict:
-        params = dict(self.parametre)
+        params = {k: v for k, v in self.parametre.items() if not k.startswith("_")}
+        extra: list = []
         for k in self.kontrol_spec:
             value = self._widgets[k.navn].value
             if k.art == "aarinterval":
                 params["startaar"], params["slutaar"] = int(value[0]), int(value[1])
             elif k.art == "multi":
                 params[k.navn] = list(value)
-            elif k.art == "geografi":
-                params[k.navn] = value
+            elif k.art == "flere":  # more kommuner added to the main geography
+                extra = list(value)
             else:
                 params[k.navn] = value
-        extra = self._widgets.get("flere_kommuner")
-        if extra is not None and extra.value:
-            params["geografi"] = [params["geografi"], *extra.value]
+        if extra:
+            params["geografi"] = [params["geografi"], *extra]
         return params
 
     def _on_change(self, _change=None):
@@ -176,7 +176,8 @@ def _make_widget(w, k: Kontrol, params: dict):
         return w.SelectMultiple(options=k.valg, value=chosen, description=k.label, rows=min(8, len(k.valg)),
                                 style=style, layout=layout)
     if k.art == "flere":
-        return w.SelectMultiple(options=k.valg, value=(), description=k.label, rows=6, style=style, layout=layout)
+        start = tuple(v for v in params.get(f"_{k.navn}", ()) if v in [v for _, v in k.valg])
+        return w.SelectMultiple(options=k.valg, value=start, description=k.label, rows=6, style=style, layout=layout)
     if k.art == "aarinterval":
         lo = params.get("startaar") or k.min
         hi = params.get("slutaar") or k.max

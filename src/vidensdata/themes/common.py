@@ -88,6 +88,7 @@ def geography_table(kommune_df: pd.DataFrame, value_cols: list[str], by: list[st
 
 
 _PATTERNS: dict[tuple, pd.DataFrame] = {}
+PATTERN_VERSION = "1"  # bump when the suppression rule changes
 
 
 def suppression_pattern(frame: pd.DataFrame, by: tuple[str, ...], key: str) -> pd.DataFrame:
@@ -100,8 +101,17 @@ def suppression_pattern(frame: pd.DataFrame, by: tuple[str, ...], key: str) -> p
     """
     from .. import disclosure
 
+    from ..datasets.cache import cached_tables, fingerprint
+
     cache_key = (key, tuple(by))
     if cache_key not in _PATTERNS:
-        table = geography_table(frame, ["antal"], list(by))
-        _PATTERNS[cache_key] = disclosure.suppress_geography(table, "antal", by=list(by))
+        def build():
+            table = geography_table(frame, ["antal"], list(by))
+            out = disclosure.suppress_geography(table, "antal", by=list(by))
+            out["antal_primaer"] = disclosure.primary_mask(table["antal"].to_numpy())
+            return {"moenster": out}
+
+        # the pattern is the same for every report on the same data: computed once, then read from the cache
+        tables, _ = cached_tables("diskretionering", fingerprint(key, list(by), PATTERN_VERSION), build)
+        _PATTERNS[cache_key] = tables["moenster"]
     return _PATTERNS[cache_key]

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .. import geography
+from .. import disclosure, geography
 from ..datasets import registry as cat
 from ..datasets.registry import YDELSE_NAVNE
 from ..datasets.derive import ALLE
@@ -88,8 +88,9 @@ def _area_counts(omr: geography.Omraade, pattern: pd.DataFrame) -> pd.DataFrame:
     """Counts per year and service for an area, suppressed consistently with the published pattern."""
     g = omr.enkelt
     if g is not None:
-        rows = pattern[(pattern["niveau"] == g.niveau.replace("land", "land")) & (pattern["kode"] == g.kode)]
-        return rows[["aar", "ydelse", "antal", "antal_undertrykt"]].rename(columns={"antal_undertrykt": "undertrykt"})
+        rows = pattern[(pattern["niveau"] == g.niveau) & (pattern["kode"] == g.kode)]
+        return rows[["aar", "ydelse", "antal", "antal_undertrykt", "antal_primaer"]].rename(
+            columns={"antal_undertrykt": "undertrykt", "antal_primaer": "primaer"})
     # several geographies as one area: the sum is published only when no part is suppressed
     parts = []
     for part in omr.dele:
@@ -99,9 +100,10 @@ def _area_counts(omr: geography.Omraade, pattern: pd.DataFrame) -> pd.DataFrame:
     raw = raw[raw["kommune_kode"].isin(omr.kommune_koder)].groupby(["aar", "ydelse"], as_index=False)["antal"].sum()
     any_supp = pd.concat(parts).groupby(["aar", "ydelse"], as_index=False)["antal_undertrykt"].any()
     out = raw.merge(any_supp, on=["aar", "ydelse"])
-    out["undertrykt"] = out["antal_undertrykt"] | ((out["antal"] >= 1) & (out["antal"] < 5))
+    out["primaer"] = (out["antal"] >= 1) & (out["antal"] < disclosure.THRESHOLD)
+    out["undertrykt"] = out["antal_undertrykt"] | out["primaer"]
     out["antal"] = out["antal"].astype("Int64").mask(out["undertrykt"])
-    return out[["aar", "ydelse", "antal", "undertrykt"]]
+    return out[["aar", "ydelse", "antal", "undertrykt", "primaer"]]
 
 
 def beregn(geografi="Hele landet", startaar=None, slutaar=None, ydelser=None) -> Resultat:
@@ -164,11 +166,21 @@ def _noegletal(res: Resultat, alle: pd.DataFrame) -> dict:
             and v.slutaar > v.startaar:
         change = growth.percent_change(alle["antal"].astype(float), v.startaar, v.slutaar)
     rate = None if antal is None or res.befolkning == 0 else growth.rate_per_1000(antal, res.befolkning)
-    return {"antal": antal, "undertrykt": last is not None and bool(last["undertrykt"]), "aendring_pct": change,
-            "pr_1000": rate}
+    return {"antal": antal, "undertrykt": last is not None and bool(last["undertrykt"]),
+            "primaer": last is not None and bool(last["primaer"]), "aendring_pct": change, "pr_1000": rate}
 
 
 # ---------------------------------------------------------------- presentation
+
+SEKUNDAER = "x"  # secondary suppression: hidden so that a <5 cell cannot be recovered from totals
+
+
+def vist_antal(antal, undertrykt: bool, primaer: bool) -> str:
+    """A count as shown to people: ``<5`` (1-4), ``x`` (hidden to protect another cell) or Danish digits."""
+    if undertrykt:
+        return fmt.SUPPRESSED if primaer else SEKUNDAER
+    return fmt.fmt_int(int(antal))
+
 
 def tabel(res: Resultat) -> pd.DataFrame:
     """Wide table: one row per service, one column per year (numbers; <NA> where suppressed)."""
@@ -184,7 +196,8 @@ def tabel_til_download(res: Resultat) -> pd.DataFrame:
     out = res.serie.assign(
         omraade=res.valg.omraade.navn,
         ydelse_navn=res.serie["ydelse"].map(YDELSE_NAVNE),
-        antal=[fmt.SUPPRESSED if u else int(a) for a, u in zip(res.serie["antal"], res.serie["undertrykt"])],
+        antal=[vist_antal(a, u, p) if u else int(a)
+               for a, u, p in zip(res.serie["antal"], res.serie["undertrykt"], res.serie["primaer"])],
         kilde=res.kildelinje,
     )
     return out[["omraade", "aar", "ydelse", "ydelse_navn", "antal", "kilde"]]
@@ -195,7 +208,7 @@ def vis_noegletal(res: Resultat):
     from IPython.display import HTML
 
     v, n = res.valg, res.noegletal
-    antal = fmt.SUPPRESSED if n["undertrykt"] else fmt.fmt_int(n["antal"])
+    antal = vist_antal(n["antal"], n["undertrykt"], n["primaer"])
     change = "–" if n["aendring_pct"] is None else fmt.fmt_signed_pct(n["aendring_pct"])
     rate = "–" if n["pr_1000"] is None else fmt.fmt_dec(n["pr_1000"], 1)
     if res.trend is not None:
@@ -215,7 +228,7 @@ def vis_noegletal(res: Resultat):
         for tid, label, value in cards
     )
     notes = [f"Område: <b>{v.omraade.navn}</b>. Befolkningsgrundlag: {fmt.fmt_int(res.befolkning)} indbyggere "
-             f"1. januar 2020 ({BEFOLKNING_KILDE})."]
+             "pr. 1. januar 2020 (FOLK1A)."]
     if res.trend_note:
         notes.append(res.trend_note)
     if res.syntetisk:
@@ -252,7 +265,7 @@ def figur_indeks(res: Resultat):
     from ..presentation import plots
 
     rows = []
-    for code, grp in res.serie.groupby("ydelse"):
+    for code, grp in res.serie.groupby("ydelse", sort=False):  # same order (and colours) as the other figures
         s = grp.set_index("aar")["antal"]
         if grp["undertrykt"].any() or s.get(res.valg.startaar, 0) in (0, None) or len(s) < 2:
             continue
@@ -303,12 +316,14 @@ def vis_tabel(res: Resultat):
     """The table as Danish-formatted HTML with its source line."""
     from IPython.display import HTML
 
-    wide = tabel(res)
-    shown = wide.copy()
-    for c in shown.columns[1:]:
-        shown[c] = [fmt.SUPPRESSED if pd.isna(x) else fmt.fmt_int(int(x)) for x in wide[c]]
-    html = shown.to_html(index=False, classes="vd-tabel", border=0, escape=True)
-    return HTML(html + f'<p class="vd-note">{res.kildelinje} {fmt.SUPPRESSED} betyder 1–4 personer '
+    t = res.serie.assign(Ydelse=res.serie["ydelse"].map(YDELSE_NAVNE))
+    t["vist"] = [vist_antal(a, u, p) for a, u, p in zip(t["antal"], t["undertrykt"], t["primaer"])]
+    shown = t.pivot(index="Ydelse", columns="aar", values="vist")
+    shown = shown.reindex([YDELSE_NAVNE[c] for c in (ALLE, *res.valg.ydelser)])
+    shown.columns = [str(c) for c in shown.columns]
+    html = shown.reset_index().to_html(index=False, classes="vd-tabel", border=0, escape=True)
+    return HTML(html + f'<p class="vd-note">{res.kildelinje} {fmt.SUPPRESSED} betyder 1–4 personer; '
+                       f"{SEKUNDAER} er skjult, så et lille tal ikke kan regnes ud fra totaler "
                        "(diskretionering).</p>")
 
 
@@ -331,7 +346,7 @@ def visning(geografi="Hele landet", startaar=None, slutaar=None, ydelser="alle",
         try:
             geos = geography.resolve(geografi)
             v.parametre["geografi"] = geos[0].navn
-            v._extra_start = [g.navn for g in geos[1:]]
+            v.parametre["_flere_kommuner"] = [g.navn for g in geos[1:]]
         except VidensdataError:
             v.parametre["geografi"] = geography.LAND_NAVN
         v.parametre["startaar"] = v.parametre["startaar"] or first

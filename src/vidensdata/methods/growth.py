@@ -1,0 +1,331 @@
+"""Growth measures and count trends for yearly series.
+
+Every function takes a pandas Series of counts indexed by year (int) and is pure
+(no I/O). :func:`trend` fits a log-linear GLM, ``log E[count] = a + b*(year -
+first_year)``, so the annual growth is ``(exp(b) - 1) * 100`` percent, and
+projects the next years with a prediction interval.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import warnings
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import optimize, stats
+
+from ..errors import InvalidValueError, InvalidYearsError
+
+FAMILIES = ("poisson", "negbin")
+N_SIMULATIONS = 4000
+SEED = 0
+
+__all__ = ["FAMILIES", "TrendResult", "cagr", "index_to_base", "percent_change", "rate_per_1000", "trend"]
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def _fmt(value) -> str:
+    """A value for messages: numbers as 0, -5, 2.5, nan (no numpy reprs), anything else as repr."""
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        return f"{float(value):.10g}"
+    return repr(value)
+
+
+def _year(value, name: str) -> int:
+    """A year as int (ints, numpy ints and whole-number floats); anything else is an error."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not float(value).is_integer():
+        raise InvalidYearsError(f"{name} must be a year (whole number), got {_fmt(value)}",
+                                dansk=f"{name} skal være et årstal, ikke {_fmt(value)}.")
+    return int(value)
+
+
+def _as_series(series, what: str) -> pd.Series:
+    """A float Series with a unique integer year index, sorted by year (values unchecked)."""
+    if isinstance(series, Mapping) and not isinstance(series, pd.Series):
+        series = pd.Series(series)
+    if not isinstance(series, pd.Series):
+        raise InvalidValueError(f"{what}: expected a pandas Series indexed by year, got {type(series).__name__}",
+                                dansk="Forventede en tidsserie med årstal som indeks.")
+    years = [_year(y, f"{what}: index value") for y in series.index]
+    dup = sorted(y for y, n in Counter(years).items() if n > 1)
+    if dup:
+        raise InvalidYearsError(f"{what}: duplicate years {dup}; each year must occur once",
+                                dansk=f"Årene {dup} optræder mere end én gang.")
+    try:
+        values = np.asarray(series.to_numpy(dtype=float, na_value=np.nan), dtype=float)
+    except (TypeError, ValueError):
+        raise InvalidValueError(f"{what}: values must be numbers, got dtype {series.dtype}",
+                                dansk="Værdierne skal være tal.") from None
+    out = pd.Series(values, index=pd.Index(years, name=series.index.name), name=series.name)
+    return out.sort_index()
+
+
+def _value_at(s: pd.Series, year: int, name: str) -> float:
+    if year not in s.index:
+        raise InvalidYearsError(
+            f"{name} {year} is not in the series, which has the years {s.index.min()}-{s.index.max()}",
+            dansk=f"Året {year} findes ikke i data ({s.index.min()}–{s.index.max()}).",
+        )
+    return float(s.loc[year])
+
+
+def _start_end(series, start_year, end_year, what: str) -> tuple[float, float, int, int]:
+    s = _as_series(series, what)
+    start, end = _year(start_year, "start_year"), _year(end_year, "end_year")
+    if start >= end:
+        raise InvalidYearsError(f"{what}: start_year {start} must be before end_year {end}",
+                                dansk=f"Startåret ({start}) skal ligge før slutåret ({end}).")
+    a, b = _value_at(s, start, "start_year"), _value_at(s, end, "end_year")
+    for year, v in ((start, a), (end, b)):
+        if not math.isfinite(v):
+            raise InvalidValueError(f"{what}: the value for {year} is {_fmt(v)}; a finite number is needed",
+                                    dansk=f"Værdien for {year} mangler.")
+    if a == 0:
+        raise InvalidValueError(f"{what}: the value for start_year {start} is 0; growth from 0 is undefined",
+                                dansk=f"Værdien i startåret {start} er 0, så væksten kan ikke beregnes.")
+    return a, b, start, end
+
+
+# --------------------------------------------------------------------------- simple measures
+
+
+def index_to_base(series, base_year) -> pd.Series:
+    """The series as an index with ``base_year`` = 100: ``value / value[base_year] * 100``."""
+    s = _as_series(series, "index_to_base")
+    year = _year(base_year, "base_year")
+    base = _value_at(s, year, "base_year")
+    if base == 0 or not math.isfinite(base):
+        raise InvalidValueError(f"index_to_base: the value in base_year {year} is {_fmt(base)}; "
+                                "a finite, non-zero base is needed",
+                                dansk=f"Værdien i basisåret {year} er {_fmt(base)}; vælg et andet basisår.")
+    return s / base * 100
+
+
+def percent_change(series, start_year, end_year) -> float:
+    """Percent change from ``start_year`` to ``end_year``: ``(end / start - 1) * 100``."""
+    a, b, _, _ = _start_end(series, start_year, end_year, "percent_change")
+    return (b / a - 1) * 100
+
+
+def cagr(series, start_year, end_year) -> float:
+    """Compound annual growth rate in percent: ``((end / start) ** (1 / years) - 1) * 100``."""
+    a, b, start, end = _start_end(series, start_year, end_year, "cagr")
+    if a < 0 or b < 0:
+        raise InvalidValueError(f"cagr: needs non-negative values, got {_fmt(a)} ({start}) and {_fmt(b)} ({end})",
+                                dansk="Den årlige vækstrate kræver værdier, der ikke er negative.")
+    return ((b / a) ** (1 / (end - start)) - 1) * 100
+
+
+def rate_per_1000(count, population):
+    """``count / population * 1000`` for scalars, arrays or Series (Series must share their index).
+
+    Missing values (NaN) stay missing; a population <= 0 (or infinite) and a negative count are errors.
+    """
+    both_series = isinstance(count, pd.Series) and isinstance(population, pd.Series)
+    if both_series and not count.index.equals(population.index):
+        only_c = sorted(set(count.index) - set(population.index), key=str)
+        only_p = sorted(set(population.index) - set(count.index), key=str)
+        if only_c or only_p or count.index.has_duplicates or population.index.has_duplicates:
+            raise InvalidValueError(
+                f"rate_per_1000: count and population must have the same index; only in count: {only_c}, "
+                f"only in population: {only_p}",
+                dansk="Antal og befolkning dækker ikke de samme år/områder.",
+            )
+        population = population.reindex(count.index)
+
+    def _floats(x, name):
+        try:
+            return np.asarray(x, dtype=float)
+        except (TypeError, ValueError):
+            raise InvalidValueError(f"rate_per_1000: {name} must be numbers, got {x!r}",
+                                    dansk=f"{name} skal være tal.") from None
+
+    c, p = _floats(count, "count"), _floats(population, "population")
+    bad_p = p[~np.isnan(p) & ((p <= 0) | np.isinf(p))]
+    if bad_p.size:
+        v = _fmt(bad_p.ravel()[0])
+        raise InvalidValueError(f"rate_per_1000: population must be > 0 and finite, got {v}",
+                                dansk=f"Befolkningstallet skal være større end 0, ikke {v}.")
+    bad_c = c[c < 0]
+    if bad_c.size:
+        v = _fmt(bad_c.ravel()[0])
+        raise InvalidValueError(f"rate_per_1000: count must be >= 0, got {v}",
+                                dansk=f"Antallet kan ikke være negativt ({v}).")
+    try:
+        rate = np.divide(c, p) * 1000
+    except ValueError:
+        raise InvalidValueError(f"rate_per_1000: count (shape {c.shape}) and population (shape {p.shape}) "
+                                "do not have matching shapes",
+                                dansk="Antal og befolkning har ikke samme længde.") from None
+    if isinstance(count, pd.Series):
+        return pd.Series(rate, index=count.index, name=count.name)
+    if isinstance(population, pd.Series):
+        return pd.Series(rate, index=population.index, name=population.name)
+    if rate.ndim == 0:
+        return float(rate)
+    return rate
+
+
+# --------------------------------------------------------------------------- trend
+
+
+@dataclass(frozen=True)
+class TrendResult:
+    """A fitted log-linear count trend.
+
+    ``annual_growth``, ``lower`` and ``upper`` are percent per year (CI at ``level``).
+    ``dispersion`` is the Pearson chi2/df of the Poisson fit (> 1 means overdispersion);
+    ``alpha`` is the negative binomial alpha (variance ``mu + alpha*mu**2``; 0 for Poisson).
+    ``projection`` has the columns ``aar``, ``forventet``, ``nedre``, ``oevre`` (prediction interval).
+    """
+
+    annual_growth: float
+    lower: float
+    upper: float
+    family: str
+    dispersion: float
+    level: float
+    n_years: int
+    fitted: pd.Series = field(repr=False)
+    projection: pd.DataFrame = field(repr=False)
+    alpha: float = 0.0
+
+
+def _check_counts(series) -> pd.Series:
+    s = _as_series(series, "trend")
+    if len(s) < 3:
+        raise InvalidYearsError(f"trend: needs at least 3 years, got {len(s)} ({list(s.index)})",
+                                dansk=f"En trend kræver mindst 3 år; der er {len(s)}.")
+    bad = s[~np.isfinite(s.to_numpy()) | (s.to_numpy() < 0)]
+    if len(bad):
+        year, v = bad.index[0], bad.iloc[0]
+        raise InvalidValueError(f"trend: counts must be finite and >= 0, got {_fmt(v)} in {year}",
+                                dansk=f"Antallet i {year} er {_fmt(v)}; det skal være et tal på mindst 0.")
+    positive = s.index[s.to_numpy() > 0]
+    if len(positive) == 0:
+        raise InvalidValueError("trend: all counts are 0; a growth rate cannot be estimated",
+                                dansk="Alle antal er 0, så der kan ikke beregnes en udvikling.")
+    if len(positive) == 1 and positive[0] in (s.index[0], s.index[-1]):
+        # the log-linear MLE does not exist: b runs off to -inf/+inf
+        raise InvalidValueError(f"trend: only {positive[0]} has counts > 0; a growth rate cannot be estimated",
+                                dansk=f"Kun {positive[0]} har antal over 0, så udviklingen kan ikke beregnes.")
+    return s
+
+
+def _glm(y, X, family_obj, scale=None):
+    import statsmodels.api as sm
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = sm.GLM(y, X, family=family_obj).fit(scale=scale, tol=1e-12, maxiter=200)
+    if not np.all(np.isfinite(res.params)) or not np.all(np.isfinite(res.bse)):
+        raise InvalidValueError("trend: the model could not be fitted (non-finite estimates)",
+                                dansk="Trendmodellen kunne ikke beregnes for disse data.")
+    return res
+
+
+def _negbin_alpha(y, X, df: int) -> float:
+    """Moment estimate of alpha: the alpha at which the NB fit's Pearson chi2 equals its df."""
+    import statsmodels.api as sm
+
+    def excess(alpha):
+        res = _glm(y, X, sm.families.NegativeBinomial(alpha=alpha))
+        return res.pearson_chi2 - df
+
+    hi = 1.0
+    while excess(hi) > 0 and hi < 1e8:  # chi2 -> 0 as alpha grows, so this finds a bracket
+        hi *= 4
+    return optimize.brentq(excess, 1e-10, hi, xtol=1e-10, rtol=1e-10)
+
+
+def trend(series, horizon: int = 3, family: str = "poisson", level: float = 0.95) -> TrendResult:
+    """Fit ``log E[count] = a + b*(year - first_year)`` by a GLM and project ``horizon`` years ahead.
+
+    Poisson: if the Pearson chi2/df exceeds 1 the standard errors use that scale (quasi-Poisson,
+    ``scale="X2"``). Negbin: alpha is the moment estimate (NB Pearson chi2 = df, 0 if the Poisson fit
+    is not overdispersed) and the NB GLM is fitted with it. Gaps in the years are allowed.
+
+    The projection is the fitted mean; its prediction interval is simulated (seed 0): 4000 draws of
+    (a, b) from their estimated normal distribution give means ``mu``, and counts are drawn around
+    them from Poisson(mu), a gamma-Poisson with variance ``dispersion*mu`` (quasi-Poisson) or the
+    NB; the interval is the counts' quantiles, widened to include the point projection if needed.
+    """
+    import statsmodels.api as sm
+
+    s = _check_counts(series)
+    if not isinstance(family, str) or family.strip().lower() not in FAMILIES:
+        raise InvalidValueError(f"trend: unknown family {family!r}; valid families: {', '.join(FAMILIES)}",
+                                dansk=f"Ukendt modeltype {family!r}; vælg {' eller '.join(FAMILIES)}.")
+    family = family.strip().lower()
+    if isinstance(level, bool) or not isinstance(level, numbers.Real) or not 0 < level < 1:
+        raise InvalidValueError(f"trend: level must be strictly between 0 and 1, got {_fmt(level)}",
+                                dansk=f"Konfidensniveauet skal ligge mellem 0 og 1, ikke {_fmt(level)}.")
+    if isinstance(horizon, bool) or not isinstance(horizon, numbers.Integral) or horizon < 0:
+        raise InvalidValueError(f"trend: horizon must be a whole number >= 0, got {horizon!r}",
+                                dansk=f"Antal fremskrevne år skal være et helt tal ≥ 0, ikke {horizon!r}.")
+
+    years = s.index.to_numpy()
+    first = int(years[0])
+    y = s.to_numpy()
+    X = np.column_stack([np.ones(len(y)), years - first]).astype(float)
+    df = len(y) - 2
+
+    pois = _glm(y, X, sm.families.Poisson())
+    dispersion = float(pois.pearson_chi2 / df)
+    res, alpha, phi = pois, 0.0, 1.0  # no overdispersion: plain Poisson for both families
+    if dispersion > 1 and family == "poisson":
+        phi = dispersion
+        res = _glm(y, X, sm.families.Poisson(), scale="X2")
+    elif dispersion > 1:
+        alpha = float(_negbin_alpha(y, X, df))
+        res = _glm(y, X, sm.families.NegativeBinomial(alpha=alpha))
+
+    params = np.asarray(res.params, dtype=float)
+    cov = np.asarray(res.cov_params(), dtype=float)
+    z = stats.norm.ppf(0.5 + level / 2)
+    b, se_b = params[1], math.sqrt(cov[1, 1])
+    growth = lambda v: (math.exp(v) - 1) * 100  # noqa: E731
+
+    fitted = pd.Series(np.asarray(res.fittedvalues, dtype=float), index=pd.Index(years, name="aar"),
+                       name="forventet")
+
+    future = np.arange(int(years[-1]) + 1, int(years[-1]) + 1 + horizon)
+    Xf = np.column_stack([np.ones(horizon), future - first]).astype(float)
+    point = np.exp(Xf @ params)
+    rng = np.random.default_rng(SEED)
+    draws = rng.multivariate_normal(params, cov, size=N_SIMULATIONS)
+    mu = np.exp(draws @ Xf.T)  # (N_SIMULATIONS, horizon)
+    if alpha > 0:
+        mu = rng.gamma(shape=1 / alpha, scale=alpha * mu)
+    elif phi > 1:
+        mu = rng.gamma(shape=mu / (phi - 1), scale=phi - 1)
+    counts = rng.poisson(mu)
+    q = (0.5 - level / 2, 0.5 + level / 2)
+    lo, hi = (np.quantile(counts, q, axis=0, method="inverted_cdf") if horizon
+              else (np.empty(0), np.empty(0)))
+    projection = pd.DataFrame({
+        "aar": future.astype(int),
+        "forventet": point,
+        "nedre": np.minimum(lo, point).astype(float),
+        "oevre": np.maximum(hi, point).astype(float),
+    })
+
+    return TrendResult(
+        annual_growth=growth(b),
+        lower=growth(b - z * se_b),
+        upper=growth(b + z * se_b),
+        family=family,
+        dispersion=dispersion,
+        level=float(level),
+        n_years=len(y),
+        fitted=fitted,
+        projection=projection,
+        alpha=alpha,
+    )

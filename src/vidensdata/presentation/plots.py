@@ -1,0 +1,305 @@
+"""The house theme for figures: colour-blind-safe colours, Danish labels and numbers, a source line.
+
+Every figure is made by :func:`new_figure`, which applies the theme, sets the
+Danish title and axis labels and writes the source line
+(:func:`vidensdata.presentation.formatting.source_line`) at the bottom left.
+Axis numbers use Danish decimal commas and thousands dots through
+:func:`danish_axis` (a ``FuncFormatter`` built on :mod:`.formatting`; the
+``axes.formatter.use_locale`` setting depends on the machine's locale and is not
+used).
+
+Figures are :class:`matplotlib.figure.Figure` objects on an Agg canvas, created
+without pyplot, so pyplot's figure registry never holds on to them: a figure is
+freed as soon as the caller drops it, and hundreds of reports do not leak
+memory (no ``plt.close`` needed). In Jupyter a returned figure is displayed
+once, by the inline backend's formatter.
+"""
+
+from __future__ import annotations
+
+import io
+import textwrap
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+from ..errors import InvalidValueError, UnknownColumnError
+from .formatting import fmt_dec, fmt_int, fmt_pct, source_line
+
+# Okabe, M. & Ito, K. (2008): "Color Universal Design (CUD): How to make figures and
+# presentations that are friendly to colorblind people", https://jfly.uni-koeln.de/color/
+# Their order is black, orange, sky blue, bluish green, yellow, blue, vermillion, reddish purple;
+# here black and the light yellow come last, so the first series are orange, sky blue, green, ...
+PALETTE: list[str] = [
+    "#E69F00",  # orange
+    "#56B4E9",  # sky blue
+    "#009E73",  # bluish green
+    "#0072B2",  # blue
+    "#D55E00",  # vermillion
+    "#CC79A7",  # reddish purple
+    "#F0E442",  # yellow
+    "#000000",  # black
+]
+
+FONT_SCALE = 1.05
+SOURCE_FONTSIZE = 8
+SOURCE_COLOUR = "#555555"
+_SOURCE_SPACE_INCH = 0.35  # room kept free under the axes for the source line
+EMPTY_TEXT = "Ingen data at vise"
+LEGEND_WRAP = 22  # characters per line in legend labels
+_YEAR_NAMES = {"aar", "år", "year", "aarstal", "årstal"}
+
+
+def set_theme() -> None:
+    """Apply the house theme (seaborn ``whitegrid``, :data:`PALETTE`, readable fonts). Idempotent."""
+    sns.set_theme(
+        context="notebook",
+        style="whitegrid",
+        palette=PALETTE,
+        font="DejaVu Sans",  # ships with matplotlib and has æ, ø, å
+        font_scale=FONT_SCALE,
+        rc={
+            "axes.formatter.use_locale": False,
+            "axes.titleweight": "bold",
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+            "legend.frameon": False,
+            "figure.dpi": 100,
+            "savefig.dpi": 100,
+        },
+    )
+
+
+def _decimals_needed(values, most: int = 3) -> int:
+    """The fewest decimals (at most ``most``) that show every value exactly."""
+    vals = [float(v) for v in values if np.isfinite(v)]
+    for d in range(most + 1):
+        if all(abs(round(v, d) - v) <= 1e-9 * max(1.0, abs(v)) for v in vals):
+            return d
+    return most
+
+
+class DanishFormatter(FuncFormatter):
+    """Tick labels in Danish (:mod:`.formatting`); ``decimals=None`` uses just enough for the ticks."""
+
+    def __init__(self, decimals: int | None = 0, pct: bool = False):
+        self.decimals = decimals
+        self.pct = pct
+        self._auto: int | None = None  # decimals for the current ticks (set_locs), None before
+        super().__init__(self._text)
+
+    def set_locs(self, locs):
+        super().set_locs(locs)
+        self._auto = _decimals_needed(locs) if len(locs) else None
+
+    def _text(self, value: float, _pos=None) -> str:
+        if self.decimals is not None:
+            decimals = self.decimals
+        else:
+            decimals = self._auto if self._auto is not None else _decimals_needed([value])
+        if self.pct:
+            return fmt_pct(value, decimals)
+        return fmt_int(value) if decimals == 0 else fmt_dec(value, decimals)
+
+
+def danish_axis(ax, axis: str = "y", decimals: int | None = 0, pct: bool = False) -> FuncFormatter:
+    """Show the numbers of ``axis`` (``"x"``, ``"y"`` or ``"both"``) in Danish; returns the formatter.
+
+    ``decimals=None`` chooses the fewest decimals (at most 3) that show the
+    ticks exactly, so ticks at 10, 12.5, 15 read ``10,0``, ``12,5``, ``15,0``.
+    """
+    if axis not in ("x", "y", "both"):
+        raise InvalidValueError(f"danish_axis: axis must be 'x', 'y' or 'both', got {axis!r}",
+                                dansk=f"Ukendt akse: {axis!r}.")
+    formatter = DanishFormatter(decimals, pct)
+    for name in ("x", "y") if axis == "both" else (axis,):
+        getattr(ax, f"{name}axis").set_major_formatter(formatter)
+    return formatter
+
+
+def year_axis(ax, axis: str = "x") -> None:
+    """Whole years on ``axis`` without thousands separator (``2020``, not ``2.020``)."""
+    target = getattr(ax, f"{axis}axis")
+    target.set_major_locator(MaxNLocator(integer=True))
+    target.set_major_formatter(FuncFormatter(lambda v, _pos=None: str(int(round(v)))))
+
+
+def new_figure(title: str, xlabel: str, ylabel: str, kilde: str | Sequence[str], synthetic: bool = False,
+               figsize: tuple[float, float] = (8, 4.5)):
+    """A themed ``(fig, ax)`` with Danish title, axis labels and the source line at the bottom left.
+
+    The source line is also kept as ``fig._vidensdata_kilde`` and a text
+    alternative (title and source) as ``fig._vidensdata_alt``.
+    """
+    set_theme()
+    text = source_line(kilde, synthetic=synthetic)
+    fig = Figure(figsize=figsize, layout="constrained")
+    FigureCanvasAgg(fig)  # draws without pyplot or a GUI backend
+    bottom = min(0.3, _SOURCE_SPACE_INCH / figsize[1])
+    fig.get_layout_engine().set(rect=(0, bottom, 1, 1 - bottom))
+    ax = fig.subplots()
+    ax.set_title(title)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    fig.text(0.01, 0.015, text, ha="left", va="bottom", fontsize=SOURCE_FONTSIZE, color=SOURCE_COLOUR, wrap=True)
+    fig._vidensdata_kilde = text
+    fig._vidensdata_alt = f"{title}. {text}"
+    return fig, ax
+
+
+# ---------------------------------------------------------------- helpers for the plot functions
+
+def _require(df: pd.DataFrame, cols) -> None:
+    missing = [c for c in cols if c is not None and c not in df.columns]
+    if missing:
+        raise UnknownColumnError(f"plot: no column(s) {missing}; the data have {list(df.columns)}",
+                                 dansk=f"Data mangler kolonnen/kolonnerne {', '.join(map(str, missing))}.")
+
+
+def _is_years(df: pd.DataFrame, x: str) -> bool:
+    """A year column: named like one, or whole numbers between 1900 and 2100."""
+    if str(x).lower() in _YEAR_NAMES:
+        return True
+    s = pd.to_numeric(df[x], errors="coerce") if len(df) else df[x]
+    if len(df) == 0 or s.isna().any():
+        return False
+    return bool(((s == s.round()) & s.between(1900, 2100)).all())
+
+
+def _hue_colours(df: pd.DataFrame, hue: str | None) -> list[str] | None:
+    if hue is None:
+        return None
+    n = max(1, df[hue].nunique(dropna=True))
+    return sns.color_palette(PALETTE, n_colors=n).as_hex()
+
+
+def _whole_numbers(values: pd.Series) -> bool:
+    v = pd.to_numeric(values, errors="coerce").dropna().to_numpy(dtype=float)
+    return bool(v.size) and bool(np.all(v == np.round(v)))
+
+
+def _legend_right(ax, title: str) -> None:
+    """The legend outside the axes, to the right, with long labels wrapped over lines."""
+    legend = ax.get_legend()
+    handles = legend.legend_handles
+    labels = [textwrap.fill(t.get_text(), LEGEND_WRAP, break_long_words=False, break_on_hyphens=False)
+              for t in legend.get_texts()]
+    legend.remove()
+    ax.legend(handles, labels, title=title, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
+
+
+def _finish(fig, ax, df, x, y, hue, legend_title, pct, decimals, value_axis="y", years=None) -> Figure:
+    """Danish numbers on the value axis (whole-number ticks for whole-number data such as counts),
+    whole years on x, the legend right of the axes with its title, an empty-data note."""
+    danish_axis(ax, value_axis, decimals=decimals, pct=pct)
+    if not pct and len(df) and _whole_numbers(df[y]):
+        getattr(ax, f"{value_axis}axis").set_major_locator(MaxNLocator(integer=True))
+    if value_axis == "y" and (years if years is not None else (x is not None and _is_years(df, x))):
+        year_axis(ax, "x")
+    legend = ax.get_legend()
+    if legend is not None:
+        if hue is None:
+            legend.remove()
+        else:
+            _legend_right(ax, legend_title if legend_title is not None else str(hue))
+    if len(df) == 0:
+        ax.text(0.5, 0.5, EMPTY_TEXT, ha="center", va="center", transform=ax.transAxes, color=SOURCE_COLOUR)
+    return fig
+
+
+# ---------------------------------------------------------------- plots
+
+def line_plot(df: pd.DataFrame, x: str, y: str, hue: str | None = None, *, title: str, xlabel: str, ylabel: str,
+              kilde: str | Sequence[str], synthetic: bool = False, pct: bool = False, decimals: int | None = None,
+              legend_title: str | None = None, years: bool | None = None,
+              figsize: tuple[float, float] = (8, 4.5)) -> Figure:
+    """Lines with markers, one per ``hue`` level; Danish numbers on y, whole years on x."""
+    _require(df, [x, y, hue])
+    fig, ax = new_figure(title, xlabel, ylabel, kilde, synthetic=synthetic, figsize=figsize)
+    if len(df):
+        sns.lineplot(data=df, x=x, y=y, hue=hue, marker="o", ax=ax, palette=_hue_colours(df, hue),
+                     color=None if hue else PALETTE[0], errorbar=None)
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel(ylabel)
+    return _finish(fig, ax, df, x, y, hue, legend_title, pct, decimals, years=years)
+
+
+def bar_plot(df: pd.DataFrame, x: str, y: str, hue: str | None = None, *, orient: str = "v", title: str,
+             xlabel: str, ylabel: str, kilde: str | Sequence[str], synthetic: bool = False, pct: bool = False,
+             decimals: int | None = None, legend_title: str | None = None,
+             figsize: tuple[float, float] = (8, 4.5)) -> Figure:
+    """Bars: ``orient="v"`` (categories ``x``, values ``y``) or ``"h"`` (values ``x``, categories ``y``)."""
+    if orient not in ("v", "h"):
+        raise InvalidValueError(f"bar_plot: orient must be 'v' or 'h', got {orient!r}",
+                                dansk=f"Ukendt retning for søjler: {orient!r}.")
+    _require(df, [x, y, hue])
+    fig, ax = new_figure(title, xlabel, ylabel, kilde, synthetic=synthetic, figsize=figsize)
+    if len(df):
+        sns.barplot(data=df, x=x, y=y, hue=hue, orient=orient, ax=ax, errorbar=None,
+                    palette=_hue_colours(df, hue), color=None if hue else PALETTE[0])
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel(ylabel)
+    value_axis, value = ("y", y) if orient == "v" else ("x", x)
+    return _finish(fig, ax, df, None, value, hue, legend_title, pct, decimals, value_axis=value_axis, years=False)
+
+
+def interval_plot(df: pd.DataFrame, x: str, y: str, lower: str, upper: str, hue: str | None = None, *,
+                  title: str, xlabel: str, ylabel: str, kilde: str | Sequence[str], synthetic: bool = False,
+                  pct: bool = False, decimals: int | None = None, band: bool = True, legend_title: str | None = None,
+                  years: bool | None = None, figsize: tuple[float, float] = (8, 4.5)) -> Figure:
+    """Estimates with intervals (trends, projections): a line per ``hue`` level with markers and,
+    where ``lower``/``upper`` are given, a shaded band (``band=True``) or error bars."""
+    _require(df, [x, y, lower, upper, hue])
+    fig, ax = new_figure(title, xlabel, ylabel, kilde, synthetic=synthetic, figsize=figsize)
+    levels = [None] if hue is None else list(pd.unique(df[hue].dropna()))
+    colours = sns.color_palette(PALETTE, n_colors=max(1, len(levels))).as_hex()
+    for level, colour in zip(levels, colours):
+        part = df if level is None else df[df[hue] == level]
+        part = part.sort_values(x)
+        xs = part[x].to_numpy(dtype=float)
+        ys = pd.to_numeric(part[y], errors="coerce").to_numpy(dtype=float)
+        lo = pd.to_numeric(part[lower], errors="coerce").to_numpy(dtype=float)
+        hi = pd.to_numeric(part[upper], errors="coerce").to_numpy(dtype=float)
+        label = None if level is None else str(level)
+        ax.plot(xs, ys, marker="o", color=colour, label=label)
+        has = ~(np.isnan(lo) | np.isnan(hi))
+        if (lo[has] > hi[has]).any() or (~band and ((ys[has] < lo[has]) | (ys[has] > hi[has])).any()):
+            raise InvalidValueError(
+                f"interval_plot: need {lower} <= {y} <= {upper} where an interval is given",
+                dansk="Et interval har en nedre grænse over den øvre, eller et estimat uden for sit interval.",
+            )
+        if has.any():
+            if band:
+                ax.fill_between(xs[has], lo[has], hi[has], color=colour, alpha=0.2, linewidth=0)
+            else:
+                ax.errorbar(xs[has], ys[has], yerr=[ys[has] - lo[has], hi[has] - ys[has]], fmt="none",
+                            ecolor=colour, capsize=3)
+    if hue is not None and levels:
+        ax.legend(title=legend_title if legend_title is not None else str(hue))
+    return _finish(fig, ax, df, x, y, hue, legend_title, pct, decimals, years=years)
+
+
+def fig_to_png_bytes(fig: Figure, dpi: int = 100, close: bool = False) -> bytes:
+    """The figure as PNG bytes (tight bounding box, so the source line is included).
+
+    ``close=True`` also removes the figure from pyplot's registry, for figures
+    that were made with pyplot (the figures of this module are not registered).
+    """
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
+    if close:
+        import matplotlib.pyplot as plt
+
+        plt.close(fig)
+    return buf.getvalue()
+
+
+__all__ = [
+    "PALETTE", "DanishFormatter", "set_theme", "danish_axis", "year_axis", "new_figure", "line_plot", "bar_plot",
+    "interval_plot", "fig_to_png_bytes",
+]
