@@ -30,7 +30,7 @@ def voila_url(tmp_path_factory):
 
     serviceudvikling.beregn()  # build the shared caches (extract, dataset, suppression) before kernels start
     port = _free_port()
-    log = open("/tmp/voila-test.log", "w")
+    log = open(tmp_path_factory.mktemp("voila") / "voila.log", "w")
     proc = subprocess.Popen(voila_command(port), env=voila_env(), stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60

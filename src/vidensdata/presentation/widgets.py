@@ -125,31 +125,31 @@ class Visning:
 
     # ------------------------------------------------------------ sections
     def vis(self, render: Callable):
-        """Show one section: ``render(resultat)`` returns HTML, a figure, a DataFrame or None."""
-        from IPython.display import display
+        """Show one section: ``render(resultat)`` returns HTML, a figure, a DataFrame or None.
 
+        In the app each section is an ``ipywidgets.HTML`` whose value is replaced when a
+        widget changes: one message per section, no ``Output`` widget capture (which
+        stalls Voila's server-side executor when combined with ``clear_output``).
+        """
         if not self.interaktiv:
             _show(render(self.resultat))
             return
         import ipywidgets as w
+        from IPython.display import display
 
-        out = w.Output()
+        out = w.HTML(value="", layout=w.Layout(width="100%"))
         self._sektioner.append((render, out))
         self._draw(render, out)
         display(out)
 
     def _draw(self, render, out):
-        from IPython.display import HTML
-
-        out.clear_output(wait=True)
-        with out:
-            if self.fejl is not None or self.resultat is None:
-                _show(HTML('<p class="vd-note">Intet at vise for dette valg.</p>'))
-                return
-            try:
-                _show(render(self.resultat))
-            except Exception as exc:  # noqa: BLE001
-                _show(HTML(fejlbesked(exc)))
+        if self.fejl is not None or self.resultat is None:
+            out.value = '<p class="vd-note">Intet at vise for dette valg.</p>'
+            return
+        try:
+            out.value = som_html(render(self.resultat))
+        except Exception as exc:  # noqa: BLE001 - stakeholders never see a traceback
+            out.value = fejlbesked(exc)
 
     def download(self, tabel: Callable[[object], pd.DataFrame], filnavn: str):
         """Download links (CSV and Excel) for the table shown, suppressed exactly like the screen."""
@@ -186,22 +186,42 @@ def _make_widget(w, k: Kontrol, params: dict):
     raise ValueError(f"unknown control kind {k.art!r}")
 
 
+def figur_html(fig) -> str:
+    """A matplotlib figure as an inline PNG ``<img>`` with a text alternative; closes the figure."""
+    import matplotlib.pyplot as plt
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=100, bbox_inches="tight")
+    plt.close(fig)
+    alt = html.escape(getattr(fig, "_vidensdata_alt", "") or _figure_alt(fig))
+    data = base64.b64encode(buf.getvalue()).decode()
+    return f'<img src="data:image/png;base64,{data}" alt="{alt}" style="max-width:100%">'
+
+
+def som_html(obj) -> str:
+    """What a section renderer returned, as one HTML string (for the app's HTML widgets)."""
+    if obj is None:
+        return ""
+    if isinstance(obj, str):
+        return obj
+    if hasattr(obj, "savefig"):
+        return figur_html(obj)
+    if isinstance(obj, pd.DataFrame):
+        return obj.to_html(index=False)
+    if hasattr(obj, "_repr_html_"):
+        return obj._repr_html_() or ""
+    if hasattr(obj, "data") and isinstance(obj.data, str):  # IPython.display.HTML
+        return obj.data
+    return html.escape(str(obj))
+
+
 def _show(obj):
-    from IPython.display import display
+    from IPython.display import HTML, display
 
     if obj is None:
         return
     if hasattr(obj, "savefig"):  # a matplotlib figure: show as PNG with a text alternative, then close
-        from IPython.display import HTML
-
-        import matplotlib.pyplot as plt
-
-        buf = io.BytesIO()
-        obj.savefig(buf, format="png", dpi=100, bbox_inches="tight")
-        plt.close(obj)
-        alt = html.escape(getattr(obj, "_vidensdata_alt", "") or _figure_alt(obj))
-        data = base64.b64encode(buf.getvalue()).decode()
-        display(HTML(f'<img src="data:image/png;base64,{data}" alt="{alt}" style="max-width:100%">'))
+        display(HTML(figur_html(obj)))
         return
     display(obj)
 
