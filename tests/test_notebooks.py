@@ -8,7 +8,8 @@ import pytest
 
 pytestmark = pytest.mark.slow
 
-NOTEBOOKS = ["notebooks/temaer/serviceudvikling.ipynb", "notebooks/kom-godt-i-gang.ipynb"]
+NOTEBOOKS = ["notebooks/temaer/serviceudvikling.ipynb", "notebooks/kom-godt-i-gang.ipynb",
+             "notebooks/temaer/overdoedelighed.ipynb", "notebooks/temaer/maalgruppe.ipynb"]
 
 
 @pytest.mark.parametrize("nb", NOTEBOOKS)

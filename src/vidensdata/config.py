@@ -76,7 +76,7 @@ class Paths:
     @property
     def approved(self) -> Path:
         """Approved versions of key report tables (backtests)."""
-        return self.home / "tests" / "godkendt"
+        return self.home / "tests" / "approved"
 
     def snapshot(self, filename: str) -> Path:
         return self.snapshots / filename

@@ -48,6 +48,14 @@ grouping (that is how the country row is left out of the region groups).
    so step 2 is repeated over all groupings until nothing changes. Suppression
    only grows, so this terminates; the result depends only on the input
    (values and row order), never on chance.
+4. *Pruning.* A complement chosen early can become superfluous when a later
+   step suppresses another member of its group (e.g. a region hidden as the
+   complement in the country group). Every non-zero secondary cell is
+   therefore tried once more, largest first (ties: the first row), and
+   published again when every group it belongs to stays safe by step 2
+   without it. Zeros hidden with their whole group stay hidden (2a, 2c). So
+   every suppressed cell is primary, needed by some relation, or a zero of a
+   wholly suppressed group (tested with hypothesis).
 
 Limits: this is the usual "at least two suppressed per relation" heuristic,
 not an optimal cell-suppression solver such as tau-Argus. It neither minimises
@@ -241,7 +249,7 @@ def suppress_series(counts: pd.Series, total: float | None = None) -> SeriesSupp
 
 
 def _suppress(values: np.ndarray, groups: list[np.ndarray]) -> np.ndarray:
-    """Primary suppression, then step 2 over all groups until nothing changes (steps 1-3)."""
+    """Primary suppression, then step 2 over all groups until nothing changes, then pruning (steps 1-4)."""
     mask = primary_mask(values)
     groups = [g for g in groups if g.size > 1]  # a single row is no relation
     changed = True
@@ -252,6 +260,21 @@ def _suppress(values: np.ndarray, groups: list[np.ndarray]) -> np.ndarray:
             if _protect_group(values[g], sub):
                 mask[g] = sub
                 changed = True
+    return _prune(values, mask, groups)
+
+
+def _prune(values: np.ndarray, mask: np.ndarray, groups: list[np.ndarray]) -> np.ndarray:
+    """Step 4: publish again every non-zero secondary cell that no relation needs (largest first)."""
+    primary = primary_mask(values)
+    member_of: dict[int, list[np.ndarray]] = {}
+    for g in groups:
+        for pos in g.tolist():
+            member_of.setdefault(pos, []).append(g)
+    candidates = np.flatnonzero(mask & ~primary & (values > 0))
+    for pos in sorted(candidates.tolist(), key=lambda p: (-int(values[p]), p)):
+        mask[pos] = False
+        if any(_protect_group(values[g], mask[g].copy()) for g in member_of.get(pos, ())):
+            mask[pos] = True  # some relation needs it
     return mask
 
 

@@ -82,6 +82,14 @@ def read_parameter_file(tema: str) -> dict:
                 f"{suggestion(key, declared)}"
             )
         check_type(key, value, declared[key], str(path))
+    if "geografi" in raw:  # `vidensdata run` sets it per report, but a misspelt one must not pass silently
+        from . import geography
+        from .errors import UnknownGeographyError
+
+        try:
+            geography.resolve(raw["geografi"])
+        except UnknownGeographyError as exc:
+            raise UnknownGeographyError(f"{path}: {exc.message}", dansk=f"{path.name}: {exc.dansk}") from None
     return raw
 
 

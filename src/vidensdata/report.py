@@ -1,17 +1,32 @@
-"""The report runner: theme notebooks × geographies -> ``reports/<tema>/<geografi>.html``.
+"""The report runner: theme notebooks × geographies -> ``reports/<tema>/<slug>.html``.
 
-Each report is the theme notebook executed with papermill (``geografi`` injected,
-the other parameters from ``parameters/<tema>.yaml``) and exported to HTML without
-code cells. A report is written to a temporary file and renamed into place only
-when its run succeeded, so a failed run never replaces an earlier good report.
-``reports/index.html`` is a Danish landing page linking every report.
+Each report is the theme notebook executed by papermill (``geografi`` injected,
+the other parameters from ``parameters/<tema>.yaml``) and exported to a light,
+code-free Danish HTML page with an "Om rapporten" provenance section. Fast path:
+
+* warm kernels: papermill's ``vidensdata`` engine (:mod:`.reporting.engine`)
+  reuses one kernel per worker, reset to a clean namespace before each report;
+* parallel workers (local processes, or a Dask cluster with ``executor="dask"``);
+* incremental: a report is re-executed only when its cache key (notebook cells,
+  parameters, fingerprints of the data the theme reads, package version and
+  source hash; :mod:`.reporting.provenance`) differs from the one recorded in
+  ``<slug>.json`` beside it. ``force=True`` re-runs everything.
+
+Safety: every file is written to a temporary file and renamed into place only
+when the report succeeded (the provenance record last), so a failed or killed
+run never replaces a good report with a partial one; a lock file stops two runs
+writing to the same folder at once.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import html
+import json
 import multiprocessing
 import os
+import signal
 import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -23,12 +38,14 @@ from .config import paths
 from .datasets.cache import atomic_write_text
 from .errors import ReportError
 from .parameters import check_theme, read_parameter_file, themes
+from .reporting import provenance
 
 TITLER = {
     "serviceudvikling": "Udvikling i modtagere af sociale ydelser",
     "overdoedelighed": "Overdødelighed",
     "maalgruppe": "Målgruppens størrelse",
 }
+LOCK_NAME = ".vidensdata-run.lock"
 
 
 @dataclass(frozen=True)
@@ -38,6 +55,8 @@ class Job:
     slug: str
     niveau: str
     parametre: dict
+    noegle: str = ""
+    kontekst: dict = field(default_factory=dict, compare=False, hash=False)
 
 
 @dataclass
@@ -46,6 +65,7 @@ class JobResult:
     ok: bool
     sekunder: float
     fejl: str = ""
+    uaendret: bool = False  # skipped: the report is up to date
 
 
 @dataclass
@@ -57,64 +77,248 @@ class Summary:
     def failed(self) -> list[JobResult]:
         return [r for r in self.results if not r.ok]
 
+    @property
+    def made(self) -> list[JobResult]:
+        return [r for r in self.results if r.ok and not r.uaendret]
+
+    @property
+    def unchanged(self) -> list[JobResult]:
+        return [r for r in self.results if r.uaendret]
+
     def text(self) -> str:
-        ok = len(self.results) - len(self.failed)
-        per = self.sekunder / len(self.results) if self.results else 0.0
-        lines = [f"{ok} of {len(self.results)} reports made in {self.sekunder:.1f} s ({per:.2f} s per report)"]
+        n = len(self.made)
+        per = self.sekunder / n if n else 0.0
+        lines = [f"{n} of {len(self.results)} reports made in {self.sekunder:.1f} s ({per:.2f} s per report); "
+                 f"{len(self.unchanged)} unchanged, {len(self.failed)} failed"]
         for r in self.failed:
             lines.append(f"  FAILED {r.job.tema} / {r.job.geografi}: {r.fejl}")
         return "\n".join(lines)
 
 
 def plan(temaer=None, geografier=None) -> list[Job]:
-    """The jobs for the given themes (default all) and geographies (default the 104)."""
+    """The jobs for the given themes (default all) and geographies (default the 104), with cache keys."""
     chosen = [check_theme(t) for t in (temaer or themes())]
     geos = geography.resolve(geografier) if geografier else geography.report_geographies()
     jobs = []
     for tema in chosen:
         params = read_parameter_file(tema)
+        ctx = provenance.theme_context(tema)
         for g in geos:
-            jobs.append(Job(tema, g.navn, g.slug, g.niveau, {**params, "geografi": g.navn}))
+            p = {**params, "geografi": g.navn}
+            jobs.append(Job(tema, g.navn, g.slug, g.niveau, p, provenance.job_key(ctx, p), ctx))
     return jobs
 
 
+def paths_of(job: Job, output: Path) -> dict[str, Path]:
+    folder = Path(output) / job.tema
+    return {"html": folder / f"{job.slug}.html", "json": folder / f"{job.slug}.json",
+            "tabeller": folder / f"{job.slug}.tabeller"}
+
+
+def up_to_date(job: Job, output: Path) -> bool:
+    p = paths_of(job, output)
+    rec = provenance.read_record(p["json"])
+    return bool(rec) and rec.get("noegle") == job.noegle and p["html"].exists()
+
+
+@contextlib.contextmanager
+def run_lock(output: Path):
+    """An exclusive lock on ``output`` for the whole run (released even if the process is killed)."""
+    import fcntl
+
+    output.mkdir(parents=True, exist_ok=True)
+    fh = open(output / LOCK_NAME, "a+")
+    try:
+        fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        fh.close()
+        raise ReportError(f"another `vidensdata run` is writing to {output} right now (lock {output / LOCK_NAME}); "
+                          "wait for it to finish",
+                          dansk="En anden kørsel skriver allerede rapporter i denne mappe.") from None
+    try:
+        fh.seek(0)
+        fh.truncate()
+        fh.write(f"{os.getpid()}\n")
+        fh.flush()
+        yield
+    finally:
+        fcntl.flock(fh, fcntl.LOCK_UN)
+        fh.close()
+
+
+class _Terminated(Exception):
+    pass
+
+
+@contextlib.contextmanager
+def _sigterm_as_exception():
+    """Turn SIGTERM into an exception so workers and kernels are stopped and the lock released."""
+    def handler(signum, frame):
+        raise _Terminated()
+
+    try:
+        previous = signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not in the main thread
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def run(temaer=None, geografier=None, workers: int | None = None, output: Path | None = None,
-        progress: bool = True) -> Summary:
-    """Run every job; raise :class:`ReportError` naming the failures after writing the good ones."""
+        progress: bool = True, force: bool = False, executor: str = "local", scheduler: str | None = None) -> Summary:
+    """Run the jobs that are not up to date; raise :class:`ReportError` naming failures after writing the good ones."""
     jobs = plan(temaer, geografier)
     out = Path(output) if output else paths().reports
-    _prepare_data()
     start = time.perf_counter()
     summary = Summary()
-    workers = max(1, min(workers or os.cpu_count() or 1, len(jobs) or 1))
-    bar = _progress(len(jobs), progress)
-    if workers == 1:
+    with run_lock(out), _sigterm_as_exception():
+        for stale in out.rglob(".*.tmp"):  # left by a run that was killed mid-write (we hold the lock)
+            stale.unlink(missing_ok=True)
+        todo = []
         for job in jobs:
-            summary.results.append(run_job(job, str(out)))
-            bar.update(1)
-    else:
-        ctx = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-            futures = [pool.submit(run_job, job, str(out)) for job in jobs]
-            for fut in as_completed(futures):
-                summary.results.append(fut.result())
-                bar.update(1)
-    bar.close()
-    summary.sekunder = time.perf_counter() - start
-    order = {(j.tema, j.slug): i for i, j in enumerate(jobs)}
-    summary.results.sort(key=lambda r: order[(r.job.tema, r.job.slug)])
-    write_index(out)
+            if not force and up_to_date(job, out):
+                summary.results.append(JobResult(job, True, 0.0, uaendret=True))
+            else:
+                todo.append(job)
+        if todo:
+            _prepare_data(todo)
+            bar = _progress(len(todo), progress)
+            try:
+                if executor == "dask":
+                    results = _run_dask(todo, out, scheduler, bar)
+                elif executor == "local":
+                    results = _run_local(todo, out, workers, bar)
+                else:
+                    raise ReportError(f"unknown executor {executor!r}; use 'local' or 'dask'")
+            except _Terminated:
+                raise ReportError("the run was stopped (SIGTERM); finished reports are kept, the rest are unchanged",
+                                  dansk="Kørslen blev stoppet.") from None
+            finally:
+                bar.close()
+            summary.results.extend(results)
+        summary.sekunder = time.perf_counter() - start
+        order = {(j.tema, j.slug): i for i, j in enumerate(jobs)}
+        summary.results.sort(key=lambda r: order[(r.job.tema, r.job.slug)])
+        write_index(out, summary)
     if summary.failed:
         raise ReportError(summary.text(), dansk="En eller flere rapporter kunne ikke laves.")
     return summary
 
 
-def _prepare_data() -> None:
-    """Build shared caches once, before workers start (they then only read them)."""
+def _run_local(jobs: list[Job], out: Path, workers: int | None, bar) -> list[JobResult]:
+    workers = max(1, min(workers or os.cpu_count() or 1, len(jobs)))
+    results = []
+    if workers == 1:
+        _worker_init()
+        for job in jobs:
+            results.append(run_job(job, str(out)))
+            bar.update(1)
+        return results
+    ctx = multiprocessing.get_context("spawn")
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init)
+    try:
+        futures = [pool.submit(run_job, job, str(out)) for job in _interleave(jobs, workers)]
+        for fut in as_completed(futures):
+            results.append(fut.result())
+            bar.update(1)
+    except BaseException:
+        for p in list(getattr(pool, "_processes", {}).values()):
+            p.terminate()  # workers stop their kernels in their SIGTERM finaliser
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+    return results
+
+
+def _interleave(jobs: list[Job], workers: int) -> list[Job]:
+    """Spread the big geographies (country, regions) over the workers first."""
+    rank = {"land": 0, "region": 1, "kommune": 2}
+    return sorted(jobs, key=lambda j: rank.get(j.niveau, 3))
+
+
+def _run_dask(jobs: list[Job], out: Path, scheduler: str | None, bar) -> list[JobResult]:
+    try:
+        from distributed import Client, as_completed as dask_completed
+    except ImportError:  # pragma: no cover - distributed is a dependency
+        raise ReportError("the Dask executor needs the 'distributed' package") from None
+    if not scheduler:
+        raise ReportError("--executor dask needs --scheduler tcp://HOST:PORT (the address of a Dask scheduler)")
+    try:
+        client = Client(scheduler, timeout="20s")
+    except OSError as exc:
+        raise ReportError(f"cannot reach the Dask scheduler at {scheduler}: {exc}",
+                          dansk="Kan ikke forbinde til Dask-klyngen.") from None
+    results = []
+    try:
+        client.run(_worker_init)
+        futures = client.map(run_job, jobs, [str(out)] * len(jobs), pure=False)
+        for fut in dask_completed(futures):
+            results.append(fut.result())
+            bar.update(1)
+        client.run(_worker_shutdown)
+    finally:
+        client.close()
+    return results
+
+
+def _worker_init() -> None:
+    """Runs once in every worker: register the warm-kernel engine and stop kernels on exit or SIGTERM."""
+    from multiprocessing import util
+
+    from .reporting import engine
+
+    engine.register()
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    util.Finalize(None, engine.shutdown_all, exitpriority=100)
+    if multiprocessing.parent_process() is not None:  # a pool worker: SIGTERM stops its kernel too
+        def on_term(signum, frame):
+            try:
+                engine.kill_all()
+            finally:
+                os._exit(128 + signum)
+
+        with contextlib.suppress(ValueError):
+            signal.signal(signal.SIGTERM, on_term)
+        _die_with_parent()
+
+
+def _die_with_parent() -> None:
+    """A worker whose runner was killed (even by SIGKILL) gets SIGTERM, so it and its kernel stop."""
+    parent = os.getppid()
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG (Linux)
+    except (OSError, AttributeError):
+        pass
+
+    def watch():  # portable fallback: poll the parent
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    import threading
+
+    threading.Thread(target=watch, daemon=True, name="vidensdata-parent-watch").start()
+
+
+def _worker_shutdown() -> None:
+    from .reporting import engine
+
+    engine.shutdown_all()
+
+
+def _prepare_data(jobs: list[Job]) -> None:
+    """Build the shared caches once, before workers start (they then only read them)."""
     from .datasets import registry
 
-    for name in registry.DATASETS:
-        registry.frame(name)
+    for name in sorted({n for j in jobs for n in provenance.theme_datasets(j.tema)}):
+        if registry.get(name).tilgaengelig():
+            registry.frame(name)
 
 
 def _progress(total: int, enabled: bool):
@@ -123,28 +327,52 @@ def _progress(total: int, enabled: bool):
     return tqdm(total=total, desc="Rapporter", unit="rapport", disable=not enabled)
 
 
-def run_job(job: Job, output: str) -> JobResult:
-    """Execute one notebook and write its HTML report atomically (runs in a worker process)."""
+def execute(job: Job, engine_name: str = "vidensdata"):
+    """Execute the job's notebook with papermill and return the executed notebook node."""
     import papermill as pm
 
-    t0 = time.perf_counter()
     p = paths()
-    target = Path(output) / job.tema / f"{job.slug}.html"
+    with tempfile.TemporaryDirectory(prefix="vidensdata-") as tmp:
+        executed = Path(tmp) / f"{job.slug}.ipynb"
+        return pm.execute_notebook(
+            str(p.theme_notebook(job.tema)), str(executed), parameters=job.parametre, engine_name=engine_name,
+            kernel_name="python3", progress_bar=False, log_output=False, cwd=str(p.themes),
+            request_save_on_cell_execute=False, execution_timeout=900,
+        )
+
+
+def run_job(job: Job, output: str) -> JobResult:
+    """Execute one notebook and write its report files atomically (runs in a worker)."""
+    import papermill as pm
+
+    from .reporting import export
+
+    t0 = time.perf_counter()
+    target = paths_of(job, Path(output))
     try:
-        with tempfile.TemporaryDirectory(prefix="vidensdata-") as tmp:
-            executed = Path(tmp) / f"{job.slug}.ipynb"
-            pm.execute_notebook(
-                str(p.theme_notebook(job.tema)), str(executed), parameters=job.parametre,
-                kernel_name="python3", progress_bar=False, log_output=False, cwd=str(p.themes),
-                request_save_on_cell_execute=False,
-            )
-            page = export_html(executed, f"{TITLER.get(job.tema, job.tema)} – {job.geografi}")
-        atomic_write_text(target, page)
+        nb = execute(job)
+        rec = provenance.record(job.kontekst, job.parametre, job.noegle, time.perf_counter() - t0)
+        page = export.render(nb, f"{TITLER.get(job.tema, job.tema)} – {job.geografi}", rec)
+        _write_tables(nb, target["tabeller"])
+        atomic_write_text(target["html"], page)
+        atomic_write_text(target["json"], json.dumps(rec, ensure_ascii=False, indent=1))
         return JobResult(job, True, time.perf_counter() - t0)
     except pm.PapermillExecutionError as exc:
         return JobResult(job, False, time.perf_counter() - t0, f"{exc.ename}: {_first_line(exc.evalue)}")
+    except OSError as exc:
+        why = "the disk is full" if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG) else "cannot write"
+        return JobResult(job, False, time.perf_counter() - t0, f"{why}: {exc}")
     except Exception as exc:  # noqa: BLE001 - reported in the summary, never swallowed
         return JobResult(job, False, time.perf_counter() - t0, f"{type(exc).__name__}: {_first_line(str(exc))}")
+
+
+def _write_tables(nb, folder: Path) -> None:
+    """The tables a report publishes, as data files beside it (for the disclosure audit)."""
+    from . import publish
+
+    tables = publish.extract_tables(nb)
+    if tables:
+        publish.write_tables(tables, folder)
 
 
 def _first_line(text: str) -> str:
@@ -152,19 +380,19 @@ def _first_line(text: str) -> str:
 
 
 def export_html(notebook: Path, title: str) -> str:
-    """HTML of an executed notebook without code cells, in Danish (``lang="da"``)."""
+    """HTML of an executed notebook file without code cells, in Danish (no provenance section)."""
     import nbformat
-    from nbconvert import HTMLExporter
 
-    nb = nbformat.read(notebook, as_version=4)
-    exporter = HTMLExporter(template_name="lab", exclude_input=True, exclude_input_prompt=True,
-                            exclude_output_prompt=True, language_code="da")
-    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
-    return body
+    from .reporting import export
+
+    return export.render(nbformat.read(notebook, as_version=4), title)
 
 
-def write_index(output: Path) -> Path:
-    """The Danish landing page ``index.html`` linking every report found under ``output``."""
+def write_index(output: Path, summary: Summary | None = None) -> Path:
+    """The Danish landing page ``index.html``: every report under ``output`` with its provenance."""
+    from .presentation.formatting import fmt_dec, fmt_int
+    from .reporting.export import CSS, _fmt_when
+
     output.mkdir(parents=True, exist_ok=True)
     order = {g.slug: i for i, g in enumerate(geography.report_geographies())}
     names = {g.slug: g for g in geography.report_geographies()}
@@ -173,31 +401,40 @@ def write_index(output: Path) -> Path:
         files = sorted(tema_dir.glob("*.html"), key=lambda f: order.get(f.stem, 10_000))
         if not files:
             continue
-        groups = {"land": [], "region": [], "kommune": []}
+        rows = []
         for f in files:
             g = names.get(f.stem)
-            groups[g.niveau if g else "kommune"].append(
-                f'<li><a href="{html.escape(tema_dir.name)}/{html.escape(f.name)}">'
-                f"{html.escape(g.navn if g else f.stem)}</a></li>")
-        parts = []
-        for key, label in (("land", "Hele landet"), ("region", "Regioner"), ("kommune", "Kommuner")):
-            if groups[key]:
-                parts.append(f"<h3>{label}</h3><ul class=\"vd-liste\">{''.join(groups[key])}</ul>")
+            rec = provenance.read_record(f.with_suffix(".json")) or {}
+            synt = any(d.get("syntetisk") for d in rec.get("data", []))
+            lavet = _fmt_when(rec["lavet"]) if rec.get("lavet") else "–"
+            params = ", ".join(f"{k} = {v}" for k, v in rec.get("parametre", {}).items() if k != "geografi")
+            rows.append(
+                f'<tr><td><a href="{html.escape(tema_dir.name)}/{html.escape(f.name)}">'
+                f"{html.escape(g.navn if g else f.stem)}</a></td><td>{html.escape(lavet)}</td>"
+                f"<td>{html.escape(params)}</td><td>{'Syntetiske data (demo)' if synt else 'Registerudtræk'}</td>"
+                f"<td><code>{html.escape(str(rec.get('git', '–')))}</code></td></tr>")
         titel = TITLER.get(tema_dir.name, tema_dir.name)
-        sections.append(f"<section><h2>{html.escape(titel)}</h2>{''.join(parts)}</section>")
+        sections.append(
+            f"<section><h2>{html.escape(titel)}</h2><table><thead><tr><th>Geografi</th><th>Lavet</th>"
+            f"<th>Parametre</th><th>Data</th><th>Git-commit</th></tr></thead><tbody>{''.join(rows)}</tbody>"
+            "</table></section>")
     body = "".join(sections) or "<p>Der er endnu ingen rapporter. Kør <code>make reports</code>.</p>"
+    run_text = ""
+    if summary is not None:
+        run_text = (f"<p>Seneste kørsel: {fmt_int(len(summary.made))} rapporter lavet, "
+                    f"{fmt_int(len(summary.unchanged))} uændrede, {fmt_int(len(summary.failed))} fejlede "
+                    f"({fmt_dec(summary.sekunder, 1)} sekunder i alt).</p>")
     page = f"""<!DOCTYPE html>
 <html lang="da">
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>vidensdata – rapporter om socialpsykiatri</title>
-<style>
-body{{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#111;line-height:1.5}}
-.vd-liste{{columns:4 14em;padding-left:1.2em}} a{{color:#0b57a4}} .vd-syntetisk{{color:#8a1c00;font-weight:600}}
-</style></head>
+<style>{CSS}</style></head>
 <body>
 <header><h1>vidensdata – rapporter om socialpsykiatri</h1>
-<p>Tal for hele landet, de 5 regioner og de 98 kommuner. Hver rapport viser tallene med usikkerhed, metode og kilde.</p>
+<p>Tal for hele landet, de 5 regioner og de 98 kommuner. Hver rapport viser tallene med usikkerhed, metode og kilde,
+og slutter med afsnittet «Om rapporten» om data, parametre og programversion.</p>
 <p class="vd-syntetisk">Tal fra registerudtrækket er syntetiske (demo), medmindre rapporten siger andet.</p>
+{run_text}
 </header>
 <main>{body}</main>
 </body></html>

@@ -64,3 +64,100 @@ def ydelsesmodtagere(ext: RegisterExtract, kommune_koder: list[str]) -> pd.DataF
         names=["kommune_kode", "aar", "ydelse", "koen", "aldersgruppe"],
     )
     return counts.reindex(grid, fill_value=0).reset_index()
+
+
+# ---------------------------------------------------------------- capture-recapture lists (registeroverlap)
+
+#: The three registers of the target-group estimate, in the order of the capture-history digits.
+REGISTRE = ("serviceloven", "psykiatri", "misbrug")
+#: Registers that come from the optional ``registerkontakter`` table of the extract.
+KONTAKT_REGISTRE = ("psykiatri", "misbrug")
+BOTILBUD = ("§107", "§108")
+#: Every observable capture history ("000", the unseen, is never observed).
+HISTORIER = tuple(f"{i:03b}" for i in range(7, 0, -1))
+
+
+def serviceloven_liste(ext, first: int, last: int) -> pd.DataFrame:
+    """The social-services list: persons with *complex* support needs under serviceloven, per year.
+
+    A person is on the list in a year when, alive and an adult (18+ at the end of
+    the year), they have an episode of a botilbud (§ 107/§ 108) overlapping the
+    year, or episodes of at least two different services overlapping it. Not every
+    recipient of a service is in the target group "psykiske vanskeligheder og
+    komplekse støttebehov"; this rule is the operational definition of the list.
+    Returns ``person_id``, ``aar`` (unique rows, sorted).
+    """
+    ey = episode_years(ext, first, last)
+    codes, people = pd.factorize(ey["person_id"], sort=True)
+    n_years = last - first + 1
+    key = codes.astype(np.int64) * n_years + (ey["aar"].to_numpy() - first)
+    service_bit = {s: 1 << i for i, s in enumerate(YDELSER)}
+    bits = ey["ydelse"].map(service_bit).to_numpy(dtype=np.int64)
+    uniq, inv = np.unique(key, return_inverse=True)
+    acc = np.zeros(len(uniq), dtype=np.int64)
+    np.bitwise_or.at(acc, inv, bits)
+    n_services = np.zeros(len(uniq), dtype=np.int64)
+    for b in service_bit.values():
+        n_services += (acc & b) > 0
+    botilbud = (acc & sum(service_bit[s] for s in BOTILBUD)) > 0
+    keep = (n_services >= 2) | botilbud
+    pid, aar = uniq[keep] // n_years, uniq[keep] % n_years + first
+    born = ext.personer.set_index("person_id")["foedselsaar"].reindex(people).to_numpy()
+    adult = aar - born[pid] >= 18
+    return pd.DataFrame({"person_id": np.asarray(people, dtype=object)[pid[adult]],
+                         "aar": aar[adult].astype("int64")})
+
+
+def registeroverlap(ext, kommune_koder: list[str], serviceliste: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Persons by capture history (which of the three registers saw them) by kommune and year.
+
+    Registers: ``serviceloven`` (:func:`serviceloven_liste`), ``psykiatri`` and
+    ``misbrug`` (persons with a contact that year in the extract's
+    ``registerkontakter``). Only adults alive in the year are counted, once per
+    year, in their kommune of residence (``personer.kommune_kode``). ``historie``
+    is one digit per register in the order of :data:`REGISTRE` (``"101"``: seen
+    by serviceloven and misbrug). The grid is complete (zeros included); the
+    unseen history ``"000"`` is never observed and not in the table. ``serviceliste``
+    (:func:`serviceloven_liste` of the extract) saves recomputing it.
+    """
+    first, last = ext.first_year, ext.last_year
+    n_years = last - first + 1
+    people = ext.personer.set_index("person_id")
+    ids = people.index
+    parts_id, parts_year, parts_bit = [], [], []
+    svc = serviceloven_liste(ext, first, last) if serviceliste is None else serviceliste
+    parts_id.append(ids.get_indexer(svc["person_id"]))
+    parts_year.append(svc["aar"].to_numpy())
+    parts_bit.append(np.full(len(svc), 4, dtype=np.int64))
+    kontakter = getattr(ext, "kontakter", None)
+    if kontakter is not None and len(kontakter):
+        k = kontakter[kontakter["aar"].between(first, last)]
+        pos = ids.get_indexer(k["person_id"])
+        yr = k["aar"].to_numpy()
+        age = yr - people["foedselsaar"].to_numpy()[pos]
+        death = people["doedsdato"].dt.year.fillna(10_000).to_numpy()[pos]
+        ok = (pos >= 0) & (age >= 18) & (yr <= death)
+        parts_id.append(pos[ok])
+        parts_year.append(yr[ok])
+        parts_bit.append(k["register"].map({"psykiatri": 2, "misbrug": 1}).to_numpy(dtype=np.int64)[ok])
+    pos = np.concatenate(parts_id).astype(np.int64)
+    key = pos * n_years + (np.concatenate(parts_year) - first)
+    uniq, inv = np.unique(key, return_inverse=True)
+    acc = np.zeros(len(uniq), dtype=np.int64)
+    np.bitwise_or.at(acc, inv, np.concatenate(parts_bit))
+    kom_codes = {c: i for i, c in enumerate(kommune_koder)}
+    kom = people["kommune_kode"].map(kom_codes).to_numpy()[uniq // n_years]
+    cube = np.zeros((len(kommune_koder), n_years, 8), dtype=np.int64)
+    np.add.at(cube, (kom.astype(np.int64), uniq % n_years, acc), 1)
+    hist_index = [int(h, 2) for h in HISTORIER]
+    kk, yy, hh = np.meshgrid(np.arange(len(kommune_koder)), np.arange(n_years), np.arange(len(HISTORIER)),
+                             indexing="ij")
+    out = pd.DataFrame({
+        "kommune_kode": np.asarray(kommune_koder, dtype=object)[kk.ravel()],
+        "aar": (yy.ravel() + first).astype("int64"),
+        "historie": np.asarray(HISTORIER, dtype=object)[hh.ravel()],
+        "antal": cube[:, :, hist_index].ravel(),
+    })
+    for i, r in enumerate(REGISTRE):
+        out[r] = out["historie"].str[i].astype("int64")
+    return out[["kommune_kode", "aar", "historie", *REGISTRE, "antal"]]

@@ -14,6 +14,7 @@ import pandas as pd
 from .. import geography
 from ..errors import InvalidValueError, InvalidYearsError, UnknownColumnError, UnknownDatasetError, suggestion
 from ..sources import register
+from ..sources import statbank_mappings as statbank_cache
 from ..sources.snapshots import read_snapshot, snapshot_info
 from ..sources.synthetic import YDELSER
 from . import derive
@@ -40,24 +41,66 @@ class Dataset:
     personhenfoerbar: bool = False  # derived from person-level data: disclosure control applies
     adresse: str = ""
     fingerprint: Callable[[], str] = field(default=lambda: "")
+    tilgaengelig: Callable[[], bool] = field(default=lambda: True)  # False: only after `vidensdata data refresh`
 
     @property
     def noegle(self) -> list[str]:
         return list(self.schema.key)
 
 
-def _snapshot_meta(filename: str):
+def _snapshot_meta(filename: str, statbank: str | None = None):
+    """Metadata of an embedded snapshot, or of the StatBank cache of dataset ``statbank`` when present."""
     def kilde():
+        cached = statbank_cache.kilde_text(statbank) if statbank else None
+        if cached:
+            return cached
         info = snapshot_info(filename)
         return f"{info['producent']} ({', '.join(info['tabeller'])})"
+
+    def hentet():
+        meta = statbank_cache.cached_meta(statbank) if statbank else None
+        return meta["hentet"] if meta else snapshot_info(filename)["hentet"]
+
+    def fingerprint():
+        cached = statbank_cache.fingerprint(statbank) if statbank else None
+        return cached or snapshot_info(filename)["sha256"][:16]
 
     return dict(
         kilde=kilde,
         licens=lambda: snapshot_info(filename)["licens"],
-        hentet=lambda: snapshot_info(filename)["hentet"],
+        hentet=hentet,
         syntetisk=lambda: False,
-        fingerprint=lambda: snapshot_info(filename)["sha256"][:16],
+        fingerprint=fingerprint,
     )
+
+
+def _statbank_only_meta(navn: str, tabeller: str):
+    """Metadata of a dataset that exists only after ``vidensdata data refresh`` (no embedded snapshot)."""
+    return dict(
+        kilde=lambda: statbank_cache.kilde_text(navn) or (
+            f"Danmarks Statistik ({tabeller}); ikke hentet endnu: kør `vidensdata data refresh --datasets {navn}`"),
+        licens=lambda: DST_LICENS,
+        hentet=lambda: (statbank_cache.cached_meta(navn) or {}).get("hentet"),
+        syntetisk=lambda: False,
+        fingerprint=lambda: statbank_cache.fingerprint(navn) or "",
+        tilgaengelig=lambda: statbank_cache.cached_meta(navn) is not None,
+    )
+
+
+def _from_statbank(navn: str, tabeller: str) -> Callable[[], pd.DataFrame]:
+    def build() -> pd.DataFrame:
+        df = statbank_cache.read_cached(navn)
+        if df is None:
+            from ..errors import DataError
+
+            raise DataError(
+                f"dataset {navn!r} has no embedded snapshot; fetch it from Statistics Denmark first with "
+                f"`vidensdata data refresh --datasets {navn}` (tables {tabeller})",
+                dansk=f"Datasættet {navn} findes først, når det er hentet fra Danmarks Statistik "
+                      f"(`vidensdata data refresh --datasets {navn}`).")
+        return df
+
+    return build
 
 
 def _register_meta():
@@ -78,6 +121,9 @@ def _register_meta():
 # ---------------------------------------------------------------- builders
 
 def _kommuner() -> pd.DataFrame:
+    cached = statbank_cache.read_cached("kommuner")
+    if cached is not None:
+        return cached
     return read_snapshot("kommuner_folk1a_2020k1.csv", dtype={"kommune_kode": str, "region_kode": str})
 
 
@@ -87,6 +133,9 @@ def _regioner() -> pd.DataFrame:
 
 
 def _doedelighed_land() -> pd.DataFrame:
+    cached = statbank_cache.read_cached("doedelighed_land")
+    if cached is not None:
+        return cached
     return read_snapshot("doedelighed_land_dodc1_folk1a.csv")
 
 
@@ -97,6 +146,27 @@ def _ydelsesmodtagere() -> pd.DataFrame:
     key = register.current_source()["fingerprint"] + "-v1"  # the extract is only read when the cache is missing
     tables, _ = cached_tables("ydelsesmodtagere", key,
                               lambda: {"data": derive.ydelsesmodtagere(register.load_extract(), codes)})
+    return tables["data"]
+
+
+def _doedelighed_maalgruppe() -> pd.DataFrame:
+    from . import derive_mortality
+    from .cache import cached_tables
+
+    codes = [g.kode for g in geography.kommuner()]
+    key = register.current_source()["fingerprint"] + "-v1"  # the extract is only read when the cache is missing
+    tables, _ = cached_tables("doedelighed_maalgruppe", key,
+                              lambda: {"data": derive_mortality.doedelighed_maalgruppe(register.load_extract(), codes)})
+    return tables["data"]
+
+
+def _registeroverlap() -> pd.DataFrame:
+    from .cache import cached_tables
+
+    codes = [g.kode for g in geography.kommuner()]
+    key = register.current_source()["fingerprint"] + "-v1"  # the extract is only read when the cache is missing
+    tables, _ = cached_tables("registeroverlap", key,
+                              lambda: {"data": derive.registeroverlap(register.load_extract(), codes)})
     return tables["data"]
 
 
@@ -115,7 +185,8 @@ def _declare(ds: Dataset) -> None:
 _declare(Dataset(
     navn="kommuner",
     titel="Kommuner",
-    beskrivelse="De 98 kommuner med kode, navn, region og indbyggertal 1. januar 2020.",
+    beskrivelse=("De 98 kommuner med kode, navn, region og indbyggertal 1. januar 2020 (indlejret), eller i "
+                 "nyeste kvartal efter `vidensdata data refresh`."),
     enhed="personer (indbyggere)",
     schema=Schema(
         columns=(
@@ -123,13 +194,13 @@ _declare(Dataset(
             Column("kommune_navn", "str", "Kommunens navn"),
             REGION,
             Column("region_navn", "str", "Regionens navn"),
-            Column("indbyggere", "int", "Indbyggere 1. januar 2020 (FOLK1A, 2020K1)", min=0),
+            Column("indbyggere", "int", "Indbyggere den 1. i kvartalet (FOLK1A; indlejret: 2020K1)", min=0),
         ),
         key=("kommune_kode",),
     ),
     build=_kommuner,
     adresse="https://www.statbank.dk/FOLK1A",
-    **_snapshot_meta("kommuner_folk1a_2020k1.csv"),
+    **_snapshot_meta("kommuner_folk1a_2020k1.csv", statbank="kommuner"),
 ))
 
 _declare(Dataset(
@@ -145,21 +216,22 @@ _declare(Dataset(
     ),
     build=_regioner,
     adresse="https://www.statbank.dk/FOLK1A",
-    **_snapshot_meta("kommuner_folk1a_2020k1.csv"),
+    **_snapshot_meta("kommuner_folk1a_2020k1.csv", statbank="kommuner"),
 ))
 
 _declare(Dataset(
     navn="doedelighed_land",
     titel="Dødelighed i hele befolkningen",
-    beskrivelse=("Døde og middelfolketal for hele landet efter år, køn og 5-års aldersgruppe, 2008-2021. "
+    beskrivelse=("Døde og middelfolketal for hele landet efter år, køn og 5-års aldersgruppe, 2008-2021 "
+                 "(indlejret) eller alle tilgængelige år efter `vidensdata data refresh`. "
                  "Referencedødeligheden for befolkningen."),
     enhed="personer (døde) og personer (middelfolketal)",
     schema=Schema(
         columns=(
-            Column("aar", "int", "År", min=2008, max=2021),
+            Column("aar", "int", "År", min=1901, max=2100),
             Column("koen", "str", "Køn: M eller K", allowed=KOEN),
             Column("aldersgruppe", "str", "5-års aldersgruppe (0-4 ... 90-94, 95+)", allowed=ALDERSGRUPPER_5),
-            Column("doede", "int", "Døde i året (DODC1)", min=0),
+            Column("doede", "int", "Døde i året (DODC1; efter refresh DOD)", min=0),
             Column("befolkning", "int", "Middelfolketal: gennemsnit af fire kvartalsopgørelser (FOLK1A)", min=0),
         ),
         key=("aar", "koen", "aldersgruppe"),
@@ -167,7 +239,7 @@ _declare(Dataset(
     ),
     build=_doedelighed_land,
     adresse="https://www.statbank.dk/DODC1",
-    **_snapshot_meta("doedelighed_land_dodc1_folk1a.csv"),
+    **_snapshot_meta("doedelighed_land_dodc1_folk1a.csv", statbank="doedelighed_land"),
 ))
 
 _declare(Dataset(
@@ -191,6 +263,149 @@ _declare(Dataset(
         sort_values={"ydelse": derive.YDELSE_KODER},
     ),
     build=_ydelsesmodtagere,
+    personhenfoerbar=True,
+    **_register_meta(),
+))
+
+_declare(Dataset(
+    navn="befolkning",
+    titel="Befolkningen efter kommune, køn og alder",
+    beskrivelse=("Befolkningen 1. januar (FOLK1A, 1. kvartal) efter kommune, år, køn og 5-års aldersgruppe. "
+                 "Findes kun efter `vidensdata data refresh`: der er ikke indlejret nok data til hele tabellen."),
+    enhed="personer",
+    schema=Schema(
+        columns=(
+            KOMMUNE,
+            Column("aar", "int", "År (befolkningen 1. januar)", min=1900, max=2100),
+            Column("koen", "str", "Køn: M eller K", allowed=KOEN),
+            Column("aldersgruppe", "str", "5-års aldersgruppe (0-4 ... 90-94, 95+)", allowed=ALDERSGRUPPER_5),
+            Column("antal", "int", "Antal personer (FOLK1A)", min=0),
+        ),
+        key=("kommune_kode", "aar", "koen", "aldersgruppe"),
+        sort_values={"aldersgruppe": ALDERSGRUPPER_5},
+    ),
+    build=_from_statbank("befolkning", "FOLK1A"),
+    adresse="https://www.statbank.dk/FOLK1A",
+    **_statbank_only_meta("befolkning", "FOLK1A"),
+))
+
+_declare(Dataset(
+    navn="doedsfald",
+    titel="Døde efter kommune, køn og alder",
+    beskrivelse=("Døde efter bopælskommune, år, køn og 5-års aldersgruppe (Danmarks Statistik, FOD207). "
+                 "Findes kun efter `vidensdata data refresh`."),
+    enhed="personer (døde)",
+    schema=Schema(
+        columns=(
+            KOMMUNE,
+            Column("aar", "int", "År", min=1900, max=2100),
+            Column("koen", "str", "Køn: M eller K", allowed=KOEN),
+            Column("aldersgruppe", "str", "5-års aldersgruppe (0-4 ... 90-94, 95+)", allowed=ALDERSGRUPPER_5),
+            Column("doede", "int", "Døde i året", min=0),
+        ),
+        key=("kommune_kode", "aar", "koen", "aldersgruppe"),
+        sort_values={"aldersgruppe": ALDERSGRUPPER_5},
+    ),
+    build=_from_statbank("doedsfald", "FOD207"),
+    adresse="https://www.statbank.dk/FOD207",
+    **_statbank_only_meta("doedsfald", "FOD207"),
+))
+
+_declare(Dataset(
+    navn="middellevetid",
+    titel="Middellevetid (reference)",
+    beskrivelse=("Middellevetid i år for hele landet efter periode, køn og alder (Danmarks Statistiks "
+                 "dødelighedstavler, HISB3). Referencedatasæt; findes kun efter `vidensdata data refresh`."),
+    enhed="år",
+    schema=Schema(
+        columns=(
+            Column("periode", "str", "Periode som i StatBank (fx 2022:2023)"),
+            Column("aar_fra", "int", "Periodens første år", min=1800, max=2100),
+            Column("aar_til", "int", "Periodens sidste år", min=1800, max=2100),
+            Column("koen", "str", "Køn: M eller K", allowed=KOEN),
+            Column("alder", "int", "Alder (år)", min=0, max=130),
+            Column("middellevetid", "float", "Forventet restlevetid i år", nullable=True, min=0),
+        ),
+        key=("periode", "koen", "alder"),
+    ),
+    build=_from_statbank("middellevetid", "HISB3"),
+    adresse="https://www.statbank.dk/HISB3",
+    **_statbank_only_meta("middellevetid", "HISB3"),
+))
+
+_declare(Dataset(
+    navn="handicapmodtagere",
+    titel="Modtagere af ydelser til voksne med handicap og udsatte voksne (Danmarks Statistik)",
+    beskrivelse=("Offentliggjorte antal modtagere efter kommune, periode og ydelse fra Danmarks Statistiks "
+                 "tabeller om handicapområdet (HAND…); ydelseskoderne findes via tableinfo. Dækker tabellen kun "
+                 "kommuner, der har godkendt deres data, står det i kilden. Tomme antal er fortrolige ('..'). "
+                 "Findes kun efter `vidensdata data refresh`."),
+    enhed="personer (modtagere)",
+    schema=Schema(
+        columns=(
+            KOMMUNE,
+            Column("periode", "str", "Periode som i StatBank (fx 2022K4 eller 2022)"),
+            Column("aar", "int", "År", min=2000, max=2100),
+            Column("kvartal", "int", "Kvartal (tomt for årstal)", nullable=True, min=1, max=4),
+            Column("ydelse", "str", "StatBanks kode for ydelsen"),
+            Column("ydelse_navn", "str", "Ydelsens navn i StatBank (med §)"),
+            Column("antal", "int", "Antal modtagere (tomt: fortroligt eller mangler)", nullable=True, min=0),
+        ),
+        key=("kommune_kode", "periode", "ydelse"),
+    ),
+    build=_from_statbank("handicapmodtagere", "HAND…"),
+    adresse="https://www.statbank.dk/HAND01",
+    **_statbank_only_meta("handicapmodtagere", "HAND…"),
+))
+
+_declare(Dataset(
+    navn="doedelighed_maalgruppe",
+    titel="Dødelighed i målgruppen",
+    beskrivelse=("Døde og personår for personer i målgruppen efter bopælskommune, år, køn og 5-års "
+                 "aldersgruppe, 2010-2021. Hver person følges fra indgang i målgruppen (tidligst 1. januar "
+                 "2010) til død eller udgangen af 2021. Afledt af registerudtrækket; syntetisk, medmindre et "
+                 "rigtigt udtræk er angivet med VIDENSDATA_REGISTER."),
+    enhed="personer (døde) og personår",
+    schema=Schema(
+        columns=(
+            KOMMUNE,
+            Column("aar", "int", "År", min=1990, max=2100),
+            Column("koen", "str", "Køn: M eller K", allowed=KOEN),
+            Column("aldersgruppe", "str", "5-års aldersgruppe (alder på dagen; 95+ åben)", allowed=ALDERSGRUPPER_5),
+            Column("doede", "int", "Antal døde", min=0),
+            Column("personaar", "float", "Personår (dage i opfølgning / 365,25)", min=0),
+        ),
+        key=("kommune_kode", "aar", "koen", "aldersgruppe"),
+        sort_values={"aldersgruppe": ALDERSGRUPPER_5},
+    ),
+    build=_doedelighed_maalgruppe,
+    personhenfoerbar=True,
+    **_register_meta(),
+))
+
+_declare(Dataset(
+    navn="registeroverlap",
+    titel="Målgruppen i tre registre (fangsthistorier)",
+    beskrivelse=("Personer i målgruppen efter, hvilke af tre registre der så dem i året (fangsthistorie): "
+                 "serviceloven (botilbud eller mindst to ydelser), psykiatrisk behandling og misbrugsbehandling; "
+                 "efter bopælskommune og år. Kun voksne i live i året. Grundlaget for capture-recapture-estimatet "
+                 "af målgruppens størrelse. Afledt af registerudtrækket; syntetisk, medmindre et rigtigt udtræk "
+                 "er angivet med VIDENSDATA_REGISTER."),
+    enhed="personer",
+    schema=Schema(
+        columns=(
+            KOMMUNE,
+            Column("aar", "int", "År", min=1990, max=2100),
+            Column("historie", "str", "Fangsthistorie: ét ciffer pr. register (serviceloven, psykiatri, misbrug), "
+                   "fx 101 = set af serviceloven og misbrug", allowed=derive.HISTORIER),
+            *(Column(r, "int", f"1 hvis registeret {r} så personerne, ellers 0", min=0, max=1)
+              for r in derive.REGISTRE),
+            Column("antal", "int", "Antal personer", min=0),
+        ),
+        key=("kommune_kode", "aar", "historie"),
+        sort_values={"historie": derive.HISTORIER},
+    ),
+    build=_registeroverlap,
     personhenfoerbar=True,
     **_register_meta(),
 ))

@@ -17,6 +17,8 @@ once, by the inline backend's formatter.
 
 from __future__ import annotations
 
+import functools
+
 import io
 import textwrap
 from collections.abc import Sequence
@@ -98,13 +100,19 @@ class DanishFormatter(FuncFormatter):
         self._auto = _decimals_needed(locs) if len(locs) else None
 
     def _text(self, value: float, _pos=None) -> str:
-        if self.decimals is not None:
-            decimals = self.decimals
-        else:
-            decimals = self._auto if self._auto is not None else _decimals_needed([value])
-        if self.pct:
-            return fmt_pct(value, decimals)
-        return fmt_int(value) if decimals == 0 else fmt_dec(value, decimals)
+        return _tick_text(float(value), self.decimals, self._auto, self.pct)
+
+
+@functools.lru_cache(maxsize=4096)
+def _tick_text(value: float, decimals_arg: int | None, auto: int | None, pct: bool) -> str:
+    """Babel formatting is slow and the same ticks recur in every figure: memoised."""
+    if decimals_arg is not None:
+        decimals = decimals_arg
+    else:
+        decimals = auto if auto is not None else _decimals_needed([value])
+    if pct:
+        return fmt_pct(value, decimals)
+    return fmt_int(value) if decimals == 0 else fmt_dec(value, decimals)
 
 
 def danish_axis(ax, axis: str = "y", decimals: int | None = 0, pct: bool = False) -> FuncFormatter:

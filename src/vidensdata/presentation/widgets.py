@@ -191,7 +191,7 @@ def figur_html(fig) -> str:
     import matplotlib.pyplot as plt
 
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=100, bbox_inches="tight")
+    fig.savefig(buf, format="png", dpi=100)  # constrained layout already fits legend and source line
     plt.close(fig)
     alt = html.escape(getattr(fig, "_vidensdata_alt", "") or _figure_alt(fig))
     data = base64.b64encode(buf.getvalue()).decode()

@@ -11,6 +11,11 @@ A real extract is a folder (``VIDENSDATA_REGISTER=/path``) with two tables, each
     ``person_id``, ``ydelse`` (``§85``, ``§107``, ``§108``, ``§103``, ``§104``, ``§99``),
     ``start_dato``, ``slut_dato`` (empty while ongoing), ``handlekommune_kode``
     (the acting kommune).
+``registerkontakter`` (optional)
+    ``person_id``, ``register`` (``psykiatri``: psychiatric treatment contact,
+    ``misbrug``: treatment for substance abuse), ``aar`` (a year with at least one
+    contact). Used with the services list to estimate the size of the target group
+    (dataset ``registeroverlap``).
 
 See ``docs/registerudtraek.md`` for the full contract. :func:`load_extract` returns
 the configured real extract, or else the synthetic one (generated once and cached).
@@ -27,7 +32,7 @@ import pandas as pd
 from .. import config
 from ..datasets.schema import Column, Schema
 from ..errors import RegisterError, SchemaError
-from . import synthetic
+from . import synthetic, synthetic_capture
 
 PERSON_SCHEMA = Schema(
     columns=(
@@ -52,6 +57,16 @@ EPISODE_SCHEMA = Schema(
     key=("person_id", "ydelse", "start_dato"),
 )
 
+KONTAKT_SCHEMA = Schema(
+    columns=(
+        Column("person_id", "str", "Pseudonymt person-id"),
+        Column("register", "str", "Register: psykiatri (behandlingskontakt) eller misbrug (misbrugsbehandling)",
+               allowed=synthetic_capture.KONTAKT_REGISTRE),
+        Column("aar", "int", "År med mindst én kontakt", min=1900, max=2100),
+    ),
+    key=("person_id", "register", "aar"),
+)
+
 SYNTHETIC_SOURCE = "Syntetisk registerudtræk (vidensdata)"
 
 
@@ -63,6 +78,8 @@ class RegisterExtract:
     kilde: str
     fingerprint: str
     parametre: dict = field(default_factory=dict)
+    kontakter: pd.DataFrame | None = None  # optional table registerkontakter (person_id, register, aar)
+    sandhed: pd.DataFrame | None = None  # synthetic only: the planted target group (kommune, aar, historie, antal)
 
     @property
     def first_year(self) -> int:
@@ -102,16 +119,20 @@ def load_extract(path: str | Path | None = None, params: synthetic.SyntheticPara
 
         def build():
             personer, forloeb = synthetic.generate(p)
-            return {"personer": personer, "ydelsesforloeb": forloeb}
+            personer, kontakter, sandhed = synthetic_capture.extend(p, personer, forloeb)
+            return {"personer": personer, "ydelsesforloeb": forloeb, "registerkontakter": kontakter,
+                    "maalgruppe_sandhed": sandhed}
 
         tables, _meta = cached_tables("register-syntetisk", key, build, {"parametre": p.to_dict()})
         personer = PERSON_SCHEMA.validate(tables["personer"], "personer (syntetisk)")
         forloeb = EPISODE_SCHEMA.validate(tables["ydelsesforloeb"], "ydelsesforloeb (syntetisk)")
-        _MEMO[memo_key] = RegisterExtract(personer, forloeb, True, SYNTHETIC_SOURCE, key, p.to_dict())
+        kontakter = KONTAKT_SCHEMA.validate(tables["registerkontakter"], "registerkontakter (syntetisk)")
+        _MEMO[memo_key] = RegisterExtract(personer, forloeb, True, SYNTHETIC_SOURCE, key, p.to_dict(),
+                                          kontakter=kontakter, sandhed=tables["maalgruppe_sandhed"])
     return _MEMO[memo_key]
 
 
-def _read_table(folder: Path, name: str) -> pd.DataFrame:
+def _read_table(folder: Path, name: str, optional: bool = False) -> pd.DataFrame | None:
     for suffix in (".parquet", ".csv"):
         f = folder / f"{name}{suffix}"
         if f.exists():
@@ -121,19 +142,64 @@ def _read_table(folder: Path, name: str) -> pd.DataFrame:
                 with open(f, encoding="utf-8") as fh:
                     head = fh.readline()
                 sep = ";" if head.count(";") > head.count(",") else ","
-                return pd.read_csv(f, sep=sep, dtype=str, encoding="utf-8", keep_default_na=False,
-                                   na_values=[""])
+                df = pd.read_csv(f, sep=sep, dtype=str, encoding="utf-8", keep_default_na=False,
+                                 na_values=[""])
+                _check_iso_dates(df, f)
+                return df
             except UnicodeDecodeError as exc:
+                lines = _undecodable_lines(f)
                 raise RegisterError(
-                    f"register table {f} is not UTF-8 ({exc}); save it as UTF-8",
-                    dansk=f"Registerfilen {f.name} er ikke i UTF-8-tegnsæt.",
+                    f"register table {f} is not UTF-8 ({exc.reason}); first offending lines: {lines}; "
+                    "save it as UTF-8",
+                    dansk=f"Registerfilen {f.name} er ikke i UTF-8-tegnsæt (linje "
+                          f"{', '.join(str(n) for n, _ in lines)}).",
                 ) from None
+            except RegisterError:
+                raise
             except Exception as exc:  # parquet/csv readers raise many kinds
                 raise RegisterError(f"register table {f} cannot be read: {exc}") from None
+    if optional:
+        return None
     raise RegisterError(
         f"register extract {folder} has no table {name!r} (expected {name}.parquet or {name}.csv)",
         dansk=f"Registerudtrækket mangler tabellen {name}.",
     )
+
+
+DATE_COLUMNS = ("indgang_dato", "doedsdato", "start_dato", "slut_dato")
+_ISO_DATE = r"^\d{4}-\d{2}-\d{2}$"
+
+
+def _undecodable_lines(f: Path, n: int = 5) -> list[tuple[int, str]]:
+    """The first ``n`` lines (1-based, header = line 1) that are not valid UTF-8, with a preview."""
+    bad = []
+    with open(f, "rb") as fh:
+        for number, raw in enumerate(fh, start=1):
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError:
+                bad.append((number, raw.decode("utf-8", errors="replace").rstrip("\r\n")[:80]))
+                if len(bad) >= n:
+                    break
+    return bad
+
+
+def _check_iso_dates(df: pd.DataFrame, f: Path, n: int = 5) -> None:
+    """Dates in a CSV extract must be ISO (YYYY-MM-DD): 01-02-2015 would otherwise be read as 2 January."""
+    problems = []
+    for col in DATE_COLUMNS:
+        if col not in df.columns:
+            continue
+        s = df[col]
+        bad = s.notna() & ~s.astype("string").str.strip().str.fullmatch(_ISO_DATE).fillna(False)
+        if bad.any():
+            rows = [(int(i) + 2, s.loc[i]) for i in s.index[bad][:n]]  # file line: header is line 1
+            problems.append(f"column {col!r} has {int(bad.sum())} date(s) not in the form YYYY-MM-DD; "
+                            f"first offending rows (file line, value): {rows}")
+    if problems:
+        raise RegisterError(f"register table {f} breaks the contract:\n  - " + "\n  - ".join(problems),
+                            dansk=f"Registerfilen {f.name} har datoer, der ikke er på formen ÅÅÅÅ-MM-DD: "
+                                  + "; ".join(problems))
 
 
 def read_real_extract(folder: Path) -> RegisterExtract:
@@ -153,21 +219,35 @@ def read_real_extract(folder: Path) -> RegisterExtract:
     try:
         personer = PERSON_SCHEMA.validate(_read_table(folder, "personer"), f"personer ({folder})")
         forloeb = EPISODE_SCHEMA.validate(_read_table(folder, "ydelsesforloeb"), f"ydelsesforloeb ({folder})")
+        kontakter = _read_table(folder, "registerkontakter", optional=True)
+        if kontakter is not None:
+            kontakter = KONTAKT_SCHEMA.validate(kontakter, f"registerkontakter ({folder})")
     except SchemaError as exc:
         raise RegisterError(f"register extract breaks the contract: {exc.message}", dansk=exc.dansk) from None
-    check_consistency(personer, forloeb)
+    check_consistency(personer, forloeb, kontakter)
     params = {}
     meta = folder / "parametre.json"
     if meta.exists():
         params = json.loads(meta.read_text(encoding="utf-8"))
-    ext = RegisterExtract(personer, forloeb, False, f"Registerudtræk ({folder.name})", fp, params)
+    ext = RegisterExtract(personer, forloeb, False, f"Registerudtræk ({folder.name})", fp, params,
+                          kontakter=kontakter)
     _MEMO[memo_key] = ext
     return ext
 
 
-def check_consistency(personer: pd.DataFrame, forloeb: pd.DataFrame) -> None:
+def check_consistency(personer: pd.DataFrame, forloeb: pd.DataFrame, kontakter: pd.DataFrame | None = None) -> None:
     """Rules across rows and tables that a schema cannot express."""
     problems = []
+    if kontakter is not None:
+        unknown_k = ~kontakter["person_id"].isin(personer["person_id"])
+        if unknown_k.any():
+            problems.append(f"{int(unknown_k.sum())} register contact(s) name persons not in personer; first: "
+                            f"{kontakter.loc[unknown_k, 'person_id'].head(5).tolist()}")
+        death_year = kontakter["person_id"].map(personer.set_index("person_id")["doedsdato"]).dt.year
+        after_death = death_year.notna() & (kontakter["aar"] > death_year)
+        if after_death.any():
+            problems.append(f"{int(after_death.sum())} register contact(s) in a year after the person's death; "
+                            f"first rows: {kontakter.loc[after_death].head(5).to_dict('records')}")
     unknown = ~forloeb["person_id"].isin(personer["person_id"])
     if unknown.any():
         problems.append(f"{int(unknown.sum())} episode(s) name persons not in personer; first: "
@@ -192,10 +272,17 @@ def check_consistency(personer: pd.DataFrame, forloeb: pd.DataFrame) -> None:
                             dansk="Registerudtrækket overholder ikke formatet: " + "; ".join(problems))
 
 
-def write_extract(ext_personer: pd.DataFrame, ext_forloeb: pd.DataFrame, folder: Path, fmt: str = "csv") -> None:
-    """Write an extract in the contract's format (used to export the synthetic one and in tests)."""
+def write_extract(ext_personer: pd.DataFrame, ext_forloeb: pd.DataFrame, folder: Path, fmt: str = "csv",
+                  kontakter: pd.DataFrame | None = None) -> None:
+    """Write an extract in the contract's format (used to export the synthetic one and in tests).
+
+    ``kontakter`` (the optional table ``registerkontakter``) is written when given.
+    """
     folder.mkdir(parents=True, exist_ok=True)
-    for name, df in (("personer", ext_personer), ("ydelsesforloeb", ext_forloeb)):
+    tables = [("personer", ext_personer), ("ydelsesforloeb", ext_forloeb)]
+    if kontakter is not None:
+        tables.append(("registerkontakter", kontakter))
+    for name, df in tables:
         if fmt == "parquet":
             df.to_parquet(folder / f"{name}.parquet", index=False)
         else:

@@ -34,6 +34,12 @@ the day services (§ 103, § 104, § 99) partly go to persons who already receiv
 least one service in 2016 match the published 31,000. Persons live in kommuner
 in proportion to their population (FOLK1A 2020K1) times a log-normal kommune
 effect, so small kommuner such as Læsø stay small.
+
+Deaths (:mod:`.synthetic_mortality`): every person is followed from entry (or
+2010-01-01) to death; the hazard is the real national death rate by year, sex
+and age times planted mortality rate ratios (``mrr``, by sex and age), calibrated
+to the excess life-years lost of Erlangsen et al. (Lancet Psychiatry 2017). The
+dead are replaced by new persons, so the planted yearly recipients stay exact.
 """
 
 from __future__ import annotations
@@ -45,6 +51,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+
+from . import synthetic_mortality
+from .synthetic_capture import CaptureParams
 
 #: Service codes of the extract, with their Danish names.
 YDELSER: dict[str, str] = {
@@ -58,7 +67,7 @@ YDELSER: dict[str, str] = {
 PRIMARY = ("§85", "§107", "§108")
 SECONDARY = ("§103", "§104", "§99")
 
-GENERATOR_VERSION = "1"
+GENERATOR_VERSION = "3"  # 2: deaths (synthetic_mortality); 3: target group and capture registers (synthetic_capture)
 MAX_AGE = 90  # ASSUMPTION: oldest age in the first observed year
 
 SOURCE_KL_2018 = (
@@ -122,6 +131,13 @@ class SyntheticParams:
     entry_age: tuple = ((18, 30, 0.27), (30, 40, 0.21), (40, 50, 0.20), (50, 60, 0.17), (60, 70, 0.10), (70, 85, 0.05))
     kommune_sd: float = 0.25  # ASSUMPTION: sd of the log kommune effect
     burn_in_years: int = 10  # ASSUMPTION: years simulated before first_year at its level (not in the extract)
+    # mortality rate ratio against the national rates, by sex, at the ages in mrr_ages (log-linear between,
+    # constant outside; 1 under 18). Level calibrated to the excess life-years lost of Erlangsen et al. 2017
+    # (10.2 years men, 7.3 women); age pattern an ASSUMPTION. See synthetic_mortality.CALIBRATION.
+    mrr: dict = field(default_factory=lambda: {"M": (6.3, 4.7, 2.95, 1.73), "K": (5.8, 4.6, 2.73, 1.66)})
+    mrr_ages: tuple = (18, 40, 60, 80)
+    # planted target group and its three capture registers (synthetic_capture; used by register.load_extract)
+    maalgruppe: CaptureParams = field(default_factory=CaptureParams)
 
     def to_dict(self) -> dict:
         return json.loads(json.dumps(dataclasses.asdict(self), ensure_ascii=False))
@@ -191,8 +207,14 @@ def generate(params: SyntheticParams | None = None) -> tuple[pd.DataFrame, pd.Da
     for e in episodes.values():
         e["person"] = new_index[e["person"]]
     personer = _person_table(p, int(seen.sum()), episodes, rng)
+    # deaths; the dead are replaced by new persons, so the planted yearly recipients stay exact
+    personer, episodes = synthetic_mortality.apply_mortality(
+        p, personer, episodes, rng, lambda first_start, kommune, first_index: _person_rows(
+            p, first_start, kommune, rng, first_index))
     forloeb = _episode_table(p, episodes, personer, rng)
-    return personer.drop(columns="_start_year"), forloeb
+    forloeb = synthetic_mortality.clamp_episodes_to_death(forloeb, personer)
+    cols = ["person_id", "koen", "foedselsaar", "kommune_kode", "indgang_dato", "doedsdato"]
+    return personer[cols].reset_index(drop=True), forloeb
 
 
 def _with_burn_in(targets: pd.DataFrame, years: int) -> pd.DataFrame:
@@ -306,22 +328,27 @@ def _person_table(p, n, episodes, rng) -> pd.DataFrame:
     first_start = np.full(n, 10_000, dtype=int)
     for e in episodes.values():
         np.minimum.at(first_start, e["person"], e["start_year"])
+    return _person_rows(p, first_start, _draw_kommuner(p, n, rng), rng, 0)
+
+
+def _person_rows(p, first_start, kommune, rng, first_index: int) -> pd.DataFrame:
+    """Persons entering the target group in the years ``first_start`` (sex, age and entry day drawn)."""
+    n = len(first_start)
     bands = np.array([b[:2] for b in p.entry_age])
     w = np.array([b[2] for b in p.entry_age], dtype=float)
     band = rng.choice(len(bands), size=n, p=w / w.sum())
     age = rng.integers(bands[band, 0], bands[band, 1])
     koen = np.where(rng.random(n) < p.male_share, "M", "K")
-    kommune = _draw_kommuner(p, n, rng)
     day = rng.integers(0, 365, size=n)
-    indgang = pd.to_datetime(first_start.astype(str), format="%Y") + pd.to_timedelta(day, unit="D")
+    indgang = (np.asarray(first_start) - 1970).astype("datetime64[Y]").astype("datetime64[D]") + day.astype(
+        "timedelta64[D]")
     return pd.DataFrame({
-        "person_id": [f"S{i:07d}" for i in range(n)],
+        "person_id": [f"S{i:07d}" for i in range(first_index, first_index + n)],
         "koen": koen,
-        # nobody is older than MAX_AGE in the first observed year (no mortality is simulated here)
+        # nobody is older than MAX_AGE in the first observed year at entry (deaths come later)
         "foedselsaar": np.maximum(first_start - age, p.first_year - MAX_AGE),
         "kommune_kode": kommune,
         "indgang_dato": indgang.astype("datetime64[ns]"),
-        "doedsdato": pd.Series(pd.NaT, index=range(n), dtype="datetime64[ns]"),
         "_start_year": first_start,
     })
 

@@ -88,7 +88,7 @@ def geography_table(kommune_df: pd.DataFrame, value_cols: list[str], by: list[st
 
 
 _PATTERNS: dict[tuple, pd.DataFrame] = {}
-PATTERN_VERSION = "1"  # bump when the suppression rule changes
+PATTERN_VERSION = "2"  # bump when the suppression rule changes (2: pruning of superfluous complements)
 
 
 def suppression_pattern(frame: pd.DataFrame, by: tuple[str, ...], key: str) -> pd.DataFrame:

@@ -21,15 +21,20 @@ from ..datasets.derive import ALLE
 from ..errors import VidensdataError
 from ..methods import growth
 from ..presentation import formatting as fmt
+from ..publish import publicer
 from ..sources import register
 from ..sources.synthetic import YDELSER
 from .common import check_years, normalise_choice, suppression_pattern
+
+#: Datasets this theme reads (part of every report's cache key and provenance).
+DATASETS = ("ydelsesmodtagere", "kommuner")
 
 TEMA = "serviceudvikling"
 TITEL = "Udvikling i modtagere af sociale ydelser"
 PARAMETRE = ("geografi", "startaar", "slutaar", "ydelser")
 BEFOLKNING_KILDE = "Danmarks Statistik (FOLK1A, 1. januar 2020)"
 TREND_HORISONT = 3
+TABELLER = ("vis_noegletal", "vis_tabel")  # the renderers that publish tables (see vidensdata.publish)
 
 
 @dataclass(frozen=True)
@@ -204,9 +209,7 @@ def tabel_til_download(res: Resultat) -> pd.DataFrame:
 
 
 def vis_noegletal(res: Resultat):
-    """Key figures as HTML (with stable data-testid attributes for tests and apps)."""
-    from IPython.display import HTML
-
+    """Key figures as HTML (with stable data-testid attributes for tests and apps), published as a table."""
     v, n = res.valg, res.noegletal
     antal = vist_antal(n["antal"], n["undertrykt"], n["primaer"])
     change = "–" if n["aendring_pct"] is None else fmt.fmt_signed_pct(n["aendring_pct"])
@@ -234,8 +237,12 @@ def vis_noegletal(res: Resultat):
     if res.syntetisk:
         notes.append('<b class="vd-syntetisk">Syntetiske data (demo)</b> – tallene er ikke virkelige.')
     notes.append(res.kildelinje)
-    return HTML(_CSS + f'<div class="vd-noegletal">{items}</div>'
-                + "".join(f'<p class="vd-note">{x}</p>' for x in notes))
+    page = (_CSS + f'<div class="vd-noegletal">{items}</div>'
+            + "".join(f'<p class="vd-note">{x}</p>' for x in notes))
+    # the same figures as a published table (machine-readable copy for the audit; the page is unchanged)
+    shown = pd.DataFrame([[value for _, _, value in cards]], columns=[label for _, label, _ in cards])
+    return publicer("noegletal", shown, personhenfoerbar=True, antal_kolonner=[cards[0][1]],
+                    kilde=res.kildelinje, geografi=_geografi(v), html=page)
 
 
 _CSS = """<style>
@@ -313,18 +320,26 @@ def figur_trend(res: Resultat):
 
 
 def vis_tabel(res: Resultat):
-    """The table as Danish-formatted HTML with its source line."""
-    from IPython.display import HTML
-
+    """The table as Danish-formatted HTML with its source line (a published table)."""
     t = res.serie.assign(Ydelse=res.serie["ydelse"].map(YDELSE_NAVNE))
     t["vist"] = [vist_antal(a, u, p) for a, u, p in zip(t["antal"], t["undertrykt"], t["primaer"])]
     shown = t.pivot(index="Ydelse", columns="aar", values="vist")
     shown = shown.reindex([YDELSE_NAVNE[c] for c in (ALLE, *res.valg.ydelser)])
     shown.columns = [str(c) for c in shown.columns]
-    html = shown.reset_index().to_html(index=False, classes="vd-tabel", border=0, escape=True)
-    return HTML(html + f'<p class="vd-note">{res.kildelinje} {fmt.SUPPRESSED} betyder 1–4 personer; '
-                       f"{SEKUNDAER} er skjult, så et lille tal ikke kan regnes ud fra totaler "
-                       "(diskretionering).</p>")
+    shown = shown.reset_index()
+    html = shown.to_html(index=False, classes="vd-tabel", border=0, escape=True)
+    page = html + (f'<p class="vd-note">{res.kildelinje} {fmt.SUPPRESSED} betyder 1–4 personer; '
+                   f"{SEKUNDAER} er skjult, så et lille tal ikke kan regnes ud fra totaler "
+                   "(diskretionering).</p>")
+    # "Mindst én ydelse" is persons with any service, not the sum of the rows: no additive total row
+    return publicer("tabel", shown, personhenfoerbar=True, antal_kolonner=[c for c in shown.columns if c != "Ydelse"],
+                    kilde=res.kildelinje, geografi=_geografi(res.valg), html=page)
+
+
+def _geografi(v: Valg):
+    """The area for the published tables' metadata (a single geography, or the list of parts)."""
+    omr = v.omraade
+    return omr.enkelt.kode if omr.enkelt is not None else [d.kode for d in omr.dele]
 
 
 def visning(geografi="Hele landet", startaar=None, slutaar=None, ydelser="alle", interaktiv=None):

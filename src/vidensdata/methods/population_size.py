@@ -1,0 +1,992 @@
+"""Population size estimation: capture–recapture, multiplier and small-area methods.
+
+Used by the theme *målgruppestørrelse* to estimate how many citizens have psychiatric
+difficulties and complex support needs when no single register sees all of them.
+
+All functions are pure (no I/O). Capture histories are strings of ``0``/``1``, one
+character per list (register), e.g. ``"101"`` = seen by lists 1 and 3 but not list 2.
+The all-zero history is the unseen part of the population and is what the methods estimate.
+
+Public API
+----------
+- :func:`loglinear` – log-linear capture–recapture model for 2+ lists (Poisson GLM) with a
+  profile-likelihood interval for the population size (Cormack 1992; Rcapture ``closedpCI.t``).
+- :func:`select_model` – all hierarchical models with two-way interactions, ranked by AIC/BIC.
+- :func:`lincoln_petersen`, :func:`chapman` – two-list estimators.
+- :func:`chao_lower_bound` – Chao's (1987) lower bound from capture frequencies.
+- :func:`multiplier` – the multiplier (benchmark) method ``N = B / p`` with a delta-method CI.
+- :func:`small_area` – distribute a national/regional estimate to kommuner via a prevalence model.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import numbers
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import statsmodels.api as sm
+from scipy import optimize, special, stats
+
+from ..errors import InvalidValueError, UnknownColumnError, suggestion
+
+__all__ = [
+    "ChaoResult",
+    "LoglinearResult",
+    "MultiplierResult",
+    "TwoListResult",
+    "chao_lower_bound",
+    "chapman",
+    "goodness_of_fit",
+    "lincoln_petersen",
+    "loglinear",
+    "multiplier",
+    "select_model",
+    "small_area",
+]
+
+
+@dataclass(frozen=True)
+class LoglinearResult:
+    """A fitted log-linear capture–recapture model.
+
+    ``n_hat`` = ``observed`` + ``n0`` (the estimated number nobody saw); ``se`` its
+    asymptotic standard error (delta method on the Poisson GLM, as Rcapture's ``stderr``);
+    ``lower``/``upper`` the profile-likelihood interval at ``level`` for the total size.
+    ``deviance``/``df`` are the goodness-of-fit of the model on the observed cells
+    (``df`` = number of observed cells minus number of parameters); ``aic``/``bic`` are
+    computed like Rcapture (Poisson log-likelihood of the observed cells).
+    ``model`` is a text label: ``"uafhængighed"`` (independence) or the interactions such as
+    ``"1×2 + 2×3"``; ``interactions`` the fitted 1-based list pairs.
+    ``fitted`` holds the fitted counts by capture history (including the all-zero one).
+    When the data do not bound the unseen part (e.g. no person seen by two lists), ``n_hat``,
+    ``n0``, ``se`` and ``upper`` are ``inf`` while ``lower`` is still finite.
+    """
+
+    n_hat: float
+    se: float
+    lower: float
+    upper: float
+    deviance: float
+    df: int
+    aic: float
+    bic: float
+    n0: float
+    observed: int
+    model: str
+    interactions: tuple[tuple[int, int], ...]
+    level: float
+    n_lists: int
+    fitted: pd.Series = field(repr=False, default=None)
+
+
+@dataclass(frozen=True)
+class TwoListResult:
+    """A two-list estimate (Chapman): ``n_hat`` with ``se`` and CI ``lower``–``upper`` at ``level``."""
+
+    n_hat: float
+    se: float
+    lower: float
+    upper: float
+    level: float
+    n1: int
+    n2: int
+    m: int
+    method: str
+
+
+@dataclass(frozen=True)
+class ChaoResult:
+    """Chao's lower bound ``n_hat = S + f1**2 / (2 f2)`` with ``se`` and log-normal CI."""
+
+    n_hat: float
+    se: float
+    lower: float
+    upper: float
+    level: float
+    observed: int
+    f1: int
+    f2: int
+    n0: float
+
+
+@dataclass(frozen=True)
+class MultiplierResult:
+    """Multiplier (benchmark) estimate ``n_hat = benchmark / proportion`` with delta-method CI."""
+
+    n_hat: float
+    se: float
+    lower: float
+    upper: float
+    level: float
+    benchmark: float
+    proportion: float
+    proportion_se: float
+
+
+# --------------------------------------------------------------------------- helpers
+
+def _fmt(value) -> str:
+    """A value for messages: numbers as 0, -5, 2.5 (no numpy reprs), anything else as repr."""
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        return f"{float(value):.10g}"
+    return repr(value)
+
+
+def _check_level(level, who: str) -> float:
+    if isinstance(level, bool) or not isinstance(level, numbers.Real) or not 0 < float(level) < 1:
+        raise InvalidValueError(f"{who}: level must be strictly between 0 and 1, got {_fmt(level)}",
+                                dansk=f"Konfidensniveauet skal ligge mellem 0 og 1, ikke {_fmt(level)}.")
+    return float(level)
+
+
+def _z(level: float) -> float:
+    return float(stats.norm.ppf(0.5 + level / 2))
+
+
+def _number(value, name: str, who: str, *, minimum: float | None = 0.0, strict: bool = False,
+            integer: bool = False) -> float:
+    """A finite real number (>= minimum, or > minimum if strict; whole if integer)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(float(value)):
+        raise InvalidValueError(f"{who}: {name} must be a finite number, got {_fmt(value)}",
+                                dansk=f"{name} skal være et tal, ikke {_fmt(value)}.")
+    v = float(value)
+    if minimum is not None and (v < minimum or (strict and v == minimum)):
+        cmp = ">" if strict else ">="
+        raise InvalidValueError(f"{who}: {name} must be {cmp} {_fmt(minimum)}, got {_fmt(v)}",
+                                dansk=f"{name} skal være {'større end' if strict else 'mindst'} "
+                                      f"{_fmt(minimum)}, ikke {_fmt(v)}.")
+    if integer and not v.is_integer():
+        raise InvalidValueError(f"{who}: {name} must be a whole number (a count), got {_fmt(v)}",
+                                dansk=f"{name} skal være et helt tal (et antal), ikke {_fmt(v)}.")
+    return v
+
+
+# --------------------------------------------------------------------------- capture histories
+
+
+def _parse_counts(counts, who: str, every_list_seen: bool = True) -> tuple[int, list[str], np.ndarray]:
+    """Validate capture-history counts; return (number of lists, histories, counts).
+
+    The histories are all ``2**t - 1`` non-zero histories in a fixed order (as Rcapture's
+    ``histpos.t``: ``111, 110, 101, 100, 011, 010, 001`` for three lists); missing ones count 0.
+    """
+    if isinstance(counts, pd.Series):
+        if counts.index.has_duplicates:
+            dup = sorted({str(k) for k in counts.index[counts.index.duplicated()]})
+            raise InvalidValueError(f"{who}: capture histories occur more than once: {dup}",
+                                    dansk=f"Fangsthistorierne {dup} optræder mere end én gang.")
+        items = list(counts.items())
+    elif isinstance(counts, Mapping):
+        items = list(counts.items())
+    else:
+        raise InvalidValueError(
+            f"{who}: counts must map capture histories such as '101' to counts (a dict or a pandas Series), "
+            f"got {type(counts).__name__}",
+            dansk="Antallene skal angives pr. fangsthistorie, fx {'101': 12, '100': 40}.")
+    if not items:
+        raise InvalidValueError(f"{who}: no capture histories given",
+                                dansk="Der er ingen fangsthistorier i data.")
+    lengths: set[int] = set()
+    parsed: dict[str, float] = {}
+    for key, value in items:
+        if not isinstance(key, str):
+            raise InvalidValueError(
+                f"{who}: a capture history must be a string of 0/1 such as '101', got {key!r}",
+                dansk=f"En fangsthistorie skal skrives som 0/1, fx '101', ikke {key!r}.")
+        h = key.strip()
+        if not h or set(h) - {"0", "1"}:
+            bad = sorted(set(h) - {"0", "1"}) or ["(tom)"]
+            raise InvalidValueError(
+                f"{who}: capture history {key!r} may only contain the characters 0 and 1 (found {bad})",
+                dansk=f"Fangsthistorien {key!r} må kun indeholde 0 og 1.")
+        lengths.add(len(h))
+        if "1" not in h:
+            raise InvalidValueError(
+                f"{who}: the all-zero capture history {key!r} must not be given; it is the unseen part "
+                "that the model estimates",
+                dansk=f"Fangsthistorien {key!r} (set af ingen registre) kan ikke observeres; "
+                      "det er netop den, der skal estimeres.")
+        if h in parsed:
+            raise InvalidValueError(f"{who}: capture history {h!r} occurs more than once",
+                                    dansk=f"Fangsthistorien {h!r} optræder mere end én gang.")
+        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(float(value)):
+            raise InvalidValueError(f"{who}: the count for {h!r} must be a finite number, got {_fmt(value)}",
+                                    dansk=f"Antallet for {h!r} skal være et tal, ikke {_fmt(value)}.")
+        if float(value) < 0:
+            raise InvalidValueError(f"{who}: the count for {h!r} is negative ({_fmt(value)}); counts must be >= 0",
+                                    dansk=f"Antallet for {h!r} kan ikke være negativt ({_fmt(value)}).")
+        parsed[h] = float(value)
+    if len(lengths) > 1:
+        raise InvalidValueError(
+            f"{who}: capture histories have unequal lengths {sorted(lengths)}; every history needs one "
+            "character per list",
+            dansk=f"Fangsthistorierne har forskellig længde ({sorted(lengths)}); "
+                  "alle skal have ét tegn pr. register.")
+    t = lengths.pop()
+    if t < 2:
+        raise InvalidValueError(f"{who}: capture–recapture needs at least 2 lists, got {t}",
+                                dansk=f"Capture–recapture kræver mindst 2 registre, ikke {t}.")
+    if t > 12:
+        raise InvalidValueError(f"{who}: at most 12 lists are supported, got {t}",
+                                dansk=f"Der kan højst bruges 12 registre, ikke {t}.")
+    histories = _histories(t)
+    y = np.array([parsed.get(h, 0.0) for h in histories])
+    if y.sum() <= 0:
+        raise InvalidValueError(f"{who}: all counts are 0; nobody was observed",
+                                dansk="Alle antal er 0; ingen er observeret.")
+    for j in range(t if every_list_seen else 0):
+        if not any(c > 0 for h, c in zip(histories, y) if h[j] == "1"):
+            raise InvalidValueError(
+                f"{who}: list {j + 1} saw nobody (every history with a 1 in position {j + 1} is 0); "
+                "leave that list out",
+                dansk=f"Register {j + 1} har ikke set nogen; udelad registeret fra beregningen.")
+    return t, histories, y
+
+
+def _histories(t: int) -> list[str]:
+    """All non-zero capture histories of ``t`` lists, in Rcapture's ``histpos.t`` order."""
+    return [format(i, f"0{t}b") for i in range(2**t - 1, 0, -1)]
+
+
+def _parse_interactions(interactions, t: int, who: str) -> tuple[tuple[int, int], ...]:
+    if isinstance(interactions, str):
+        if interactions.strip().lower() == "saturated":
+            return tuple(itertools.combinations(range(1, t + 1), 2))
+        raise InvalidValueError(
+            f"{who}: interactions must be a sequence of list pairs such as [(1, 2)] or 'saturated', "
+            f"got {interactions!r}",
+            dansk=f"Vekselvirkninger skal angives som par af registre, fx [(1, 2)], eller 'saturated', "
+                  f"ikke {interactions!r}.")
+    if interactions is None:
+        return ()
+    try:
+        pairs = list(interactions)
+    except TypeError:
+        raise InvalidValueError(f"{who}: interactions must be a sequence of list pairs, got {interactions!r}",
+                                dansk="Vekselvirkninger skal angives som par af registre, fx [(1, 2)].") from None
+    out: set[tuple[int, int]] = set()
+    for pair in pairs:
+        try:
+            a, b = pair
+        except (TypeError, ValueError):
+            raise InvalidValueError(
+                f"{who}: each interaction must be a pair of list numbers, got {pair!r}",
+                dansk=f"En vekselvirkning skal være et par af registernumre, ikke {pair!r}.") from None
+        for v in (a, b):
+            if isinstance(v, bool) or not isinstance(v, numbers.Integral) or not 1 <= int(v) <= t:
+                raise InvalidValueError(
+                    f"{who}: interaction {pair!r} names list {v!r}; the lists are numbered 1-{t}",
+                    dansk=f"Vekselvirkningen {pair!r} nævner register {v!r}; registrene er nummereret 1–{t}.")
+        if int(a) == int(b):
+            raise InvalidValueError(f"{who}: interaction {pair!r} pairs a list with itself",
+                                    dansk=f"Vekselvirkningen {pair!r} parrer et register med sig selv.")
+        out.add((min(int(a), int(b)), max(int(a), int(b))))
+    return tuple(sorted(out))
+
+
+def _design(histories: list[str], pairs) -> np.ndarray:
+    """Design matrix: intercept, one column per list, one per interaction pair."""
+    h = np.array([[int(c) for c in s] for s in histories], dtype=float)
+    cols = [np.ones(len(histories))] + [h[:, j] for j in range(h.shape[1])]
+    cols += [h[:, a - 1] * h[:, b - 1] for a, b in pairs]
+    return np.column_stack(cols)
+
+
+def _model_label(pairs) -> str:
+    if not pairs:
+        return "uafhængighed"
+    return " + ".join(f"{a}×{b}" for a, b in pairs)
+
+
+# --------------------------------------------------------------------------- Poisson fits
+
+
+def _deviance(y: np.ndarray, mu: np.ndarray) -> float:
+    """Poisson deviance ``2 sum[y log(y / mu) - (y - mu)]``, computed cell by cell (no cancellation)."""
+    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+        d = 2 * float(np.sum(special.xlogy(y, y / mu) - (y - mu)))
+    return d if math.isfinite(d) else math.inf
+
+
+def _poisson_fit(X: np.ndarray, y: np.ndarray, beta0: np.ndarray | None = None,
+                 max_iter: int = 200, decrement_tol: float = 1e-10) -> tuple[np.ndarray, float, bool]:
+    """Newton–Raphson maximum likelihood for a log-link Poisson model (small dense problems).
+
+    Used for the many refits of the profile likelihood, warm-started from ``beta0``. Step
+    halving keeps the deviance decreasing (a step that raises it is never taken); iteration
+    stops when the Newton decrement (the expected further gain in log-likelihood) is below
+    ``decrement_tol`` in absolute terms, which is what the profile interval needs whatever the
+    size of the counts. With zero cells a parameter may drift towards -inf, which is the MLE on
+    the boundary (its fitted counts go to 0); the deviance still converges.
+
+    Returns ``(beta, deviance, converged)``; ``converged`` is False when no step improved the
+    fit although the decrement was still large (a poor start), or after ``max_iter`` steps.
+    """
+
+    def deviance(b):
+        eta = X @ b
+        if not np.all(np.isfinite(eta)) or eta.max() > 700:
+            return math.inf, eta
+        return _deviance(y, np.exp(eta)), eta
+
+    start = np.linalg.lstsq(X, np.log(y + 0.5), rcond=None)[0]
+    beta = start if beta0 is None else np.asarray(beta0, dtype=float).copy()
+    dev, eta = deviance(beta)
+    if not math.isfinite(dev):
+        beta = start
+        dev, eta = deviance(beta)
+    p = X.shape[1]
+    converged = False
+    for _ in range(max_iter):
+        mu = np.exp(eta)
+        grad = X.T @ (y - mu)
+        hess = X.T @ (mu[:, None] * X)
+        ridge = 1e-12 * max(float(np.trace(hess)) / p, 1e-300)
+        try:
+            step = np.linalg.solve(hess + ridge * np.eye(p), grad)
+        except np.linalg.LinAlgError:
+            step = np.linalg.lstsq(hess, grad, rcond=None)[0]
+        decrement = float(grad @ step)
+        if not decrement > decrement_tol:
+            converged = True
+            break
+        s = 1.0
+        while s > 1e-10:
+            new_dev, new_eta = deviance(beta + s * step)
+            if new_dev <= dev:
+                break
+            s /= 2
+        else:
+            converged = decrement < 1e-6  # no step improves the fit: at the optimum up to rounding
+            break
+        beta = beta + s * step
+        dev, eta = new_dev, new_eta
+    return beta, dev, converged
+
+
+def _stirling_rest(x: float) -> float:
+    """``log(x!) - x log x + x`` (0 at x = 0), accurate for large x (Stirling series)."""
+    if x <= 0:
+        return 0.0
+    if x < 1e5:
+        return float(special.gammaln(x + 1) - x * math.log(x) + x)
+    return 0.5 * math.log(2 * math.pi * x) + 1 / (12 * x) - 1 / (360 * x**3)
+
+
+def _limit(fg, a: float, b: float, xtol: float) -> float:
+    """Root of ``f`` on ``[a, b]`` by safeguarded Newton steps (``fg(N) -> (f, f')``), falling
+    back to bisection whenever a Newton step leaves the bracket (Numerical Recipes' rtsafe)."""
+    fa, _ = fg(a)
+    fb, _ = fg(b)
+    if fa == 0:
+        return a
+    if fb == 0:
+        return b
+    if (fa > 0) == (fb > 0):
+        return a if abs(fa) < abs(fb) else b
+    lo, hi = (a, b) if fa < 0 else (b, a)  # f(lo) < 0 < f(hi)
+    x = (a + b) / 2
+    for _ in range(100):
+        fx, dx = fg(x)
+        if fx == 0:
+            return x
+        if fx < 0:
+            lo = x
+        else:
+            hi = x
+        step = fx / dx if dx != 0 and math.isfinite(dx) else math.inf
+        new = x - step
+        if not (min(lo, hi) < new < max(lo, hi)):
+            new = (lo + hi) / 2
+        if abs(new - x) < xtol or abs(hi - lo) < xtol:
+            return new
+        x = new
+    return x
+
+
+def _root(f, a: float, b: float, xtol: float) -> float:
+    """Brent's root of ``f`` on ``[a, b]``; if rounding spoils the bracket, the end nearer to 0."""
+    fa, fb = f(a), f(b)
+    if fa == 0:
+        return a
+    if fb == 0:
+        return b
+    if (fa > 0) == (fb > 0):
+        return a if abs(fa) < abs(fb) else b
+    return optimize.brentq(f, a, b, xtol=xtol)
+
+
+class _Profile:
+    """Cormack's (1992) multinomial profile log-likelihood of the population size N.
+
+    For a candidate N, the unseen count ``n0 = N - n`` is added as the all-zero cell (design
+    row: intercept only) and the same log-linear model is refitted on all ``2**t`` cells; the
+    profile log-likelihood is ``log N! - log n0! + sum_h y_h log(mu_h / N)`` (constants in N
+    dropped). This is Rcapture's ``closedpCI.t`` criterion; it is computed as
+    ``-deviance / 2 + r(N) - r(n0)`` with ``r(x) = log x! - x log x + x`` (exact, no
+    cancellation for large N) instead of Rcapture's Stirling approximation for N > 100. Its
+    derivative (envelope theorem) is ``digamma(N + 1) - digamma(n0 + 1) + log(mu_0 / N)``,
+    used to locate the maximum.
+    """
+
+    def __init__(self, X: np.ndarray, y: np.ndarray, beta_hat: np.ndarray):
+        self.X = np.vstack([X, np.eye(1, X.shape[1])])
+        self.y = y
+        self.n = float(y.sum())
+        self.beta = beta_hat.copy()
+        self.calls = 0
+
+    def both(self, N: float) -> tuple[float, float]:
+        """(profile log-likelihood, its derivative) at N."""
+        self.calls += 1
+        n0 = max(N - self.n, 0.0)
+        N = self.n + n0
+        yy = np.append(self.y, n0)
+        # warm start: the last fit, its intercept shifted so the fitted counts add up to N
+        start = self.beta.copy()
+        total = float(np.exp(np.minimum(self.X @ start, 700.0)).sum())
+        if total > 0 and math.isfinite(total):
+            start[0] += math.log(N / total)
+        beta, dev, ok = _poisson_fit(self.X, yy, start)
+        if not ok:  # a poor warm start (far along a boundary direction): start afresh
+            beta2, dev2, _ = _poisson_fit(self.X, yy)
+            if dev2 <= dev:
+                beta = beta2
+        self.beta = beta
+        mu = np.exp(np.minimum(self.X @ self.beta, 700.0))
+        # log N! - log n0! + sum y log(mu / N) = -deviance / 2 + rest(N) - rest(n0) + constant
+        ll = -_deviance(yy, mu) / 2 + _stirling_rest(N) - _stirling_rest(n0)
+        grad = float(special.digamma(N + 1) - math.log(N) - special.digamma(n0 + 1)
+                     + math.log(max(mu[-1], 1e-300)))
+        return ll, grad
+
+    def __call__(self, N: float) -> float:
+        return self.both(N)[0]
+
+    def slope(self, N: float) -> float:
+        return self.both(N)[1]
+
+
+def _profile_interval(X, y, beta_hat, n_hat, se, level) -> tuple[float, float, bool]:
+    """(lower, upper, unbounded): the profile-likelihood interval; ``unbounded`` when the
+    likelihood still rises at the search limit (the MLE of N is infinite)."""
+    prof = _Profile(X, y, beta_hat)
+    n = prof.n
+    drop = float(stats.chi2.ppf(level, 1)) / 2
+    # Search limit: 100 times the estimate, at most 10,000 times the number observed. An
+    # estimate beyond it counts as unbounded (e.g. Cormack et al. (2000) report "> 1,000,000"
+    # for 215 observed), and so does an upper limit beyond it.
+    cap = min(100 * max(n_hat, n) + 1e3, 1e4 * n + 1e6) if math.isfinite(n_hat) else 1e4 * n + 1e6
+    tol = 1e-3 + 1e-9 * min(n_hat, cap)
+    # 1. the maximum of the profile likelihood (a little off the Poisson estimate n_hat)
+    l_n, g_n = prof.both(n)
+    unbounded = False
+    if not n_hat < cap:
+        n_max, unbounded = cap, True
+        l_max = prof(n_max)
+    elif g_n <= 0:
+        n_max, l_max = n, l_n
+    else:
+        a, b = n, max(n_hat, n + 1.0)
+        g_b = prof.slope(b)
+        while g_b > 0 and b < cap:
+            a, b = b, min(max(b * 2, b + 2 * se), cap)
+            g_b = prof.slope(b)
+        if g_b > 0:  # the likelihood keeps rising: no finite estimate, no upper limit
+            n_max, unbounded = b, True
+        else:
+            n_max = _root(prof.slope, a, b, tol)
+        l_max = prof(n_max)
+    target = l_max - drop
+
+    def f(N):
+        return prof(N) - target
+
+    def fg(N):
+        ll, g = prof.both(N)
+        return ll - target, g
+
+    # 2. the lower limit, never below the number observed
+    lower = n if l_n >= target else _limit(fg, n, n_max, tol)
+    # 3. the upper limit: step out from the maximum until the likelihood has dropped enough
+    upper = math.inf
+    if not unbounded:
+        a = n_max
+        b = min(n_max + max(2 * se if math.isfinite(se) else 0.0, 0.25 * (n_max - n), 5.0), cap)
+        while True:
+            if f(b) < 0:
+                upper = _limit(fg, a, b, tol)
+                break
+            if b >= cap:
+                break
+            a, b = b, min(b + 2 * (b - a), cap)
+    return float(lower), float(upper), unbounded
+
+
+# --------------------------------------------------------------------------- log-linear models
+
+
+def loglinear(counts, interactions=(), level: float = 0.95) -> LoglinearResult:
+    """Fit a log-linear capture–recapture model and estimate the population size.
+
+    ``counts`` maps capture histories (strings of ``0``/``1`` of equal length >= 2) to
+    non-negative counts; a dict or a pandas Series indexed by history. Histories not given
+    count 0; the all-zero history must not be given. ``interactions`` is a sequence of
+    1-based list pairs (e.g. ``[(1, 2), (2, 3)]``) or ``"saturated"`` (all two-way
+    interactions; for 2 lists that model has more parameters than cells, so it is an error).
+
+    Model: ``log E[n_h] = u + sum_j u_j h_j + sum_{(j,k)} u_jk h_j h_k``, a Poisson GLM
+    (statsmodels) on the ``2**t - 1`` observed cells; the unseen count is ``n0 = exp(u)`` and
+    ``n_hat = observed + n0``. ``se = sqrt(n0 + n0**2 var(u))`` (Rcapture's ``closedp``).
+    ``lower``/``upper`` is the profile-likelihood interval (Cormack 1992; Rcapture
+    ``closedpCI.t``): for each candidate N the model is refitted with the unseen cell
+    ``N - observed`` included, and the interval holds the N whose multinomial profile
+    log-likelihood is within ``chi2_1(level) / 2`` of its maximum, found by root-finding
+    (safeguarded Newton steps with the analytic derivative). ``lower`` is never below the
+    number observed; ``upper`` is ``inf`` when the likelihood has not fallen far enough by 100
+    times the estimate (at most 10,000 times the number observed). When the likelihood keeps
+    rising up to that limit, the estimate itself is ``inf`` (the MLE does not exist). A list
+    that saw nobody is an error.
+    """
+    who = "loglinear"
+    level = _check_level(level, who)
+    t, histories, y = _parse_counts(counts, who)
+    pairs = _parse_interactions(interactions, t, who)
+    X = _design(histories, pairs)
+    n_cells, n_params = X.shape
+    if n_params > n_cells:
+        raise InvalidValueError(
+            f"{who}: the model {_model_label(pairs)} has {n_params} parameters but only {n_cells} observed "
+            f"capture histories; it cannot be estimated with {t} lists",
+            dansk=f"Modellen {_model_label(pairs)} har flere parametre ({n_params}) end observerede "
+                  f"fangsthistorier ({n_cells}) og kan ikke estimeres med {t} registre.")
+    if np.linalg.matrix_rank(X) < n_params:  # pragma: no cover - cannot happen for two-way models
+        raise InvalidValueError(f"{who}: the design of model {_model_label(pairs)} is rank deficient",
+                                dansk="Modellen kan ikke estimeres (parametrene er ikke identificerbare).")
+    observed = float(y.sum())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        start = _poisson_fit(X, y, decrement_tol=1e-14, max_iter=50)[0]
+        fit = sm.GLM(y, X, family=sm.families.Poisson()).fit(start_params=start, maxiter=200, tol=1e-12)
+    beta = np.asarray(fit.params, dtype=float)
+    cov = np.asarray(fit.cov_params(), dtype=float)
+    u = float(beta[0])
+    n0 = math.exp(u) if u < 700 else math.inf
+    n_hat = observed + n0
+    var_u = float(cov[0, 0]) if np.isfinite(cov[0, 0]) else math.inf
+    se = math.sqrt(n0 + n0**2 * var_u) if n0 > 0 else 0.0
+    llf = float(fit.llf)
+    df = int(n_cells - n_params)
+    deviance = max(float(fit.deviance), 0.0)
+    if df == 0:
+        deviance = 0.0 if deviance < 1e-8 else deviance
+    aic = -2 * llf + 2 * n_params
+    bic = -2 * llf + math.log(observed) * n_params
+    lower, upper, unbounded = _profile_interval(X, y, beta, n_hat, se, level)
+    if unbounded:  # the likelihood rises without limit: the data do not bound the unseen part
+        n0 = n_hat = se = math.inf
+    mu = np.exp(X @ beta)
+    fitted = pd.Series(np.append(mu, n0), index=pd.Index(histories + ["0" * t], name="historie"),
+                       name="forventet")
+    return LoglinearResult(
+        n_hat=n_hat, se=se, lower=lower, upper=upper, deviance=deviance, df=df, aic=aic, bic=bic,
+        n0=n0, observed=int(round(observed)), model=_model_label(pairs), interactions=pairs,
+        level=level, n_lists=t, fitted=fitted,
+    )
+
+
+def goodness_of_fit(result: LoglinearResult) -> float:
+    """The p-value of the deviance goodness-of-fit test of a fitted model (chi2 with ``df``).
+
+    A model with no degrees of freedom left (``df == 0``, e.g. the saturated two-way model for
+    three lists, or independence for two lists) fits the observed cells exactly and cannot be
+    tested: that is an error.
+    """
+    if not isinstance(result, LoglinearResult):
+        raise InvalidValueError(f"goodness_of_fit: expected a LoglinearResult, got {type(result).__name__}",
+                                dansk="Forventede resultatet af en log-lineær model.")
+    if result.df <= 0:
+        raise InvalidValueError(
+            f"goodness_of_fit: model {result.model} has no degrees of freedom left (df = {result.df}); it "
+            "reproduces the observed counts exactly, so its fit cannot be tested",
+            dansk=f"Modellen {result.model} har ingen frihedsgrader tilbage, så dens tilpasning kan ikke testes.")
+    return float(stats.chi2.sf(result.deviance, result.df))
+
+
+def select_model(counts, criterion: str = "aic", level: float = 0.95) -> tuple[LoglinearResult, pd.DataFrame]:
+    """Fit every hierarchical log-linear model with two-way interactions and pick the best.
+
+    Every subset of the list pairs is fitted (main effects are always in); models with more
+    parameters than observed cells are left out. Returns ``(chosen, table)``: ``table`` has one
+    row per model with the columns ``model, interactions, n_hat, se, lower, upper, deviance,
+    df, p_value, aic, bic`` (``p_value`` of the deviance test; NaN when ``df == 0``), sorted by
+    ``criterion`` (``"aic"`` or ``"bic"``, smallest first; ties by fewer parameters);
+    ``chosen`` is the fit in the first row.
+    """
+    who = "select_model"
+    crit = criterion.lower().strip() if isinstance(criterion, str) else criterion
+    if crit not in ("aic", "bic"):
+        raise InvalidValueError(f"{who}: criterion must be 'aic' or 'bic', got {criterion!r}",
+                                dansk=f"Kriteriet skal være 'aic' eller 'bic', ikke {criterion!r}.")
+    level = _check_level(level, who)
+    t, histories, y = _parse_counts(counts, who)
+    if t > 5:
+        raise InvalidValueError(
+            f"{who}: {t} lists give 2**{t * (t - 1) // 2} candidate models; at most 5 lists (1,024 models) "
+            "are searched. Fit chosen models with loglinear().",
+            dansk=f"Med {t} registre er der for mange mulige modeller; vælg modellerne selv (højst 5 registre).")
+    data = dict(zip(histories, y))
+    all_pairs = list(itertools.combinations(range(1, t + 1), 2))
+    n_cells = 2**t - 1
+    fits: list[LoglinearResult] = []
+    for k in range(len(all_pairs) + 1):
+        for subset in itertools.combinations(all_pairs, k):
+            if 1 + t + k > n_cells:
+                continue
+            fits.append(loglinear(data, subset, level=level))
+    rows = [{
+        "model": f.model, "interactions": f.interactions, "n_hat": f.n_hat, "se": f.se,
+        "lower": f.lower, "upper": f.upper, "deviance": f.deviance, "df": f.df,
+        "p_value": float(stats.chi2.sf(f.deviance, f.df)) if f.df > 0 else math.nan,
+        "aic": f.aic, "bic": f.bic, "_k": len(f.interactions), "_i": i,
+    } for i, f in enumerate(fits)]
+    table = pd.DataFrame(rows).sort_values([crit, "_k", "_i"], kind="mergesort")
+    chosen = fits[int(table["_i"].iloc[0])]
+    table = table.drop(columns=["_k", "_i"]).reset_index(drop=True)
+    return chosen, table
+
+
+# --------------------------------------------------------------------------- two lists
+
+
+def _two_list_counts(n1, n2, m, who: str) -> tuple[float, float, float]:
+    n1 = _number(n1, "n1", who, integer=True)
+    n2 = _number(n2, "n2", who, integer=True)
+    m = _number(m, "m", who, integer=True)
+    if m > min(n1, n2):
+        raise InvalidValueError(
+            f"{who}: m (seen by both lists) = {_fmt(m)} cannot exceed n1 = {_fmt(n1)} or n2 = {_fmt(n2)}",
+            dansk=f"Antallet set i begge registre ({_fmt(m)}) kan ikke være større end antallet i hvert register "
+                  f"({_fmt(n1)} og {_fmt(n2)}).")
+    return n1, n2, m
+
+
+def lincoln_petersen(n1, n2, m) -> float:
+    """Lincoln–Petersen estimate ``n1 * n2 / m`` (``m`` = seen by both lists, must be > 0)."""
+    n1, n2, m = _two_list_counts(n1, n2, m, "lincoln_petersen")
+    if m == 0:
+        raise InvalidValueError(
+            "lincoln_petersen: m = 0 (nobody seen by both lists); the estimate is infinite. Use chapman().",
+            dansk="Ingen er set i begge registre, så Lincoln–Petersen-estimatet er uendeligt; brug Chapman.")
+    return n1 * n2 / m
+
+
+def _lognormal_ci(observed: float, n_hat: float, var: float, z: float) -> tuple[float, float]:
+    """Chao's (1987) log-normal interval: ``f0 = n_hat - observed`` is log-normal; never below ``observed``."""
+    f0 = n_hat - observed
+    if f0 <= 0 or var <= 0:
+        return n_hat, n_hat
+    c = math.exp(z * math.sqrt(math.log(1 + var / f0**2)))
+    return observed + f0 / c, observed + f0 * c
+
+
+def chapman(n1, n2, m, level: float = 0.95) -> TwoListResult:
+    """Chapman's (1951) nearly unbiased two-list estimator with Seber's variance.
+
+    ``n_hat = (n1 + 1)(n2 + 1) / (m + 1) - 1``;
+    ``var = (n1 + 1)(n2 + 1)(n1 - m)(n2 - m) / ((m + 1)**2 (m + 2))`` (Seber 1970).
+    CI: Chao's (1987) log-normal interval for the unseen part ``f0 = n_hat - (n1 + n2 - m)``:
+    ``C = exp(z sqrt(log(1 + var / f0**2)))``, CI ``(M + f0 / C, M + f0 C)`` with ``M`` the
+    number observed, so the lower limit never falls below ``M``.
+    """
+    who = "chapman"
+    level = _check_level(level, who)
+    n1, n2, m = _two_list_counts(n1, n2, m, who)
+    n_hat = (n1 + 1) * (n2 + 1) / (m + 1) - 1
+    var = (n1 + 1) * (n2 + 1) * (n1 - m) * (n2 - m) / ((m + 1) ** 2 * (m + 2))
+    lower, upper = _lognormal_ci(n1 + n2 - m, n_hat, var, _z(level))
+    return TwoListResult(n_hat=n_hat, se=math.sqrt(var), lower=lower, upper=upper, level=level,
+                         n1=int(n1), n2=int(n2), m=int(m), method="chapman")
+
+
+# --------------------------------------------------------------------------- Chao
+
+
+def _frequencies(counts, who: str) -> tuple[np.ndarray, int | None]:
+    """f_k (k = 1, 2, ...) from capture histories or from frequencies; and the number of lists."""
+    if isinstance(counts, (Mapping, pd.Series)) and len(counts) and all(isinstance(k, str) for k in counts.keys()):
+        t, histories, y = _parse_counts(counts, who, every_list_seen=False)
+        f = np.zeros(t)
+        for h, c in zip(histories, y):
+            f[h.count("1") - 1] += c
+        return f, t
+    if isinstance(counts, (Mapping, pd.Series)):
+        items = list(counts.items())
+        if not items:
+            raise InvalidValueError(f"{who}: no frequencies given", dansk="Der er ingen data.")
+        for k, _ in items:
+            if isinstance(k, bool) or not isinstance(k, numbers.Integral) or int(k) < 1:
+                raise InvalidValueError(
+                    f"{who}: keys must be capture histories ('101') or capture frequencies k = 1, 2, ...; got {k!r}",
+                    dansk=f"Nøglerne skal være fangsthistorier ('101') eller antal registre (1, 2, ...), ikke {k!r}.")
+        kmax = max(int(k) for k, _ in items)
+        f = np.zeros(kmax)
+        for k, v in items:
+            f[int(k) - 1] += _number(v, f"f{int(k)}", who)
+        return f, None
+    if isinstance(counts, (str, bytes)) or not isinstance(counts, Sequence | np.ndarray):
+        raise InvalidValueError(
+            f"{who}: expected capture histories -> counts, {{k: f_k}} or a sequence [f1, f2, ...], "
+            f"got {type(counts).__name__}",
+            dansk="Forventede antal pr. fangsthistorie eller pr. antal registre.")
+    f = np.array([_number(v, f"f{i + 1}", who) for i, v in enumerate(counts)], dtype=float)
+    if f.size == 0:
+        raise InvalidValueError(f"{who}: no frequencies given", dansk="Der er ingen data.")
+    return f, None
+
+
+def chao_lower_bound(counts, level: float = 0.95) -> ChaoResult:
+    """Chao's (1987) lower bound from capture frequencies.
+
+    ``counts`` is either capture histories -> counts (as for :func:`loglinear`; ``f_k`` is
+    the number of persons seen by exactly ``k`` lists), a mapping ``{1: f1, 2: f2, ...}`` or a
+    sequence ``[f1, f2, ...]``. With ``S`` the number observed:
+
+    - ``f2 > 0``: ``n_hat = S + f1**2 / (2 f2)``, ``var = f2 (r**4 / 4 + r**3 + r**2 / 2)`` with
+      ``r = f1 / f2`` (Chao 1987);
+    - ``f2 == 0``: the bias-corrected ``n_hat = S + f1 (f1 - 1) / 2`` with
+      ``var = f1 (f1 - 1) / 2 + f1 (2 f1 - 1)**2 / 4 - f1**4 / (4 n_hat)`` (Chao 2005).
+
+    CI: Chao's log-normal interval for ``f0 = n_hat - S``, never below ``S``. The estimate is
+    a lower bound for the size under heterogeneous capture probabilities.
+    """
+    who = "chao_lower_bound"
+    level = _check_level(level, who)
+    f, _ = _frequencies(counts, who)
+    if np.any(f < 0):
+        k = int(np.argmax(f < 0)) + 1
+        raise InvalidValueError(f"{who}: f{k} is negative ({_fmt(f[k - 1])}); counts must be >= 0",
+                                dansk=f"Antallet set af {k} registre kan ikke være negativt.")
+    S = float(f.sum())
+    if S <= 0:
+        raise InvalidValueError(f"{who}: all counts are 0; nobody was observed",
+                                dansk="Alle antal er 0; ingen er observeret.")
+    f1 = float(f[0])
+    f2 = float(f[1]) if f.size > 1 else 0.0
+    if f2 > 0:
+        n_hat = S + f1**2 / (2 * f2)
+        r = f1 / f2
+        var = f2 * (r**4 / 4 + r**3 + r**2 / 2)
+    else:
+        n_hat = S + f1 * (f1 - 1) / 2
+        var = f1 * (f1 - 1) / 2 + f1 * (2 * f1 - 1) ** 2 / 4 - f1**4 / (4 * n_hat)
+    var = max(var, 0.0)
+    lower, upper = _lognormal_ci(S, n_hat, var, _z(level))
+    return ChaoResult(n_hat=n_hat, se=math.sqrt(var), lower=lower, upper=upper, level=level,
+                      observed=int(round(S)), f1=int(round(f1)), f2=int(round(f2)), n0=n_hat - S)
+
+
+# --------------------------------------------------------------------------- multiplier
+
+
+def multiplier(benchmark_count, proportion, proportion_se=None, n_sample=None,
+               level: float = 0.95) -> MultiplierResult:
+    """Multiplier (benchmark) method: ``N = B / p``.
+
+    ``benchmark_count`` ``B`` is the number of target-group persons in a benchmark source
+    (treated as known, without error); ``proportion`` ``p`` the share of the target group seen
+    by the benchmark, estimated from a survey. Give ``proportion_se``, or ``n_sample`` (then
+    ``se(p) = sqrt(p (1 - p) / n_sample)``); ``proportion_se`` wins if both are given.
+    Delta method on the log scale: ``se(log N) = se(p) / p``, CI ``N exp(-/+ z se(log N))``,
+    and ``se = N se(p) / p``.
+    """
+    who = "multiplier"
+    level = _check_level(level, who)
+    B = _number(benchmark_count, "benchmark_count", who, minimum=0.0, strict=True)
+    p = _number(proportion, "proportion", who, minimum=0.0, strict=True)
+    if p > 1:
+        raise InvalidValueError(f"{who}: proportion must be in (0, 1], got {_fmt(p)}",
+                                dansk=f"Andelen skal ligge mellem 0 og 1, ikke {_fmt(p)}.")
+    if proportion_se is not None:
+        se_p = _number(proportion_se, "proportion_se", who)
+    elif n_sample is not None:
+        n = _number(n_sample, "n_sample", who, minimum=0.0, strict=True, integer=True)
+        se_p = math.sqrt(p * (1 - p) / n)
+    else:
+        raise InvalidValueError(
+            f"{who}: give proportion_se or n_sample, the uncertainty of the proportion",
+            dansk="Angiv usikkerheden på andelen (standardfejl eller stikprøvestørrelse).")
+    n_hat = B / p
+    se_log = se_p / p
+    z = _z(level)
+    return MultiplierResult(n_hat=n_hat, se=n_hat * se_log, lower=n_hat * math.exp(-z * se_log),
+                            upper=n_hat * math.exp(z * se_log), level=level, benchmark=B,
+                            proportion=p, proportion_se=se_p)
+
+
+# --------------------------------------------------------------------------- small areas
+
+
+def _total_log_se(total: float, spec, level: float, who: str) -> float:
+    """The standard error of log(total) from an SE, a (lower, upper) CI or a result object."""
+    if hasattr(spec, "lower") and hasattr(spec, "upper") and not isinstance(spec, (tuple, list)):
+        spec = (getattr(spec, "lower"), getattr(spec, "upper"))
+    if isinstance(spec, (tuple, list, np.ndarray)):
+        if len(spec) != 2:
+            raise InvalidValueError(f"{who}: the total's CI must be (lower, upper), got {spec!r}",
+                                    dansk="Konfidensintervallet for totalen skal være (nedre, øvre).")
+        lo = _number(spec[0], "lower", who, minimum=0.0, strict=True)
+        hi = _number(spec[1], "upper", who, minimum=0.0, strict=True)
+        if not lo <= total <= hi:
+            raise InvalidValueError(
+                f"{who}: the total {_fmt(total)} is not inside its CI ({_fmt(lo)}, {_fmt(hi)})",
+                dansk=f"Totalen {_fmt(total)} ligger ikke i sit konfidensinterval ({_fmt(lo)}–{_fmt(hi)}).")
+        return (math.log(hi) - math.log(lo)) / (2 * _z(level))
+    se = _number(spec, "total_se", who)
+    return se / total
+
+
+def small_area(total, total_se_or_ci, units: pd.DataFrame, observed="observeret", *,
+               population: str = "befolkning", covariates: Sequence[str] = (),
+               unit: str = "kommune_kode", level: float = 0.95, n_sim: int = 2000,
+               seed: int = 0) -> pd.DataFrame:
+    """Distribute a national or regional total to kommuner through a prevalence model.
+
+    ``units`` has one row per kommune: the ``unit`` column (``kommune_kode``), the
+    ``population`` column (e.g. adults) and any numeric ``covariates``. ``observed`` is a
+    column name in ``units`` or a Series indexed by ``unit`` / array in row order: the number
+    of target-group persons observed per kommune (e.g. seen by at least one register).
+
+    Model: Poisson GLM ``log E[observed_i] = log(population_i) + x_i' beta`` (statsmodels);
+    the predicted counts ``mu_i`` give shares ``s_i = mu_i / sum mu``, and the kommune
+    estimate is ``total * s_i``, so kommune estimates add up exactly to ``total``. This
+    assumes the registers' coverage of the target group is the same in every kommune (or
+    varies only with the covariates' effect on what is observed).
+
+    ``total_se_or_ci`` is the total's standard error (a number), a ``(lower, upper)`` CI at
+    ``level`` (turned into a log-scale SE), or a result object with ``lower``/``upper`` (e.g.
+    from :func:`loglinear`).
+
+    Uncertainty (parametric bootstrap, ``n_sim`` draws, seeded): per draw the total is drawn
+    from a log-normal with the total's uncertainty, ``beta`` from its asymptotic normal
+    distribution (covariance scaled by the Pearson dispersion when it exceeds 1,
+    quasi-Poisson), and the kommune counts from a multinomial with the drawn total and shares
+    (the kommune's own random deviation from the model). Intervals are percentile intervals;
+    every draw adds up to its drawn total.
+
+    Returns a DataFrame with the ``unit`` column, ``estimate``, ``lower``, ``upper``,
+    ``per_1000`` (estimate per 1,000 of ``population``), ``per_1000_lower`` and
+    ``per_1000_upper``, in the order of ``units``.
+    """
+    who = "small_area"
+    level = _check_level(level, who)
+    total = _number(total, "total", who, minimum=0.0, strict=True)
+    se_log = _total_log_se(total, total_se_or_ci, level, who)
+    if not isinstance(units, pd.DataFrame):
+        raise InvalidValueError(f"{who}: units must be a DataFrame, got {type(units).__name__}",
+                                dansk="Kommunedata skal være en tabel (DataFrame).")
+    covariates = [covariates] if isinstance(covariates, str) else list(covariates)
+    needed = [unit, population] + covariates + ([observed] if isinstance(observed, str) else [])
+    missing = [c for c in needed if c not in units.columns]
+    if missing:
+        raise UnknownColumnError(
+            f"{who}: units has no column(s) {missing}; it has {list(units.columns)}."
+            + suggestion(missing[0], [str(c) for c in units.columns]),
+            dansk=f"Tabellen mangler kolonnen/kolonnerne {missing}.")
+    if units.empty:
+        raise InvalidValueError(f"{who}: units is empty", dansk="Tabellen med kommuner er tom.")
+    if units[unit].duplicated().any():
+        dup = sorted(units.loc[units[unit].duplicated(), unit].astype(str).unique())
+        raise InvalidValueError(f"{who}: {unit} values occur more than once: {dup}",
+                                dansk=f"{unit} optræder mere end én gang: {dup}.")
+    if isinstance(observed, str):
+        obs = units[observed]
+    elif isinstance(observed, pd.Series):
+        miss = [k for k in units[unit] if k not in observed.index]
+        if miss:
+            raise InvalidValueError(f"{who}: observed has no value for {unit} {miss[:5]}",
+                                    dansk=f"Der mangler observerede antal for {miss[:5]}.")
+        obs = observed.reindex(units[unit].to_numpy())
+    else:
+        obs = np.asarray(observed)
+        if obs.shape != (len(units),):
+            raise InvalidValueError(f"{who}: observed has {obs.size} values but units has {len(units)} rows",
+                                    dansk="Antallet af observerede værdier passer ikke med antallet af kommuner.")
+
+    def _col(values, name, positive):
+        try:
+            arr = np.asarray(values, dtype=float)
+        except (TypeError, ValueError):
+            raise InvalidValueError(f"{who}: {name} must be numbers",
+                                    dansk=f"{name} skal være tal.") from None
+        bad = ~np.isfinite(arr) | ((arr <= 0) if positive else (arr < 0))
+        if bad.any():
+            i = int(np.argmax(bad))
+            raise InvalidValueError(
+                f"{who}: {name} must be {'> 0' if positive else '>= 0'} and finite; {unit} "
+                f"{units[unit].iloc[i]} has {_fmt(arr[i])}",
+                dansk=f"{name} for {units[unit].iloc[i]} er ugyldig ({_fmt(arr[i])}).")
+        return arr
+
+    pop = _col(units[population], population, positive=True)
+    y = _col(obs, "observed", positive=False)
+    if y.sum() <= 0:
+        raise InvalidValueError(f"{who}: all observed counts are 0; there is nothing to model",
+                                dansk="Alle observerede antal er 0.")
+    X_cols = [np.ones(len(units))]
+    for c in covariates:
+        try:
+            x = np.asarray(units[c], dtype=float)
+        except (TypeError, ValueError):
+            raise InvalidValueError(f"{who}: covariate {c} must be numeric",
+                                    dansk=f"Forklarende variabel {c} skal være tal.") from None
+        if not np.all(np.isfinite(x)):
+            raise InvalidValueError(f"{who}: covariate {c} has missing or infinite values",
+                                    dansk=f"Forklarende variabel {c} har manglende værdier.")
+        X_cols.append(x)
+    X = np.column_stack(X_cols)
+    if np.linalg.matrix_rank(X) < X.shape[1] or X.shape[1] >= len(units):
+        raise InvalidValueError(f"{who}: the covariates {covariates} are collinear or too many for "
+                                f"{len(units)} units", dansk="De forklarende variable kan ikke estimeres.")
+    offset = np.log(pop)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit = sm.GLM(y, X, family=sm.families.Poisson(), offset=offset).fit()
+    beta = np.asarray(fit.params, dtype=float)
+    df_resid = len(units) - X.shape[1]
+    dispersion = max(1.0, float(fit.pearson_chi2) / df_resid) if df_resid > 0 else 1.0
+    cov = np.asarray(fit.cov_params(), dtype=float) * dispersion
+
+    def shares(b):
+        eta = offset + X @ b.T if b.ndim == 1 else offset[None, :] + b @ X.T
+        eta = eta - eta.max(axis=-1, keepdims=True)
+        w = np.exp(eta)
+        return w / w.sum(axis=-1, keepdims=True)
+
+    estimate = total * shares(beta)
+    rng = np.random.default_rng(seed)
+    n_sim = int(_number(n_sim, "n_sim", who, minimum=1.0, integer=True))
+    totals = total * np.exp(rng.normal(0.0, se_log, size=n_sim))  # log-normal with median = total
+    betas = rng.multivariate_normal(beta, cov, size=n_sim, method="eigh")
+    sh = shares(betas)
+    n_k = np.rint(totals).astype(np.int64)
+    counts = rng.multinomial(n_k, sh).astype(float)
+    # rescale the whole-number draw to the drawn (real) total so each draw adds up to it exactly
+    draws = counts * np.where(n_k > 0, totals / np.maximum(n_k, 1), 0.0)[:, None]
+    q = (0.5 - level / 2, 0.5 + level / 2)
+    lower, upper = np.quantile(draws, q, axis=0)
+    out = pd.DataFrame({
+        unit: units[unit].to_numpy(),
+        "estimate": estimate,
+        "lower": lower,
+        "upper": upper,
+        "per_1000": estimate / pop * 1000,
+        "per_1000_lower": lower / pop * 1000,
+        "per_1000_upper": upper / pop * 1000,
+    })
+    return out.reset_index(drop=True)

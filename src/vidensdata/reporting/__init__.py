@@ -1,0 +1,1 @@
+"""Pieces of the report runner: the warm-kernel papermill engine, cache keys and provenance, HTML export."""

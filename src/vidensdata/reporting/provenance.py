@@ -1,0 +1,117 @@
+"""Cache keys and provenance of reports.
+
+A report's cache key is a hash of everything that can change it: the theme
+notebook's cells (sources, not outputs), the parameters, a fingerprint of every
+dataset the theme reads, and the package (version and a hash of its source
+files). ``vidensdata run`` re-executes a report only when its key changed, and
+records the key with the report's provenance in ``<slug>.json`` beside the HTML.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import hashlib
+import importlib
+import json
+import subprocess
+from pathlib import Path
+
+import nbformat
+
+from .. import __version__
+from ..config import PACKAGE_DIR, paths
+
+
+def _sha(payload) -> str:
+    data = json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str).encode()
+    return hashlib.sha256(data).hexdigest()
+
+
+@functools.lru_cache(maxsize=1)
+def package_hash() -> str:
+    """Hash of the package's source files and templates (changes whenever the code does)."""
+    h = hashlib.sha256(__version__.encode())
+    for f in sorted(PACKAGE_DIR.rglob("*")):
+        if f.is_file() and f.suffix in {".py", ".html", ".j2", ".json", ".css"} and "__pycache__" not in f.parts:
+            h.update(str(f.relative_to(PACKAGE_DIR)).encode())
+            h.update(f.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def notebook_hash(notebook: Path) -> str:
+    """Hash of a notebook's cell types and sources (outputs and metadata ignored)."""
+    nb = nbformat.read(notebook, as_version=4)
+    return _sha([(c.cell_type, c.source) for c in nb.cells])[:16]
+
+
+def theme_datasets(tema: str) -> tuple[str, ...]:
+    """The datasets a theme reads (``DATASETS`` of its module); every dataset if it does not say."""
+    from ..datasets import registry
+
+    try:
+        module = importlib.import_module(f"vidensdata.themes.{tema}")
+        names = tuple(getattr(module, "DATASETS", ()))
+    except ImportError:
+        names = ()
+    return names or tuple(n for n, ds in registry.DATASETS.items() if ds.tilgaengelig())
+
+
+def dataset_provenance(navn: str) -> dict:
+    """Source, retrieval date, fingerprint and synthetic flag of one dataset (cheap: no data is read)."""
+    from ..datasets import registry
+
+    ds = registry.get(navn)
+    return {
+        "navn": navn,
+        "titel": ds.titel,
+        "kilde": ds.kilde(),
+        "hentet": ds.hentet(),
+        "fingeraftryk": ds.fingerprint(),
+        "syntetisk": bool(ds.syntetisk()),
+    }
+
+
+@functools.lru_cache(maxsize=1)
+def git_commit() -> str:
+    """The repository's commit (with ``+ændringer`` when the tree is dirty), or ``ukendt``."""
+    root = paths().home
+    try:
+        commit = subprocess.run(["git", "-C", str(root), "rev-parse", "--short=12", "HEAD"],
+                                capture_output=True, text=True, timeout=10, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
+                               capture_output=True, text=True, timeout=10).stdout.strip()
+        return commit + ("+ændringer" if dirty else "")
+    except (OSError, subprocess.SubprocessError):
+        return "ukendt"
+
+
+def theme_context(tema: str) -> dict:
+    """What every report of a theme shares: notebook hash, data provenance, package."""
+    nb = paths().theme_notebook(tema)
+    data = [dataset_provenance(n) for n in theme_datasets(tema)]
+    return {"notebook": notebook_hash(nb), "data": data, "version": __version__, "pakke": package_hash()}
+
+
+def job_key(context: dict, parametre: dict) -> str:
+    return _sha({"ctx": context, "parametre": parametre})[:32]
+
+
+def record(context: dict, parametre: dict, key: str, sekunder: float) -> dict:
+    """The provenance record written beside a report (``<slug>.json``)."""
+    return {
+        "noegle": key,
+        "lavet": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "parametre": parametre,
+        "data": context["data"],
+        "version": context["version"],
+        "git": git_commit(),
+        "sekunder": round(sekunder, 3),
+    }
+
+
+def read_record(path: Path) -> dict | None:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None

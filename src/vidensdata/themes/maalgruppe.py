@@ -1,0 +1,788 @@
+"""Theme: the size of the target group (målgruppestørrelse), estimated by capture-recapture.
+
+How many citizens have psychiatric difficulties and complex support needs? No
+register counts them all. Three registers each see part of them (dataset
+``registeroverlap``): the services list under serviceloven, psychiatric treatment
+and treatment for substance abuse. The overlaps tell how many none of them see.
+
+``beregn`` estimates the size for one area and year and returns a
+:class:`Resultat`; the ``vis_*``/``figur_*`` functions turn it into what the
+notebook, the reports and the Voila app show.
+
+* Country and regions: log-linear capture-recapture models
+  (:func:`vidensdata.methods.population_size.select_model`), the model with the
+  lowest AIC chosen, with a profile-likelihood interval.
+* Kommuner (and areas made of several kommuner): a kommune's own lists are too
+  sparse, so the national estimate is distributed to the kommuner by a prevalence
+  model (:func:`~vidensdata.methods.population_size.small_area`): the kommune's
+  share follows its population and how many of its inhabitants the registers see.
+  Kommune estimates add up to the national estimate.
+
+The national and regional fits and the kommune distribution are computed once per
+data version, year and choice of registers and cached on disk, so a report or an
+app update takes well under a second. Observed counts follow the disclosure rule
+(1-4 shown as ``<5``, secondary suppression ``x`` over the geography hierarchy and
+over the capture histories with their total).
+"""
+
+from __future__ import annotations
+
+import html as _html
+import math
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .. import disclosure, geography
+from ..datasets import registry as cat
+from ..datasets.derive import REGISTRE
+from ..errors import InvalidValueError, VidensdataError
+from ..methods import population_size as ps
+from ..presentation import formatting as fmt
+from ..publish import publicer
+from ..sources import register
+from ..sources.synthetic_capture import PUBLICERET_OMFANG
+from .common import as_year, normalise_choice
+
+TEMA = "maalgruppe"
+TITEL = "Målgruppens størrelse"
+PARAMETRE = ("geografi", "aar", "registre")
+TABELLER = ("vis_noegletal", "vis_overlap_tabel", "vis_modeller", "vis_kommuner")
+VERSION = "1"  # bump when the estimates change (cache key)
+
+REGISTER_NAVNE = {
+    "serviceloven": "Serviceloven (botilbud eller mindst to ydelser)",
+    "psykiatri": "Psykiatrisk behandling",
+    "misbrug": "Misbrugsbehandling",
+}
+KORT = {"serviceloven": "Serviceloven", "psykiatri": "Psykiatri", "misbrug": "Misbrug"}
+OFFENTLIGGJORT_NEDRE, OFFENTLIGGJORT_OEVRE, OFFENTLIGGJORT_KILDE = PUBLICERET_OMFANG
+BEFOLKNING_KILDE = "Danmarks Statistik (FOLK1A 1. januar 2020; voksenandel fra FOLK1A/DODC1)"
+METODE_KILDE = "Egne beregninger: log-lineær capture–recapture (Cormack 1992) og small area-fordeling"
+ALT = "alt"  # the history row "seen by at least one register"
+SEKUNDAER = "x"
+LEVEL = 0.95
+
+
+@dataclass(frozen=True)
+class Valg:
+    """Validated choices for one view."""
+
+    omraade: geography.Omraade
+    aar: int
+    registre: tuple[str, ...]
+
+
+@dataclass
+class Resultat:
+    valg: Valg
+    niveau: str  # "land", "region", "kommune" or "flere" (several geographies as one area)
+    overlap: pd.DataFrame  # historie, antal (Int64, <NA> if suppressed), undertrykt, primaer, + one 0/1 col per register
+    registertal: pd.DataFrame  # register, antal, undertrykt, primaer
+    observeret: int | None  # seen by at least one chosen register (None if suppressed)
+    observeret_undertrykt: bool
+    observeret_primaer: bool
+    estimat: dict  # n_hat, lower, upper, se, metode, model (Danish), grundlag
+    modeller: pd.DataFrame  # model comparison of the fit the estimate comes from
+    model_omraade: str  # the area whose model table is shown (the country for kommuner)
+    forklaring: str  # why the chosen model was chosen (Danish)
+    kommuner: pd.DataFrame  # per-kommune small-area estimates for the figure/table
+    voksne: int
+    sand: int | None  # planted true size (synthetic data only)
+    kilde: str
+    syntetisk: bool
+    noegletal: dict = field(default_factory=dict)
+
+    @property
+    def kildelinje(self) -> str:
+        return fmt.source_line([self.kilde, METODE_KILDE], synthetic=self.syntetisk)
+
+
+# ---------------------------------------------------------------- parameters
+
+def data_years() -> tuple[int, int]:
+    df = cat.frame("registeroverlap")
+    return int(df["aar"].min()), int(df["aar"].max())
+
+
+def valider(geografi="Hele landet", aar=None, registre="alle") -> Valg:
+    """Check the parameters; raise a :class:`VidensdataError` naming any bad value."""
+    first, last = data_years()
+    year = last if aar is None else as_year(aar, "aar")
+    if not first <= year <= last:
+        from ..errors import InvalidYearsError
+
+        raise InvalidYearsError(f"aar {year} is outside the data, which cover {first}-{last}",
+                                dansk=f"Året {year} ligger uden for data, som dækker {first}–{last}.")
+    chosen = normalise_choice(registre, {r: KORT[r] for r in REGISTRE}, "registre", alle="alle")
+    if len(chosen) < 2:
+        raise InvalidValueError(
+            f"registre: capture-recapture needs at least two registers, got {list(chosen)}; choose two or more "
+            f"of {', '.join(REGISTRE)}",
+            dansk="Vælg mindst to registre: metoden bygger på overlappet mellem registrene.",
+        )
+    return Valg(geography.omraade(geografi), year, chosen)
+
+
+# ---------------------------------------------------------------- data: histories of the chosen registers
+
+def _collapse(df: pd.DataFrame, registre: tuple[str, ...]) -> pd.DataFrame:
+    """Counts by kommune, year and capture history over the chosen registers (persons no chosen list saw dropped)."""
+    key = df[list(registre)].astype(str).agg("".join, axis=1)
+    d = df.assign(historie=key.to_numpy())
+    d = d[d["historie"].str.contains("1")]
+    out = d.groupby(["kommune_kode", "aar", "historie"], as_index=False)["antal"].sum()
+    return out
+
+
+def _histories(t: int) -> list[str]:
+    return [h for h in (f"{i:0{t}b}" for i in range(2**t - 1, 0, -1))]
+
+
+_MEMO: dict[tuple, object] = {}
+
+
+def _source_key() -> str:
+    return register.current_source()["fingerprint"]
+
+
+def _pattern(registre: tuple[str, ...]) -> pd.DataFrame:
+    """Suppression of every (geography, year, history) cell and each area's total ``alt``.
+
+    Relations: kommuner add up to their region and regions to the country (per year
+    and history), and an area's histories add up to its total ``alt``. Computed once
+    per data version and choice of registers (disk cache).
+    """
+    from ..datasets.cache import cached_tables, fingerprint
+
+    memo = ("pattern", _source_key(), registre)
+    if memo in _MEMO:
+        return _MEMO[memo]
+
+    def build():
+        k = _collapse(cat.frame("registeroverlap"), registre)
+        hist = _histories(len(registre))
+        grid = pd.MultiIndex.from_product([[g.kode for g in geography.kommuner()], sorted(k["aar"].unique()), hist],
+                                          names=["kommune_kode", "aar", "historie"])
+        k = k.set_index(["kommune_kode", "aar", "historie"])["antal"].reindex(grid, fill_value=0).reset_index()
+        alt = k.groupby(["kommune_kode", "aar"], as_index=False)["antal"].sum().assign(historie=ALT)
+        k = pd.concat([k, alt], ignore_index=True)
+        reg = {g.kode: g.region_kode for g in geography.kommuner()}
+        k["region_kode"] = k["kommune_kode"].map(reg)
+        kom = k.assign(niveau="kommune", kode=k["kommune_kode"])
+        regi = k.groupby(["region_kode", "aar", "historie"], as_index=False)["antal"].sum()
+        regi = regi.assign(niveau="region", kode=regi["region_kode"])
+        land = k.groupby(["aar", "historie"], as_index=False)["antal"].sum().assign(
+            niveau="land", kode=geography.LAND_KODE, region_kode=None)
+        cols = ["niveau", "kode", "region_kode", "aar", "historie", "antal"]
+        t = pd.concat([kom[cols], regi[cols], land[cols]], ignore_index=True)
+        t["g_region"] = np.where(t["niveau"] == "kommune", t["region_kode"],
+                                 np.where(t["niveau"] == "region", t["kode"], None))
+        t["g_land"] = np.where(t["niveau"] == "kommune", None, "land")
+        t["g_omraade"] = t["niveau"] + ":" + t["kode"]
+        out = disclosure.suppress_long(t, "antal", [["g_region", "aar", "historie"], ["g_land", "aar", "historie"],
+                                                    ["g_omraade", "aar"]])
+        out["antal_primaer"] = disclosure.primary_mask(t["antal"].to_numpy())
+        out["antal_raa"] = t["antal"].to_numpy()
+        return {"moenster": out[["niveau", "kode", "aar", "historie", "antal", "antal_undertrykt", "antal_primaer",
+                                 "antal_raa"]]}
+
+    tables, _ = cached_tables("diskretionering", fingerprint("maalgruppe", _source_key(), list(registre), VERSION),
+                              build)
+    _MEMO[memo] = tables["moenster"]
+    return _MEMO[memo]
+
+
+def _adult_share(aar: int) -> float:
+    """National share of adults (18+) in the population (FOLK1A via the doedelighed_land snapshot).
+
+    The snapshot has 5-year age groups, so 18-19 is taken as 2/5 of the group 15-19.
+    """
+    d = cat.frame("doedelighed_land")
+    year = min(max(aar, int(d["aar"].min())), int(d["aar"].max()))
+    d = d[d["aar"] == year]
+    by = d.groupby("aldersgruppe")["befolkning"].sum()
+    lower = {g: int(g.split("-")[0].rstrip("+")) for g in by.index}
+    adults = sum(v for g, v in by.items() if lower[g] >= 20) + 0.4 * by.get("15-19", 0)
+    return float(adults / by.sum())
+
+
+def _units(aar: int, k_counts: pd.DataFrame) -> pd.DataFrame:
+    """One row per kommune: estimated adults and the number seen by at least one register."""
+    k = cat.frame("kommuner")[["kommune_kode", "indbyggere"]].copy()
+    k["voksne"] = np.rint(k["indbyggere"].to_numpy(float) * _adult_share(aar)).astype(int)
+    seen = k_counts.groupby("kommune_kode")["antal"].sum()
+    k["observeret"] = k["kommune_kode"].map(seen).fillna(0).astype(int).to_numpy()
+    # ASSUMPTION of the prevalence model: equal register coverage in every kommune, so the kommune's
+    # observed rate is its covariate (log scale, +0.5 for kommuner where nobody was seen)
+    k["log_observeret_rate"] = np.log((k["observeret"] + 0.5) / k["voksne"])
+    return k
+
+
+def _fit(counts: dict) -> tuple[ps.LoglinearResult, pd.DataFrame]:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # statsmodels' warnings on saturated models; the results say df = 0
+        return ps.select_model(counts, criterion="aic", level=LEVEL)
+
+
+def _estimates(aar: int, registre: tuple[str, ...]) -> dict[str, pd.DataFrame]:
+    """National and regional fits, the kommune distribution and (synthetic) the truth; cached on disk."""
+    from ..datasets.cache import cached_tables, fingerprint
+
+    memo = ("estimates", _source_key(), aar, registre)
+    if memo in _MEMO:
+        return _MEMO[memo]
+
+    def build():
+        k = _collapse(cat.frame("registeroverlap"), registre)
+        k = k[k["aar"] == aar]
+        reg = {g.kode: g.region_kode for g in geography.kommuner()}
+        k = k.assign(region_kode=k["kommune_kode"].map(reg))
+        rows, models = [], []
+        areas = [(geography.LAND_KODE, "land", k)] + [(r.kode, "region", k[k["region_kode"] == r.kode])
+                                                      for r in geography.regioner()]
+        national = None
+        for kode, niveau, part in areas:
+            counts = part.groupby("historie")["antal"].sum().to_dict()
+            chosen, table = _fit(counts)
+            if niveau == "land":
+                national = chosen
+            rows.append({"kode": kode, "niveau": niveau, "n_hat": chosen.n_hat, "se": chosen.se,
+                         "lower": chosen.lower, "upper": chosen.upper, "observed": chosen.observed,
+                         "model": chosen.model, "df": chosen.df})
+            t = table.assign(kode=kode, interactions=[repr(tuple(map(tuple, i))) for i in table["interactions"]])
+            models.append(t)
+        units = _units(aar, k)
+        sa = ps.small_area(national.n_hat, national, units, observed="observeret", population="voksne",
+                           covariates=["log_observeret_rate"], level=LEVEL, seed=aar)
+        sa = units[["kommune_kode", "voksne", "observeret"]].merge(sa, on="kommune_kode")
+        out = {"estimater": pd.DataFrame(rows), "modeller": pd.concat(models, ignore_index=True), "kommuner": sa}
+        ext_truth = _truth(aar)
+        if ext_truth is not None:
+            out["sandhed"] = ext_truth
+        return out
+
+    key = fingerprint("maalgruppe-estimater", _source_key(), aar, list(registre), VERSION)
+    tables, _ = cached_tables("maalgruppe-estimater", key, build)
+    _MEMO[memo] = tables
+    return tables
+
+
+def _truth(aar: int) -> pd.DataFrame | None:
+    """Planted true size per kommune in ``aar`` (synthetic extract only)."""
+    if not register.current_source()["synthetic"]:
+        return None
+    ext = register.load_extract()
+    if ext.sandhed is None:
+        return None
+    s = ext.sandhed[ext.sandhed["aar"] == aar]
+    return s.groupby("kommune_kode", as_index=False)["antal"].sum()
+
+
+def _area_small_area(omr: geography.Omraade, aar: int, registre: tuple[str, ...]) -> dict:
+    """Small-area estimate for several kommuner as one unit (so its interval is the area's own)."""
+    memo = ("area", _source_key(), aar, registre, omr.kommune_koder)
+    if memo in _MEMO:
+        return _MEMO[memo]
+    est = _estimates(aar, registre)
+    land = est["estimater"].set_index("kode").loc[geography.LAND_KODE]
+    units = est["kommuner"][["kommune_kode", "voksne", "observeret"]].copy()
+    inside = units["kommune_kode"].isin(omr.kommune_koder)
+    merged = pd.DataFrame({"kommune_kode": ["omraade"], "voksne": [int(units.loc[inside, "voksne"].sum())],
+                           "observeret": [int(units.loc[inside, "observeret"].sum())]})
+    units = pd.concat([merged, units[~inside]], ignore_index=True)
+    units["log_observeret_rate"] = np.log((units["observeret"] + 0.5) / units["voksne"])
+    sa = ps.small_area(float(land["n_hat"]), (float(land["lower"]), float(land["upper"])), units,
+                       observed="observeret", population="voksne", covariates=["log_observeret_rate"],
+                       level=LEVEL, seed=aar)
+    row = sa.iloc[0]
+    _MEMO[memo] = {"n_hat": float(row["estimate"]), "lower": float(row["lower"]), "upper": float(row["upper"])}
+    return _MEMO[memo]
+
+
+# ---------------------------------------------------------------- the analysis
+
+def _area_cells(omr: geography.Omraade, aar: int, registre: tuple[str, ...]) -> pd.DataFrame:
+    """Histories (and ``alt``) of an area in a year, suppressed consistently with the published pattern."""
+    pat = _pattern(registre)
+    pat = pat[pat["aar"] == aar]
+    g = omr.enkelt
+    if g is not None:
+        rows = pat[(pat["niveau"] == g.niveau) & (pat["kode"] == g.kode)]
+        out = rows[["historie", "antal", "antal_undertrykt", "antal_primaer", "antal_raa"]]
+        return out.rename(columns={"antal_undertrykt": "undertrykt", "antal_primaer": "primaer", "antal_raa": "raa"})
+    # several geographies as one area: a cell is published only when no part of it is suppressed
+    parts = pat[pat["kode"].isin([d.kode for d in omr.dele])
+                & pat["niveau"].isin([d.niveau for d in omr.dele])]
+    parts = parts[[f"{n}:{c}" in {f"{d.niveau}:{d.kode}" for d in omr.dele}
+                   for n, c in zip(parts["niveau"], parts["kode"])]]
+    kom = pat[(pat["niveau"] == "kommune") & pat["kode"].isin(omr.kommune_koder)]
+    raw = kom.groupby("historie", as_index=False)["antal_raa"].sum().rename(columns={"antal_raa": "raa"})
+    any_supp = parts.groupby("historie", as_index=False)["antal_undertrykt"].any()
+    out = raw.merge(any_supp, on="historie")
+    out["primaer"] = (out["raa"] >= 1) & (out["raa"] < disclosure.THRESHOLD)
+    out["undertrykt"] = out["antal_undertrykt"] | out["primaer"]
+    # the total and the histories form one relation: never a single suppressed cell
+    cells = out[out["historie"] != ALT]
+    total = out[out["historie"] == ALT]
+    mask = np.append(cells["undertrykt"].to_numpy(), total["undertrykt"].to_numpy())
+    values = np.append(cells["raa"].to_numpy(), total["raa"].to_numpy())
+    disclosure._protect_group(values, mask)
+    out.loc[cells.index, "undertrykt"] = mask[:-1]
+    out.loc[total.index, "undertrykt"] = mask[-1]
+    out["antal"] = out["raa"].astype("Int64").mask(out["undertrykt"])
+    return out[["historie", "antal", "undertrykt", "primaer", "raa"]]
+
+
+def _niveau(omr: geography.Omraade) -> str:
+    if omr.enkelt is not None:
+        return omr.enkelt.niveau
+    if omr.er_landet:
+        return "land"
+    return "flere"
+
+
+def _model_name(interactions, registre: tuple[str, ...]) -> str:
+    pairs = list(interactions)
+    if not pairs:
+        return "Uafhængighed"
+    return "Afhængighed: " + ", ".join(f"{KORT[registre[i - 1]]}–{KORT[registre[j - 1]]}" for i, j in pairs)
+
+
+def _parse_interactions(text) -> tuple:
+    import ast
+
+    return tuple(tuple(p) for p in ast.literal_eval(text)) if isinstance(text, str) else tuple(text)
+
+
+def _explain(table: pd.DataFrame, registre: tuple[str, ...], omraade_navn: str) -> str:
+    """Why the chosen model was chosen, in plain Danish."""
+    best = table.iloc[0]
+    name = _model_name(_parse_interactions(best["interactions"]), registre)
+    parts = [f"For {omraade_navn} har modellen «{name}» den laveste AIC ({fmt.fmt_dec(best['aic'], 1)}). "
+             "AIC belønner en model, der passer godt til de observerede overlap, og straffer hver ekstra "
+             "parameter, så en mere kompliceret model kun vælges, når data kræver det."]
+    if len(registre) == 2:
+        parts.append("Med to registre kan kun uafhængighedsmodellen estimeres. Den antager, at det at være i det "
+                     "ene register ikke ændrer chancen for at være i det andet – det kan ikke testes med to registre.")
+    elif int(best["df"]) == 0:
+        parts.append("Modellen bruger alle frihedsgrader (alle tre parvise afhængigheder), så den gengiver de "
+                     "observerede tal præcist, og dens tilpasning kan ikke testes. Den antager, at der ikke er en "
+                     "trevejs-afhængighed mellem registrene.")
+    else:
+        p = best["p_value"]
+        parts.append(f"Afvigelsen fra data (deviance {fmt.fmt_dec(best['deviance'], 1)} med {int(best['df'])} "
+                     f"frihedsgrad{'er' if int(best['df']) != 1 else ''}, p = {fmt.fmt_dec(p, 2)}) viser"
+                     f"{' ingen tegn på' if p >= 0.05 else ''} dårlig tilpasning.")
+    near = table[(table["aic"] - best["aic"] < 2) & (table.index != table.index[0])]
+    if len(near):
+        lo, hi = min(near["n_hat"].min(), best["n_hat"]), max(near["n_hat"].max(), best["n_hat"])
+        parts.append(f"{'En anden model' if len(near) == 1 else 'Andre modeller'} med næsten lige så lav AIC "
+                     f"(under 2 fra den bedste) giver {fmt.fmt_int(lo)}–{fmt.fmt_int(hi)}; forskellen mellem "
+                     "modellerne er usikkerhed, som konfidensintervallet ikke rummer.")
+    return " ".join(parts)
+
+
+def beregn(geografi="Hele landet", aar=None, registre="alle") -> Resultat:
+    """All numbers of the theme for one area and year."""
+    valg = valider(geografi, aar, registre)
+    omr, year, regs = valg.omraade, valg.aar, valg.registre
+    niveau = _niveau(omr)
+    est = _estimates(year, regs)
+
+    cells = _area_cells(geography.omraade(geography.LAND_NAVN) if niveau == "land" else omr, year, regs)
+    total = cells[cells["historie"] == ALT].iloc[0]
+    overlap = cells[cells["historie"] != ALT].copy()
+    order = {h: i for i, h in enumerate(_histories(len(regs)))}
+    overlap = overlap.sort_values("historie", key=lambda s: s.map(order)).reset_index(drop=True)
+    for i, r in enumerate(regs):
+        overlap[r] = overlap["historie"].str[i].astype(int)
+
+    # per-register totals: shown only when none of their cells is suppressed
+    reg_rows = []
+    for i, r in enumerate(regs):
+        part = overlap[overlap[r] == 1]
+        raw = int(part["raa"].sum())
+        supp = bool(part["undertrykt"].any()) or 1 <= raw < disclosure.THRESHOLD
+        reg_rows.append({"register": r, "antal": pd.NA if supp else raw, "undertrykt": supp,
+                         "primaer": 1 <= raw < disclosure.THRESHOLD})
+    registertal = pd.DataFrame(reg_rows)
+    registertal["antal"] = registertal["antal"].astype("Int64")
+
+    land = est["estimater"].set_index("kode")
+    modeller_all = est["modeller"]
+    if niveau in ("land", "region"):
+        kode = geography.LAND_KODE if niveau == "land" else omr.enkelt.kode
+        row = land.loc[kode]
+        estimat = {"n_hat": float(row["n_hat"]), "lower": float(row["lower"]), "upper": float(row["upper"]),
+                   "se": float(row["se"]), "metode": "capture–recapture",
+                   "model": _model_name(_parse_interactions(
+                       modeller_all[modeller_all["kode"] == kode].iloc[0]["interactions"]), regs)}
+        model_kode = kode
+    else:
+        if omr.enkelt is not None:
+            k = est["kommuner"].set_index("kommune_kode").loc[omr.enkelt.kode]
+            sa = {"n_hat": float(k["estimate"]), "lower": float(k["lower"]), "upper": float(k["upper"])}
+        else:
+            sa = _area_small_area(omr, year, regs)
+        estimat = {**sa, "se": math.nan, "metode": "small area",
+                   "model": "Landsestimatet fordelt på kommuner"}
+        model_kode = geography.LAND_KODE
+    if total["undertrykt"] and estimat["metode"] == "small area":
+        # the kommune's estimate follows its observed count: suppressed with it
+        estimat = {**estimat, "n_hat": math.nan, "lower": math.nan, "upper": math.nan}
+    modeller = modeller_all[modeller_all["kode"] == model_kode].drop(columns="kode").reset_index(drop=True)
+    model_navn = geography.LAND_NAVN if model_kode == geography.LAND_KODE else omr.navn
+    forklaring = _explain(modeller, regs, model_navn)
+
+    kommuner = _kommune_table(est, omr, niveau, year, regs)
+    voksne = int(est["kommuner"].loc[est["kommuner"]["kommune_kode"].isin(omr.kommune_koder), "voksne"].sum())
+    sand = None
+    if "sandhed" in est:
+        s = est["sandhed"]
+        sand = int(s.loc[s["kommune_kode"].isin(omr.kommune_koder), "antal"].sum())
+    src = register.current_source()
+    res = Resultat(valg, niveau, overlap, registertal,
+                   None if total["undertrykt"] else int(total["antal"]), bool(total["undertrykt"]),
+                   bool(total["primaer"]), estimat, modeller, model_navn, forklaring, kommuner, voksne, sand,
+                   src["kilde"], src["synthetic"])
+    res.noegletal = _noegletal(res)
+    return res
+
+
+def _kommune_table(est, omr, niveau, year, regs) -> pd.DataFrame:
+    """Small-area estimates of the kommuner shown in the figure: the area's region(s), or all for the country."""
+    k = est["kommuner"].copy()
+    names = {g.kode: g.navn for g in geography.kommuner()}
+    region = {g.kode: g.region_kode for g in geography.kommuner()}
+    if niveau == "land":
+        show = list(names)
+    else:
+        show = [c for c in names if region[c] in omr.region_koder]
+    k = k[k["kommune_kode"].isin(show)].copy()
+    k["kommune"] = k["kommune_kode"].map(names)
+    k["valgt"] = k["kommune_kode"].isin(omr.kommune_koder) & (niveau in ("kommune", "flere"))
+    # disclosure: a kommune's estimate follows its observed count, so it is hidden with it
+    pat = _pattern(regs)
+    pat = pat[(pat["aar"] == year) & (pat["niveau"] == "kommune") & (pat["historie"] == ALT)].set_index("kode")
+    k["observeret_undertrykt"] = k["kommune_kode"].map(pat["antal_undertrykt"]).astype(bool).to_numpy()
+    k["observeret_primaer"] = k["kommune_kode"].map(pat["antal_primaer"]).astype(bool).to_numpy()
+    k = disclosure.apply_to_rates(k, "observeret_undertrykt",
+                                  ["estimate", "lower", "upper", "per_1000", "per_1000_lower", "per_1000_upper"])
+    return k.sort_values("per_1000", ascending=False, na_position="last").reset_index(drop=True)
+
+
+def _noegletal(res: Resultat) -> dict:
+    e = res.estimat
+    n = e["n_hat"]
+    unseen = None
+    if res.observeret is not None and not math.isnan(n) and e["metode"] == "capture–recapture":
+        unseen = n - res.observeret
+    pr = None if math.isnan(n) or res.voksne == 0 else n / res.voksne * 1000
+    return {"estimat": n, "nedre": e["lower"], "oevre": e["upper"], "uset": unseen,
+            "uset_pct": None if unseen is None else unseen / n * 100, "pr_1000": pr,
+            "pr_1000_nedre": None if pr is None else e["lower"] / res.voksne * 1000,
+            "pr_1000_oevre": None if pr is None else e["upper"] / res.voksne * 1000}
+
+
+# ---------------------------------------------------------------- presentation
+
+def vist_antal(antal, undertrykt: bool, primaer: bool) -> str:
+    """A count as shown: ``<5`` (1-4), ``x`` (hidden to protect another cell) or Danish digits."""
+    if undertrykt:
+        return fmt.SUPPRESSED if primaer else SEKUNDAER
+    return fmt.fmt_int(int(antal))
+
+
+def _interval(n, lo, hi, decimals: int = 0) -> str:
+    if n is None or (isinstance(n, float) and math.isnan(n)):
+        return fmt.MISSING
+    return fmt.fmt_interval(n, lo, hi, decimals=decimals)
+
+
+def _geografi(v: Valg):
+    omr = v.omraade
+    return omr.enkelt.kode if omr.enkelt is not None else [d.kode for d in omr.dele]
+
+
+_CSS = """<style>
+.vd-noegletal{display:flex;flex-wrap:wrap;gap:12px;margin:8px 0}
+.vd-kort{border:1px solid #5f6b7a;border-radius:6px;padding:10px 14px;min-width:180px;background:#fff}
+.vd-kort-label{font-size:0.9em;color:#333}
+.vd-kort-tal{font-size:1.6em;font-weight:700;color:#111}
+.vd-note{font-size:0.9em;color:#333;margin:4px 0}
+.vd-syntetisk{color:#8a1c00}
+</style>"""
+
+
+def vis_noegletal(res: Resultat):
+    """Key figures as HTML (stable data-testid attributes), published as a table."""
+    v, n, e = res.valg, res.noegletal, res.estimat
+    estimat = _interval(n["estimat"], n["nedre"], n["oevre"])
+    observeret = vist_antal(res.observeret, res.observeret_undertrykt, res.observeret_primaer)
+    publ = f"{fmt.fmt_int(OFFENTLIGGJORT_NEDRE)}–{fmt.fmt_int(OFFENTLIGGJORT_OEVRE)}"
+    cards = [
+        ("noegletal-estimat", f"Anslået størrelse af målgruppen {v.aar} (95 %-konfidensinterval)", estimat),
+        ("noegletal-publiceret", "Offentliggjort skøn for hele landet", publ),
+        ("noegletal-observeret", f"Set i mindst ét af de {len(v.registre)} registre", observeret),
+    ]
+    if n["uset"] is not None:
+        cards.append(("noegletal-uset", "Anslået ikke set af nogen register",
+                      f"{fmt.fmt_int(n['uset'])} ({fmt.fmt_pct(n['uset_pct'], 0)})"))
+    if n["pr_1000"] is not None:
+        cards.append(("noegletal-pr1000", "Pr. 1.000 voksne (95 %-konfidensinterval)",
+                      _interval(n["pr_1000"], n["pr_1000_nedre"], n["pr_1000_oevre"], decimals=1)))
+    if res.syntetisk and res.sand is not None:
+        cards.append(("noegletal-sand", "Plantet sand størrelse (kun syntetiske data)", fmt.fmt_int(res.sand)))
+    items = "".join(
+        f'<div class="vd-kort"><div class="vd-kort-label">{label}</div>'
+        f'<div class="vd-kort-tal" data-testid="{tid}">{value}</div></div>'
+        for tid, label, value in cards
+    )
+    if e["metode"] == "capture–recapture":
+        metode = (f"Metode: log-lineær capture–recapture med tre registre ({', '.join(KORT[r] for r in v.registre)})"
+                  f"; valgt model: {_html.escape(e['model'])} (laveste AIC).")
+    else:
+        metode = ("Metode: kommunens egne registertal er for små til capture–recapture, så landsestimatet er "
+                  "fordelt på kommunerne efter indbyggertal og hvor mange registrene ser i hver kommune "
+                  "(small area). Kommunernes estimater summerer til landsestimatet.")
+    notes = [f"Område: <b>{_html.escape(v.omraade.navn)}</b>, {v.aar}. {metode}",
+             f"Det offentliggjorte skøn på ca. {publ} borgere gælder hele landet. Kilde: {OFFENTLIGGJORT_KILDE}."]
+    if math.isnan(n["estimat"]):
+        notes.append("Estimatet vises ikke, fordi antallet af borgere set i registrene er under 5 eller skjult "
+                     "(diskretionering): kommunens estimat følger dette antal.")
+    if res.syntetisk:
+        notes.append('<b class="vd-syntetisk">Syntetiske data (demo)</b> – tallene er ikke virkelige. Den plantede '
+                     "sande størrelse vises kun, fordi data er syntetiske, så man kan se, hvor godt metoden rammer.")
+    notes.append(res.kildelinje)
+    page = (_CSS + f'<div class="vd-noegletal">{items}</div>'
+            + "".join(f'<p class="vd-note">{x}</p>' for x in notes))
+    # published copy: the count first, so the one-row table has no label columns (matched by position)
+    ordered = [cards[2]] + [c for i, c in enumerate(cards) if i != 2]
+    shown = pd.DataFrame([[value for _, _, value in ordered]], columns=[label for _, label, _ in ordered])
+    return publicer("noegletal", shown, personhenfoerbar=True, antal_kolonner=[cards[2][1]],
+                    kilde=res.kildelinje, geografi=_geografi(v), html=page)
+
+
+def figur_estimat(res: Resultat):
+    """The estimate with its interval beside the published range (the whole country only)."""
+    from ..presentation import plots
+
+    if res.niveau != "land":
+        return None
+    n = res.noegletal
+    fig, ax = plots.new_figure("Anslået størrelse og offentliggjort skøn", "Antal borgere", "",
+                               kilde=[res.kilde, OFFENTLIGGJORT_KILDE], synthetic=res.syntetisk, figsize=(8, 3))
+    ax.axvspan(OFFENTLIGGJORT_NEDRE, OFFENTLIGGJORT_OEVRE, color=plots.PALETTE[1], alpha=0.3,
+               label="Offentliggjort skøn (32.000–40.000)")
+    ax.errorbar([n["estimat"]], [0], xerr=[[n["estimat"] - n["nedre"]], [n["oevre"] - n["estimat"]]], fmt="o",
+                color=plots.PALETTE[3], capsize=6, markersize=9, label=f"Estimat {res.valg.aar} med 95 %-interval")
+    if res.syntetisk and res.sand is not None:
+        ax.plot([res.sand], [0], marker="x", color=plots.PALETTE[4], markersize=12, linestyle="none",
+                label="Plantet sand størrelse (syntetisk)")
+    lo = min(OFFENTLIGGJORT_NEDRE, n["nedre"]) * 0.95
+    hi = max(OFFENTLIGGJORT_OEVRE, n["oevre"]) * 1.05
+    ax.set_xlim(lo, hi)
+    ax.set_yticks([])
+    ax.set_ylim(-1, 1)
+    plots.danish_axis(ax, "x")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
+    return fig
+
+
+def figur_overlap(res: Resultat):
+    """UpSet-style figure: persons per capture history (bars) and which registers each history means (dots)."""
+    from ..presentation import plots
+
+    regs = res.valg.registre
+    d = res.overlap
+    fig, ax = plots.new_figure(f"Personer efter hvilke registre der så dem, {res.valg.omraade.navn} {res.valg.aar}",
+                               "", "Antal personer", kilde=[res.kilde], synthetic=res.syntetisk, figsize=(8, 5.2))
+    xs = np.arange(len(d))
+    heights = np.where(d["undertrykt"], 0.0, d["antal"].astype("Float64").fillna(0).to_numpy(float))
+    ax.bar(xs, heights, color=plots.PALETTE[3], width=0.6)
+    top = max(heights.max(), 1.0)
+    for x, h, a, u, p in zip(xs, heights, d["antal"], d["undertrykt"], d["primaer"]):
+        ax.text(x, h + top * 0.02, vist_antal(a, u, p), ha="center", va="bottom", fontsize=9)
+    ax.set_ylim(0, top * 1.15)
+    ax.set_xticks(xs)
+    ax.set_xticklabels([""] * len(xs))
+    ax.set_xlim(-0.6, len(xs) - 0.4)
+    plots.danish_axis(ax, "y")
+    # the dot matrix under the bars
+    m = ax.inset_axes([0, -0.42, 1, 0.36], sharex=ax)
+    for i, r in enumerate(regs):
+        y = len(regs) - 1 - i
+        on = d[r].to_numpy() == 1
+        m.scatter(xs[~on], [y] * int((~on).sum()), s=60, color="#d0d0d0", zorder=2)
+        m.scatter(xs[on], [y] * int(on.sum()), s=60, color="#222222", zorder=3)
+    for x, h in zip(xs, d["historie"]):
+        ys = [len(regs) - 1 - i for i, c in enumerate(h) if c == "1"]
+        if len(ys) > 1:
+            m.plot([x, x], [min(ys), max(ys)], color="#222222", linewidth=2, zorder=2)
+    m.set_yticks(range(len(regs)))
+    m.set_yticklabels([KORT[r] for r in reversed(regs)])
+    m.set_ylim(-0.5, len(regs) - 0.5)
+    m.tick_params(axis="x", bottom=False, labelbottom=False)
+    m.grid(False)
+    for side in ("top", "right", "bottom", "left"):
+        m.spines[side].set_visible(False)
+    fig._vidensdata_alt = (f"Søjlediagram over antal personer efter fangsthistorie i {res.valg.omraade.navn} "
+                           f"{res.valg.aar}; prikkerne under søjlerne viser registrene. {fig._vidensdata_kilde}")
+    return fig
+
+
+def figur_kommuner(res: Resultat):
+    """Per-kommune estimates per 1,000 adults with 95 % intervals (small area), the chosen kommune highlighted."""
+    from ..presentation import plots
+
+    k = res.kommuner.dropna(subset=["per_1000"]).sort_values("per_1000")
+    title = ("Anslået målgruppe pr. 1.000 voksne, alle kommuner" if res.niveau == "land"
+             else "Anslået målgruppe pr. 1.000 voksne, kommunerne i regionen")
+    height = max(3.5, 0.18 * len(k) + 1.5)
+    fig, ax = plots.new_figure(f"{title}, {res.valg.aar}", "Pr. 1.000 voksne (95 %-interval)", "",
+                               kilde=[res.kilde, BEFOLKNING_KILDE, METODE_KILDE], synthetic=res.syntetisk,
+                               figsize=(8, height))
+    bottom = 0.75 / height  # room for the (two-line) source line under the x label
+    fig.get_layout_engine().set(rect=(0, bottom, 1, 1 - bottom))
+    ys = np.arange(len(k))
+    colours = np.where(k["valgt"], plots.PALETTE[4], plots.PALETTE[3])
+    ax.errorbar(k["per_1000"], ys, xerr=[k["per_1000"] - k["per_1000_lower"], k["per_1000_upper"] - k["per_1000"]],
+                fmt="none", ecolor="#888888", capsize=2, zorder=1)
+    ax.scatter(k["per_1000"], ys, c=list(colours), zorder=2, s=22)
+    ax.set_yticks(ys)
+    ax.set_yticklabels(k["kommune"], fontsize=8 if len(k) > 30 else 10)
+    for lbl, chosen in zip(ax.get_yticklabels(), k["valgt"]):
+        if chosen:
+            lbl.set_fontweight("bold")
+    ax.set_ylim(-1, len(k))
+    plots.danish_axis(ax, "x", decimals=None)
+    ax.grid(axis="y", visible=False)
+    return fig
+
+
+def tabel_overlap(res: Resultat) -> pd.DataFrame:
+    """The histories as shown: one column per register (✓ or blank) and the count."""
+    rows = []
+    for _, r in res.overlap.iterrows():
+        rows.append({**{KORT[g]: ("✓" if r[g] == 1 else "") for g in res.valg.registre},
+                     "Antal personer": vist_antal(r["antal"], r["undertrykt"], r["primaer"])})
+    rows.append({**{KORT[g]: "" for g in res.valg.registre},
+                 "Antal personer": vist_antal(res.observeret, res.observeret_undertrykt, res.observeret_primaer)})
+    t = pd.DataFrame(rows)
+    t.insert(0, "Fangsthistorie", [*res.overlap["historie"], "I alt (set mindst én gang)"])
+    return t
+
+
+def vis_overlap_tabel(res: Resultat):
+    """Observed counts per capture history and per register (disclosure-controlled)."""
+    t = tabel_overlap(res)
+    reg = pd.DataFrame({
+        "Register": [REGISTER_NAVNE[r] for r in res.registertal["register"]],
+        "Antal personer": [vist_antal(a, u, p) for a, u, p in zip(res.registertal["antal"],
+                                                                  res.registertal["undertrykt"],
+                                                                  res.registertal["primaer"])],
+    })
+    html = (t.to_html(index=False, classes="vd-tabel", border=0, escape=True)
+            + '<p class="vd-note">Personer pr. register (en person kan være i flere):</p>'
+            + reg.to_html(index=False, classes="vd-tabel", border=0, escape=True)
+            + f'<p class="vd-note">{_html.escape(res.kildelinje)} {fmt.SUPPRESSED} betyder 1–4 personer; '
+              f"{SEKUNDAER} er skjult, så et lille tal ikke kan regnes ud fra totaler (diskretionering).</p>")
+    return publicer("overlap", t, personhenfoerbar=True, antal_kolonner=["Antal personer"],
+                    kilde=res.kildelinje, geografi=_geografi(res.valg), total_raekke="I alt (set mindst én gang)",
+                    html=html)
+
+
+def tabel_modeller(res: Resultat) -> pd.DataFrame:
+    m = res.modeller
+    best = m["aic"].min()
+    return pd.DataFrame({
+        "Model": [_model_name(_parse_interactions(i), res.valg.registre) for i in m["interactions"]],
+        "Estimat (95 %-KI)": [_interval(n, lo, hi) for n, lo, hi in zip(m["n_hat"], m["lower"], m["upper"])],
+        "Deviance": [fmt.fmt_dec(x, 1) for x in m["deviance"]],
+        "Frihedsgrader": [fmt.fmt_int(x) for x in m["df"]],
+        "p-værdi": [fmt.MISSING if pd.isna(p) else fmt.fmt_dec(p, 3) for p in m["p_value"]],
+        "AIC": [fmt.fmt_dec(x, 1) for x in m["aic"]],
+        "ΔAIC": [fmt.fmt_dec(x - best, 1) for x in m["aic"]],
+        "Valgt": ["✓"] + [""] * (len(m) - 1),
+    })
+
+
+def vis_modeller(res: Resultat):
+    """The model comparison table and why the chosen model was chosen."""
+    t = tabel_modeller(res)
+    intro = ""
+    if res.estimat["metode"] == "small area":
+        intro = (f'<p class="vd-note">Estimatet for {_html.escape(res.valg.omraade.navn)} er en andel af '
+                 "landsestimatet, så tabellen viser modellerne for hele landet.</p>")
+    html = (intro + t.to_html(index=False, classes="vd-tabel", border=0, escape=True)
+            + f'<p class="vd-note"><b>Hvorfor denne model?</b> {_html.escape(res.forklaring)}</p>'
+            + f'<p class="vd-note">{_html.escape(res.kildelinje)}</p>')
+    return publicer("modeller", t, personhenfoerbar=False, antal_kolonner=[], kilde=res.kildelinje,
+                    geografi=res.model_omraade, html=html)
+
+
+def tabel_kommuner(res: Resultat) -> pd.DataFrame:
+    k = res.kommuner.sort_values("kommune")
+    return pd.DataFrame({
+        "Kommune": k["kommune"].to_numpy(),
+        "Set i registrene": [vist_antal(a, u, p) for a, u, p in zip(k["observeret"], k["observeret_undertrykt"],
+                                                                    k["observeret_primaer"])],
+        "Anslået størrelse (95 %-KI)": [_interval(n, lo, hi) for n, lo, hi in zip(k["estimate"], k["lower"],
+                                                                                  k["upper"])],
+        "Pr. 1.000 voksne (95 %-KI)": [_interval(n, lo, hi, 1) for n, lo, hi in zip(k["per_1000"],
+                                                                                    k["per_1000_lower"],
+                                                                                    k["per_1000_upper"])],
+    })
+
+
+def vis_kommuner(res: Resultat):
+    t = tabel_kommuner(res)
+    html = (t.to_html(index=False, classes="vd-tabel", border=0, escape=True)
+            + f'<p class="vd-note">{_html.escape(fmt.source_line([res.kilde, BEFOLKNING_KILDE, METODE_KILDE], res.syntetisk))} '
+              "Antal voksne (18+) er anslået som indbyggere 1. januar 2020 gange landets andel voksne.</p>")
+    return publicer("kommuner", t, personhenfoerbar=True, antal_kolonner=["Set i registrene"],
+                    kilde=res.kildelinje, geografi=_geografi(res.valg), html=html)
+
+
+def tabel_til_download(res: Resultat) -> pd.DataFrame:
+    """The kommune table for download, suppressed exactly like the screen."""
+    t = tabel_kommuner(res)
+    t.insert(0, "Aar", res.valg.aar)
+    t["Kilde"] = res.kildelinje
+    return t
+
+
+def visning(geografi="Hele landet", aar=None, registre="alle", interaktiv=None):
+    """The theme's view for a notebook: static report or live app (see :mod:`vidensdata.presentation.widgets`)."""
+    from ..presentation.widgets import Kontrol, Visning
+
+    first, last = data_years()
+    params = {"geografi": geografi, "aar": aar, "registre": registre}
+    kontroller = [
+        Kontrol("geografi", "Geografi", "dropdown", [(g.navn, g.navn) for g in geography.report_geographies()]),
+        Kontrol("flere_kommuner", "Læg flere kommuner til (valgfrit)", "flere",
+                [(g.navn, g.navn) for g in geography.kommuner()]),
+        Kontrol("aar", "År", "dropdown", [(str(y), y) for y in range(first, last + 1)]),
+        Kontrol("registre", "Registre", "multi", [(navn, kode) for kode, navn in REGISTER_NAVNE.items()]),
+    ]
+    v = Visning(beregn, params, kontroller, interaktiv_=interaktiv)
+    if v.interaktiv:
+        try:
+            geos = geography.resolve(geografi)
+            v.parametre["geografi"] = geos[0].navn
+            v.parametre["_flere_kommuner"] = [g.navn for g in geos[1:]]
+        except VidensdataError:
+            v.parametre["geografi"] = geography.LAND_NAVN
+        try:
+            v.parametre["aar"] = as_year(aar, "aar") if aar is not None else last
+        except VidensdataError:
+            v.parametre["aar"] = last
+    return v
+
+
+__all__ = ["TEMA", "TITEL", "PARAMETRE", "Valg", "Resultat", "valider", "beregn", "vis_noegletal", "figur_estimat",
+           "figur_overlap", "figur_kommuner", "vis_overlap_tabel", "vis_modeller", "vis_kommuner",
+           "tabel_til_download", "visning", "data_years"]

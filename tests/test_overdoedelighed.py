@@ -1,0 +1,274 @@
+"""Excess mortality: synthetic deaths, the dataset doedelighed_maalgruppe and the theme overdoedelighed."""
+
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import vidensdata as vd
+from vidensdata import disclosure, geography
+from vidensdata.errors import InvalidValueError, InvalidYearsError, UnknownGeographyError
+from vidensdata.methods import mortality
+from vidensdata.sources import register, synthetic, synthetic_mortality
+from vidensdata.themes import overdoedelighed as tema
+
+
+@pytest.fixture(scope="module")
+def extract():
+    return register.load_extract()
+
+
+@pytest.fixture(scope="module")
+def data():
+    return vd.load("doedelighed_maalgruppe")
+
+
+@pytest.fixture(scope="module")
+def reference():
+    return vd.load("doedelighed_land")
+
+
+# ---------------------------------------------------------------- synthetic deaths
+
+def _cohort(seed, n=30_000, mrr=None):
+    rng = np.random.default_rng(seed)
+    fob = rng.integers(1935, 1990, n)
+    male = rng.random(n) < 0.55
+    start = np.datetime64("2010-01-01") + rng.integers(0, 3000, n).astype("timedelta64[D]")
+    mrr = mrr or {"M": (2.5, 2.5, 2.5, 2.5), "K": (2.5, 2.5, 2.5, 2.5)}
+    death = synthetic_mortality.simulate_deaths(start, fob, male, 2021, mrr, (18, 40, 60, 80), rng)
+    died = ~np.isnat(death)
+    exit_ = pd.Series(death).astype("datetime64[ns]") + pd.Timedelta(days=1)
+    birth = pd.to_datetime(pd.Series(fob).astype(str) + "-07-01")
+    table = mortality.lexis_split(start, exit_.to_numpy(), birth.to_numpy(), died,
+                                  by={"koen": np.where(male, "M", "K")}, start=2010, end=2021)
+    return table
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_planted_rate_ratio_recovered_inside_ci(seed, reference):
+    table = _cohort(seed)
+    e = mortality.expected_deaths(table, reference, by=())
+    res = mortality.smr(int(e["doede"].iloc[0]), float(e["forventede"].iloc[0]))
+    assert res.lower <= 2.5 <= res.upper, res
+    assert res.upper - res.lower < 0.25  # a real test: the interval is narrow
+
+
+def test_age_pattern_of_planted_rate_ratio_recovered(reference):
+    mrr = {"M": (6.0, 4.0, 2.0, 1.5), "K": (6.0, 4.0, 2.0, 1.5)}
+    table = _cohort(4, n=60_000, mrr=mrr)
+    ages = table["aldersgruppe"].map(dict(zip(mortality.AGE_GROUPS, mortality.AGE_STARTS)))
+    for lo, hi, planted in ((40, 45, 4.0), (60, 65, 2.0)):  # the groups starting at a knot age
+        part = table[(ages >= lo) & (ages < hi)]
+        e = mortality.expected_deaths(part, reference, by=())
+        res = mortality.smr(int(e["doede"].iloc[0]), float(e["forventede"].iloc[0]), level=0.99)
+        # the MRR changes log-linearly inside the group; it is within 10 % of the knot value there
+        assert res.lower * 0.9 <= planted <= res.upper * 1.1, (lo, res)
+    young = table[(ages >= 20) & (ages < 40)]
+    old = table[ages >= 70]
+    s_young = mortality.expected_deaths(young, reference, by=())
+    s_old = mortality.expected_deaths(old, reference, by=())
+    assert (s_young["doede"] / s_young["forventede"]).iloc[0] > 2 * (s_old["doede"] / s_old["forventede"]).iloc[0]
+
+
+def test_deaths_consistent_with_episodes(extract):
+    p, f = extract.personer, extract.forloeb
+    register.check_consistency(p, f)
+    death = f["person_id"].map(p.set_index("person_id")["doedsdato"])
+    assert p["doedsdato"].notna().sum() > 5_000
+    assert not (f["start_dato"] > death).any()  # no episode starts after death
+    assert not (death.notna() & (f["slut_dato"].isna() | (f["slut_dato"] > death))).any()  # ongoing end at death
+    assert (p["doedsdato"].dropna() >= pd.Timestamp(synthetic_mortality.FOLLOWUP_START)).all()
+    assert p["doedsdato"].dt.year.max() == extract.last_year
+
+
+def test_mortality_parameters_recorded(extract):
+    assert int(synthetic.GENERATOR_VERSION) >= 2  # 2 added deaths
+    assert extract.parametre["mrr"]["M"][0] > extract.parametre["mrr"]["M"][-1] > 1  # higher at young ages
+    assert extract.parametre["mrr_ages"] == [18, 40, 60, 80]
+    for _key, (value, source) in synthetic_mortality.CALIBRATION.items():
+        assert value > 0 and ("Lancet" in source or "PLoS" in source)
+
+
+def test_excess_life_years_lost_near_published_figures(data, reference):
+    """Erlangsen et al., Lancet Psychiatry 2017: 10.2 years (men) and 7.3 years (women)."""
+    adults = data[data["aldersgruppe"].isin(mortality.AGE_GROUPS[4:19])]
+    lyl = mortality.excess_life_years_lost_table(adults, reference, by=("koen",), age=20).set_index("koen")
+    assert lyl.loc["M", "overskydende_lyl"] == pytest.approx(10.2, abs=1.0)
+    assert lyl.loc["K", "overskydende_lyl"] == pytest.approx(7.3, abs=1.0)
+    rr = mortality.rate_ratio(data, reference)
+    assert 1.92 <= rr.value <= 3.91  # Plana-Ripoll et al., Lancet 2019: MRR 1.92-3.91
+
+
+# ---------------------------------------------------------------- dataset
+
+def test_dataset_declared_and_complete(data):
+    from vidensdata.datasets import registry
+
+    ds = registry.get("doedelighed_maalgruppe")
+    assert ds.personhenfoerbar and ds.syntetisk()
+    assert ds.noegle == ["kommune_kode", "aar", "koen", "aldersgruppe"]
+    assert len(data) == 98 * 12 * 2 * 20  # complete grid 2010-2021, zeros included
+    assert data["aar"].min() == 2010 and data["aar"].max() == 2021
+    cat = vd.catalog().set_index("navn")
+    assert bool(cat.loc["doedelighed_maalgruppe", "syntetisk"])
+    laesoe = vd.load("doedelighed_maalgruppe", geografi="Læsø")
+    assert set(laesoe["kommune_kode"]) == {"825"}
+
+
+def test_person_years_and_deaths_add_up_exactly(extract, data):
+    p = extract.personer
+    start = p["indgang_dato"].clip(lower=pd.Timestamp("2010-01-01"))
+    end = pd.Timestamp("2022-01-01")
+    exit_ = (p["doedsdato"] + pd.Timedelta(days=1)).where(p["doedsdato"].notna(), end).clip(upper=end)
+    days = (exit_ - start).dt.days.clip(lower=0)
+    assert data["personaar"].sum() == pytest.approx(days.sum() / 365.25, rel=1e-9)
+    in_window = p["doedsdato"].dt.year.between(2010, 2021)
+    last_day = p["doedsdato"] == pd.Timestamp("2021-12-31")
+    # every death in the window is counted (a death on the window's last day may count as censored)
+    assert (in_window & ~last_day).sum() <= data["doede"].sum() <= in_window.sum()
+    per_kommune = data.groupby("kommune_kode")["doede"].sum()
+    expected = p[in_window & ~last_day].groupby("kommune_kode").size()
+    assert (per_kommune.reindex(expected.index) >= expected).all()
+
+
+# ---------------------------------------------------------------- theme
+
+def test_valider_rejects_bad_parameters():
+    with pytest.raises(InvalidValueError, match="koen"):
+        tema.valider("Hele landet", 2010, 2021, "X")
+    with pytest.raises(InvalidYearsError):
+        tema.valider("Hele landet", 2005, 2021)
+    with pytest.raises(UnknownGeographyError):
+        tema.valider("Atlantis")
+    assert tema.valider("Aarhus", 2012, 2020, "kvinder").koen == "K"
+
+
+def test_national_figures(data, reference):
+    res = tema.beregn("Hele landet", 2010, 2021, "alle")
+    e = mortality.expected_deaths(data, reference, by=())
+    assert res.noegletal["doede"] == int(data["doede"].sum())
+    assert res.noegletal["smr"].value == pytest.approx(e["doede"].iloc[0] / e["forventede"].iloc[0])
+    assert res.lyl["M"]["value"] == pytest.approx(10.2, abs=1.0)
+    assert res.lyl["K"]["value"] == pytest.approx(7.3, abs=1.0)
+    for k in ("M", "K"):
+        assert res.lyl[k]["lower"] < res.lyl[k]["value"] < res.lyl[k]["upper"]
+        assert res.levetid[k]["lower"] < res.levetid[k]["value"] < res.levetid[k]["upper"]
+    # the population's life expectancy at 20 is plausible for Denmark 2010-2021 (men ~58-60, women ~62-64)
+    assert 57 < res.levetid["M"]["befolkning"] < 61 and 61 < res.levetid["K"]["befolkning"] < 65
+    assert len(res.tragt) + res.tragt_skjult == 98
+
+
+def test_small_area_has_wide_interval_and_region_narrow():
+    land = tema.beregn("Hele landet", 2010, 2021).noegletal["smr"]
+    region = tema.beregn("Region Nordjylland", 2010, 2021).noegletal["smr"]
+    kommune = tema.beregn("Aarhus", 2010, 2021).noegletal["smr"]
+    widths = [s.upper - s.lower for s in (land, region, kommune)]
+    assert widths[0] < widths[1] < widths[2]
+
+
+def test_disclosure_of_deaths():
+    res_land = tema.beregn("Hele landet", 2010, 2021, "alle")
+    per = tema._period(2010, 2021)
+    pat = per["pattern"]
+    shown = pat.assign(vist=pat["doede"].astype("Float64"))
+    assert not disclosure.primary_mask(shown["vist"].fillna(0)).any()
+    # every kommune whose deaths are hidden is absent from the funnel plot
+    hidden = set(pat[(pat["niveau"] == "kommune") & (pat["koen"] == "alle") & pat["undertrykt"]]["kode"])
+    assert hidden and not hidden & set(res_land.tragt["kommune_kode"])
+    # a kommune with 1-4 deaths: <5 in the key figures, no SMR, no life-years lost
+    code = sorted(set(pat[(pat["niveau"] == "kommune") & (pat["koen"] == "alle") & pat["primaer"]]["kode"]))[0]
+    name = next(g.navn for g in geography.kommuner() if g.kode == code)
+    res = tema.beregn(name, 2010, 2021, "alle")
+    assert res.noegletal["smr"] is None and res.noegletal["undertrykt"]
+    html = tema.vis_noegletal(res).data
+    assert 'data-testid="noegletal-doede">&lt;5' in html or 'data-testid="noegletal-doede"><5' in html
+    assert tema.tabel_til_download(res).set_index("koen").loc["I alt", "doede"] == "<5"
+    # no area series in the age plot built on the hidden count
+    assert not res.aldersrater["Serie"].str.contains(name).any() or \
+        res.aldersrater.loc[res.aldersrater["Serie"].str.contains(name), "pr_1000"].isna().all()
+
+
+def test_sex_relation_is_protected():
+    """Men + women = all: a hidden count of one sex cannot be recomputed from the other two."""
+    pat = tema._period(2010, 2021)["pattern"]
+    for (niveau, kode), grp in pat.groupby(["niveau", "kode"]):
+        assert int(grp["undertrykt"].sum()) != 1, (niveau, kode)
+
+
+def test_several_kommuner_and_sex_choice():
+    res = tema.beregn(["Læsø", "Frederikshavn"], 2012, 2021, "M")
+    assert res.valg.koenner == ("M",)
+    assert set(res.tragt.loc[res.tragt["valgt"], "kommune_navn"]) <= {"Læsø", "Frederikshavn"}
+    assert "Kvinder" not in " ".join(res.overlevelse["Serie"].unique())
+
+
+def test_beregn_fast_when_warm():
+    tema.beregn("Hele landet", 2010, 2021)
+    t0 = time.perf_counter()
+    for g in ("Læsø", "Region Syddanmark", "København", "Hele landet"):
+        tema.beregn(g, 2010, 2021)
+    assert (time.perf_counter() - t0) / 4 < 1.0
+
+
+def test_presentation_has_testids_sources_and_synthetic_label():
+    res = tema.beregn("Aarhus", 2010, 2021)
+    html = tema.vis_noegletal(res).data
+    for tid in ("noegletal-smr", "noegletal-lyl-maend", "noegletal-lyl-kvinder", "noegletal-levetid-forskel"):
+        assert f'data-testid="{tid}"' in html
+    assert "Syntetiske data (demo)" in html and "Kilde:" in html
+    for fig in (tema.figur_aldersdoedelighed(res), tema.figur_overlevelse(res), tema.figur_tragt(res)):
+        assert fig._vidensdata_kilde.startswith("Kilde:") and "Syntetiske data (demo)" in fig._vidensdata_kilde
+    ax = tema.figur_aldersdoedelighed(res).axes[0]
+    assert ax.get_yscale() == "log"
+    assert "Syntetiske data (demo)" in tema.vis_tabel(res).data
+    assert "Aarhus" in tema.vis_tragt_note(res).data or "kommuner" in tema.vis_tragt_note(res).data
+
+
+def test_visning_static_and_interactive():
+    v = tema.visning("Aarhus", 2010, 2021, "alle", interaktiv=False)
+    assert v.resultat.valg.omraade.navn == "Aarhus"
+    app = tema.visning(["Aarhus", "Læsø"], None, None, "mænd", interaktiv=True)
+    assert app.parametre["geografi"] == "Aarhus" and app.parametre["_flere_kommuner"] == ["Læsø"]
+    assert app.parametre["koen"] == "M" and app.parametre["startaar"] == 2010
+    bad = tema.visning("Atlantis", interaktiv=True)  # the app shows a Danish message instead of failing
+    assert bad.fejl is not None and "Atlantis" in bad.fejl.dansk
+
+
+# ---------------------------------------------------------------- reports (papermill with a real kernel)
+
+@pytest.mark.slow
+def test_reports_for_country_region_and_laesoe(tmp_path):
+    from vidensdata import report
+
+    summary = report.run(["overdoedelighed"], ["Hele landet", "Region Nordjylland", "Læsø"], workers=3,
+                         output=tmp_path, progress=False)
+    assert len(summary.results) == 3 and not summary.failed
+    for slug in ("hele-landet", "region-nordjylland", "laesoe"):
+        page = (tmp_path / "overdoedelighed" / f"{slug}.html").read_text(encoding="utf-8")
+        assert '<html lang="da">' in page
+        assert "Syntetiske data (demo)" in page and "Kilde:" in page
+        assert "visning = tema.visning" not in page  # no code cells
+        for tid in ("noegletal-smr", "noegletal-lyl-maend", "noegletal-lyl-kvinder", "noegletal-levetid-forskel"):
+            assert f'data-testid="{tid}"' in page
+        assert "Traceback" not in page
+    land = (tmp_path / "overdoedelighed" / "hele-landet.html").read_text(encoding="utf-8")
+    assert "Overdødelighed i målgruppen" in land
+
+
+def test_app_widgets_redraw_on_change():
+    """The Voila pattern without a browser: widgets change, every section is redrawn in Danish, no traceback."""
+    v = tema.visning("Aarhus", 2010, 2021, "alle", interaktiv=True)
+    v.kontroller()
+    for render in (tema.vis_noegletal, tema.figur_aldersdoedelighed, tema.figur_tragt, tema.vis_tabel):
+        v.vis(render)
+    first = v._sektioner[0][1].value
+    assert 'data-testid="noegletal-smr"' in first and "Aarhus" in first
+    v._widgets["geografi"].value = "Læsø"
+    v._widgets["koen"].value = "K"
+    html = v._sektioner[0][1].value
+    assert "Læsø" in html and "kvinder" in html and html != first
+    assert v._sektioner[1][1].value.startswith("<img") and "Traceback" not in v._sektioner[2][1].value
+    v._widgets["aar"].value = (2015, 2021)
+    assert "2015–2021" in v._sektioner[0][1].value
