@@ -26,8 +26,12 @@ $(BROWSER_STAMP): $(STAMP)
 
 setup: $(STAMP) ## Create .venv and install the project (idempotent, quick when nothing changed)
 
-reports: $(STAMP) ## Set up, then regenerate every theme report in reports/ from the embedded data
+reports: $(STAMP) ## Set up, then regenerate the theme reports that changed (reports/) and audit them
 	$(VENV)/bin/vidensdata run
+	$(VENV)/bin/vidensdata audit reports
+
+audit: $(STAMP) ## Disclosure audit of every table published under reports/
+	$(VENV)/bin/vidensdata audit reports
 
 test: $(STAMP) $(BROWSER_STAMP) ## Set up (incl. headless Chromium), then run every test
 	$(PY) -m pytest

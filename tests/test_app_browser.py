@@ -96,3 +96,58 @@ def test_changing_kommune_updates_key_figure(voila_url, browser):
     body = page.inner_text("body")
     assert "Traceback" not in body and "visning = tema.visning" not in body
     page.close()
+
+
+def test_maalgruppe_app_changes_kommune_and_registers(voila_url, browser):
+    from vidensdata.themes import maalgruppe
+
+    maalgruppe.beregn()  # warm the estimate caches before the kernel needs them
+    page = browser.new_page()
+    page.goto(voila_url + "/voila/render/maalgruppe.ipynb", wait_until="commit", timeout=120_000)
+    figure = page.locator('[data-testid="noegletal-estimat"]').first
+    figure.wait_for(timeout=120_000)
+    national = figure.inner_text()
+    assert re.fullmatch(r"\d{1,3}(\.\d{3})+ \(\d{1,3}(\.\d{3})+–\d{1,3}(\.\d{3})+\)", national), national
+    assert "32.000–40.000" in page.inner_text("body") and "Syntetiske data (demo)" in page.inner_text("body")
+
+    page.locator(".widget-dropdown select").first.select_option(label="Aarhus")
+    page.wait_for_function(
+        """(old) => { const el = document.querySelector('[data-testid="noegletal-estimat"]');
+                      return el && el.innerText.trim() !== old; }""", arg=national, timeout=60_000)
+    aarhus = page.locator('[data-testid="noegletal-estimat"]').first.inner_text()
+    assert int(aarhus.split(" ")[0].replace(".", "")) < int(national.split(" ")[0].replace(".", ""))
+    # one register only: a Danish message instead of a traceback
+    page.locator(".widget-select-multiple select").last.select_option(label=["Psykiatrisk behandling"])
+    page.get_by_text("Vælg mindst to registre").first.wait_for(timeout=60_000)
+    assert "Traceback" not in page.inner_text("body")
+    page.close()
+
+
+def test_overdoedelighed_app_changes_kommune_and_sex(voila_url, browser):
+    from vidensdata.themes import overdoedelighed
+
+    overdoedelighed.beregn()  # warm the dataset and suppression caches before the kernel needs them
+    page = browser.new_page()
+    page.goto(voila_url + "/voila/render/overdoedelighed.ipynb", wait_until="commit", timeout=120_000)
+    figure = page.locator('[data-testid="noegletal-smr"]').first
+    figure.wait_for(timeout=120_000)
+    national = figure.inner_text()
+    assert re.fullmatch(r"\d,\d\d \(\d,\d\d–\d,\d\d\)", national), national  # Danish decimal comma and interval
+    assert "Syntetiske data (demo)" in page.inner_text("body")
+
+    page.locator(".widget-dropdown select").first.select_option(label="Aarhus")
+    page.wait_for_function(
+        """(old) => { const el = document.querySelector('[data-testid="noegletal-smr"]');
+                      return el && el.innerText.trim() !== old; }""", arg=national, timeout=60_000)
+    aarhus = page.locator('[data-testid="noegletal-smr"]').first.inner_text()
+    lo, hi = re.findall(r"\((\d,\d\d)–(\d,\d\d)\)", aarhus)[0]
+    nlo, nhi = re.findall(r"\((\d,\d\d)–(\d,\d\d)\)", national)[0]
+    width = lambda a, b: float(b.replace(",", ".")) - float(a.replace(",", "."))  # noqa: E731
+    assert width(lo, hi) > width(nlo, nhi)  # a kommune has a wider interval than the whole country
+    page.locator(".widget-dropdown select").last.select_option(label="Kvinder")
+    page.wait_for_function(
+        """(old) => { const el = document.querySelector('[data-testid="noegletal-smr"]');
+                      return el && el.innerText.trim() !== old; }""", arg=aarhus, timeout=60_000)
+    body = page.inner_text("body")
+    assert "kvinder" in body and "Traceback" not in body and "visning = tema.visning" not in body
+    page.close()

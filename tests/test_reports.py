@@ -65,7 +65,8 @@ def test_cli_run_and_errors(tmp_path):
     assert "Traceback" not in bad.stderr
     bad = subprocess.run([*exe, "run", "--tema", "nope", "--output", str(tmp_path)], capture_output=True, text=True)
     assert bad.returncode == 2 and "serviceudvikling" in bad.stderr
-    ok = subprocess.run([*exe, "run", "--geografi", "Samsø", "--output", str(tmp_path), "--no-progress"],
+    ok = subprocess.run([*exe, "run", "--tema", "serviceudvikling", "--geografi", "Samsø", "--output", str(tmp_path),
+                         "--no-progress"],
                         capture_output=True, text=True)
     assert ok.returncode == 0, ok.stderr
     assert "1 of 1 reports" in ok.stdout

@@ -174,8 +174,9 @@ def export_register(folder: Path, fmt: str) -> None:
     from .sources import register
 
     ext = register.load_extract()
-    register.write_extract(ext.personer, ext.forloeb, folder, fmt=fmt)
-    click.echo(f"wrote {len(ext.personer)} persons and {len(ext.forloeb)} episodes to {folder} (SYNTHETIC)")
+    register.write_extract(ext.personer, ext.forloeb, folder, fmt=fmt, kontakter=ext.kontakter)
+    click.echo(f"wrote {len(ext.personer)} persons, {len(ext.forloeb)} episodes and "
+               f"{0 if ext.kontakter is None else len(ext.kontakter)} register contacts to {folder} (SYNTHETIC)")
 
 
 if __name__ == "__main__":  # pragma: no cover

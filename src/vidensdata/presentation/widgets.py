@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from ..errors import VidensdataError
+from . import deeplink
 
 
 def interaktiv() -> bool:
@@ -42,9 +43,11 @@ class Kontrol:
     max: int | None = None
 
 
-def fejlbesked(exc: Exception) -> str:
-    """A Danish, traceback-free message for stakeholders."""
-    if isinstance(exc, VidensdataError):
+def fejlbesked(exc: Exception | str) -> str:
+    """A Danish, traceback-free message for stakeholders (an exception or a Danish text)."""
+    if isinstance(exc, str):
+        text = exc
+    elif isinstance(exc, VidensdataError):
         text = exc.dansk
     else:
         text = "Der opstod en uventet fejl. Prøv et andet valg, eller kontakt os, hvis fejlen fortsætter."
@@ -64,12 +67,28 @@ class Visning:
         self._widgets: dict[str, object] = {}
         self.fejl: Exception | None = None
         self.resultat = None
+        self.link = deeplink.Link()
         try:
+            # in a preheated Voila kernel this runs before any request: it warms data and caches
             self.resultat = beregn(**self.parametre)
         except VidensdataError as exc:
             if not self.interaktiv:
                 raise  # a report with bad parameters must fail loudly, naming the problem
             self.fejl = exc
+        if self.interaktiv:
+            self.anvend_link(deeplink.foresporgsel())
+
+    def anvend_link(self, query: str) -> None:
+        """Select the view from a deep link (query string); an invalid link keeps the default view."""
+        link = deeplink.tolk(query, self.kontrol_spec)
+        if link.gyldig and link.parametre:
+            try:
+                resultat = self._beregn(**deeplink.beregn_parametre(link, self.parametre))
+            except VidensdataError as exc:
+                link = deeplink.Link({}, f"Linket kunne ikke bruges: {exc.dansk} Standardvisningen vises i stedet.")
+            else:
+                self.resultat, self.fejl = resultat, None
+        self.link = link
 
     # ------------------------------------------------------------ controls
     def kontroller(self):
@@ -81,16 +100,45 @@ class Visning:
             return
         import ipywidgets as w
 
+        if self.link.gyldig:  # the deep link's choices win over the notebook's start values
+            self.parametre.update(deeplink.widget_vaerdier(self.link, self.kontrol_spec))
         rows = []
         for k in self.kontrol_spec:
             widget = _make_widget(w, k, self.parametre)
             widget.observe(self._on_change, names="value")
             self._widgets[k.navn] = widget
-            rows.append(widget)
+            rows.append(getattr(widget, "box", widget))
         self._status = w.HTML(value="")
         if self.fejl is not None:
             self._status.value = fejlbesked(self.fejl)
-        display(w.VBox(rows + [self._status], layout=w.Layout(margin="0 0 12px 0")))
+        elif self.link.besked:
+            self._status.value = fejlbesked(self.link.besked)
+        self._del = w.HTML(value=self._del_html())
+        display(w.VBox(rows + [self._status, self._del], layout=w.Layout(margin="0 0 12px 0")))
+
+    def _del_html(self) -> str:
+        """A link to exactly this view (deep link), for sharing."""
+        try:
+            query = deeplink.link(self._link_params())
+        except Exception:  # noqa: BLE001 - the share link is a convenience, never an error
+            return ""
+        return (f'<p class="vd-note"><a href="{html.escape(query)}" data-testid="del-link">'
+                "Link til denne visning</a> (kopiér linket for at dele præcis det, du ser)</p>")
+
+    def _link_params(self) -> dict:
+        """The current widget values in deep-link form (``startaar``/``slutaar``, more kommuner separate)."""
+        out: dict = {}
+        for k in self.kontrol_spec:
+            widget = self._widgets.get(k.navn)
+            value = widget.value if widget is not None else self.parametre.get(k.navn)
+            if k.art == "aarinterval":
+                out["startaar"], out["slutaar"] = int(value[0]), int(value[1])
+            elif k.art in ("multi", "flere"):
+                if value:
+                    out[k.navn] = list(value)
+            else:
+                out[k.navn] = value
+        return out
 
     def _current_params(self) -> dict:
         params = {k: v for k, v in self.parametre.items() if not k.startswith("_")}
@@ -120,6 +168,8 @@ class Visning:
         except Exception as exc:  # noqa: BLE001 - stakeholders never see a traceback
             self.fejl = exc
             self._status.value = fejlbesked(exc)
+        if hasattr(self, "_del"):
+            self._del.value = self._del_html()
         for render, out in self._sektioner:
             self._draw(render, out)
 
@@ -179,11 +229,38 @@ def _make_widget(w, k: Kontrol, params: dict):
         start = tuple(v for v in params.get(f"_{k.navn}", ()) if v in [v for _, v in k.valg])
         return w.SelectMultiple(options=k.valg, value=start, description=k.label, rows=6, style=style, layout=layout)
     if k.art == "aarinterval":
+        # two labelled dropdowns rather than a range slider: the slider's handles have no accessible name
         lo = params.get("startaar") or k.min
         hi = params.get("slutaar") or k.max
-        return w.IntRangeSlider(value=(lo, hi), min=k.min, max=k.max, step=1, description=k.label,
-                                continuous_update=False, style=style, layout=layout)
+        years = [(str(y), y) for y in range(k.min, k.max + 1)]
+        return AarInterval(w, k.label, years, lo, hi, style)
     raise ValueError(f"unknown control kind {k.art!r}")
+
+
+class AarInterval:
+    """A year interval as two labelled dropdowns ("<label>: fra" / "til") with a ``(start, slut)`` value."""
+
+    def __init__(self, w, label: str, years: list, lo: int, hi: int, style: dict):
+        layout = w.Layout(width="auto", min_width="200px")
+        self.fra = w.Dropdown(options=years, value=lo, description=f"{label}: fra", style=style, layout=layout)
+        self.til = w.Dropdown(options=years, value=hi, description="til", style=style, layout=layout)
+        self.box = w.HBox([self.fra, self.til])
+
+    @property
+    def value(self) -> tuple[int, int]:
+        return int(self.fra.value), int(self.til.value)
+
+    @value.setter
+    def value(self, value) -> None:
+        lo, hi = int(value[0]), int(value[1])
+        if lo > int(self.til.value):  # keep the pair valid while it changes
+            self.til.value, self.fra.value = hi, lo
+        else:
+            self.fra.value, self.til.value = lo, hi
+
+    def observe(self, handler, names="value"):
+        self.fra.observe(handler, names=names)
+        self.til.observe(handler, names=names)
 
 
 def figur_html(fig) -> str:

@@ -40,6 +40,13 @@ Deaths (:mod:`.synthetic_mortality`): every person is followed from entry (or
 and age times planted mortality rate ratios (``mrr``, by sex and age), calibrated
 to the excess life-years lost of Erlangsen et al. (Lancet Psychiatry 2017). The
 dead are replaced by new persons, so the planted yearly recipients stay exact.
+
+Target group and capture registers (:mod:`.synthetic_capture`, applied by
+``register.load_extract`` after :func:`generate`): a planted true target group
+(``maalgruppe``, default 36,000, inside the published 32,000-40,000) that three
+registers see in part (the services list from the episodes, psychiatric and
+substance-abuse treatment in the table ``registerkontakter``); the episodes are
+not changed.
 """
 
 from __future__ import annotations

@@ -1,0 +1,185 @@
+"""Deep links for the apps: the query string selects the view (``?geografi=Aarhus&startaar=2016``).
+
+The query string of a Voila page reaches the notebook's kernel as ``QUERY_STRING``
+(with preheated kernels only after :func:`voila.utils.wait_for_request`, see
+:func:`foresporgsel`). :func:`tolk` checks it against the theme's widget specs
+(:class:`~vidensdata.presentation.widgets.Kontrol`) and returns the parameters for
+``beregn`` plus a Danish message when something in the link is not valid; the app
+then shows that message and the default view. :func:`link` builds the query
+string of what is on screen, so a stakeholder can share exactly that view.
+
+Accepted keys: every control's name (``geografi``, ``ydelser``, ``koen``, ``aar`` …),
+``startaar``/``slutaar`` for a year interval, and the name of a "more kommuner"
+control. Lists are comma-separated or repeated keys (``ydelser=85,107``).
+"""
+
+from __future__ import annotations
+
+import html
+import os
+from dataclasses import dataclass, field
+from urllib.parse import parse_qs, urlencode
+
+from .. import geography
+from ..errors import VidensdataError
+
+#: Longest query string we read (anything longer is rejected, not parsed).
+MAX_LAENGDE = 2000
+
+_waited = False
+
+
+@dataclass
+class Link:
+    """A parsed deep link: parameters for ``beregn`` (only the keys in the link) and a Danish message."""
+
+    parametre: dict = field(default_factory=dict)
+    besked: str | None = None
+
+    @property
+    def gyldig(self) -> bool:
+        return self.besked is None
+
+
+def foresporgsel() -> str:
+    """The page's query string; in a preheated Voila kernel, first wait for the real request."""
+    global _waited
+    if os.environ.get("VOILA_PREHEAT") == "True" and not _waited:
+        from voila.utils import wait_for_request
+
+        wait_for_request()  # blocks until Voila hands this pooled kernel to a page request
+        _waited = True
+    return os.environ.get("QUERY_STRING", "") or ""
+
+
+def _fejl(tekst: str) -> Link:
+    return Link({}, f"Linket kunne ikke bruges: {tekst} Standardvisningen vises i stedet.")
+
+
+def _norm(text) -> str:
+    return str(text).replace("§", "").replace(" ", "").casefold()
+
+
+def _match(value: str, valg: list, navn: str):
+    """The option value matching ``value`` by value or label (case, spaces and § ignored)."""
+    key = _norm(value)
+    for label, v in valg:
+        if key in (_norm(v), _norm(label)):
+            return v
+    raise ValueError(f"{navn}={value!r} er ikke et gyldigt valg.")
+
+
+def _year(value: str, navn: str, lo: int | None, hi: int | None) -> int:
+    try:
+        year = int(value.strip())
+    except ValueError:
+        raise ValueError(f"{navn}={value!r} er ikke et årstal.") from None
+    if (lo is not None and year < lo) or (hi is not None and year > hi):
+        raise ValueError(f"{navn}={year} ligger uden for data ({lo}–{hi}).")
+    return year
+
+
+def tolk(query: str, kontroller: list) -> Link:
+    """Parse and validate a query string against the widget specs; never raises."""
+    query = (query or "").lstrip("?")
+    if not query:
+        return Link()
+    if len(query) > MAX_LAENGDE:
+        return _fejl("det er for langt.")
+    try:
+        raw = parse_qs(query, keep_blank_values=True, strict_parsing=False, max_num_fields=50)
+    except ValueError:
+        return _fejl("det har for mange felter.")
+    values = {k: [p for v in vs for p in v.split(",") if p.strip()] for k, vs in raw.items()}
+    specs = {k.navn: k for k in kontroller}
+    interval = next((k for k in kontroller if k.art == "aarinterval"), None)
+    flere = next((k for k in kontroller if k.art == "flere"), None)
+    allowed = {n for n, k in specs.items() if k.art != "aarinterval"}
+    if interval is not None:
+        allowed |= {"startaar", "slutaar"}
+    unknown = sorted(set(values) - allowed)
+    if unknown:
+        return _fejl(f"ukendt felt {html.escape(unknown[0])!r} (kendte felter: {', '.join(sorted(allowed))}).")
+    out: dict = {}
+    try:
+        for key, items in values.items():
+            if not items:
+                raise ValueError(f"{key} mangler en værdi.")
+            spec = specs.get(key)
+            if key == "geografi":
+                geos = geography.resolve(items)
+                if len(geos) > 1 and (flere is None or any(g.niveau != "kommune" for g in geos[1:])):
+                    raise ValueError("kun én geografi, eller flere kommuner, kan vælges.")
+                names = [g.navn for g in geos]
+                valid = {str(v) for _, v in spec.valg} if spec is not None and spec.valg else None
+                if valid is not None and names[0] not in valid:
+                    raise ValueError(f"geografi={items[0]!r} er ikke et gyldigt valg.")
+                out["geografi"] = names[0] if len(names) == 1 else names
+            elif key in ("startaar", "slutaar"):
+                if len(items) != 1:
+                    raise ValueError(f"{key} skal være ét årstal.")
+                out[key] = _year(items[0], key, interval.min, interval.max)
+            elif spec.art == "multi":
+                if [i.strip().casefold() for i in items] == ["alle"]:
+                    out[key] = [v for _, v in spec.valg]
+                    continue
+                chosen = [_match(v, spec.valg, key) for v in items]
+                out[key] = [v for _, v in spec.valg if v in chosen]
+            elif spec.art == "flere":
+                geos = geography.resolve(items)
+                if any(g.niveau != "kommune" for g in geos):
+                    raise ValueError(f"{key} må kun indeholde kommuner.")
+                out[f"_{key}"] = [g.navn for g in geos]
+            else:  # dropdown
+                if len(items) != 1:
+                    raise ValueError(f"{key} skal have én værdi.")
+                out[key] = _match(items[0], spec.valg, key)
+    except VidensdataError as exc:
+        return _fejl(exc.dansk)
+    except ValueError as exc:
+        return _fejl(str(exc))
+    if "startaar" in out and "slutaar" in out and out["startaar"] > out["slutaar"]:
+        return _fejl(f"startåret ({out['startaar']}) ligger efter slutåret ({out['slutaar']}).")
+    return Link({k: v for k, v in out.items()})
+
+
+def beregn_parametre(link: Link, parametre: dict) -> dict:
+    """The parameters for ``beregn``: the notebook's values overridden by the link."""
+    params = {k: v for k, v in parametre.items() if not k.startswith("_")}
+    extra: list = []
+    for key, value in link.parametre.items():
+        if key.startswith("_"):
+            extra = list(value)
+        else:
+            params[key] = value
+    if extra:
+        base = params.get("geografi")
+        params["geografi"] = [*(base if isinstance(base, list) else [base]), *extra]
+    return params
+
+
+def widget_vaerdier(link: Link, kontroller: list) -> dict:
+    """Start values for the widgets (as in ``Visning.parametre``) from a valid link."""
+    flere = next((k for k in kontroller if k.art == "flere"), None)
+    out = {}
+    for key, value in link.parametre.items():
+        if key == "geografi":
+            names = value if isinstance(value, list) else [value]
+            out["geografi"] = names[0]
+            if flere is not None and f"_{flere.navn}" not in link.parametre:
+                out[f"_{flere.navn}"] = list(names[1:])
+        else:
+            out[key] = value
+    return out
+
+
+def link(parametre: dict) -> str:
+    """The query string (with ``?``) of a view, e.g. ``?geografi=Aarhus&startaar=2016&slutaar=2024``."""
+    pairs = []
+    for key, value in parametre.items():
+        if key.startswith("_") or value is None:
+            continue
+        if isinstance(value, (list, tuple)):
+            value = ",".join(str(v) for v in value)
+        pairs.append((key, str(value)))
+    return "?" + urlencode(pairs)
