@@ -7,10 +7,11 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 BROWSER_STAMP := $(VENV)/.chromium
+AXE := tests/a11y/node_modules/axe-core/axe.min.js
 CONSTRAINTS := requirements/constraints.txt
 PORT ?= 8866
 
-.PHONY: help setup reports test test-fast app lab bench bench-reports audit clean distclean
+.PHONY: help setup reports test test-fast app lab bench bench-reports bench-apps audit clean distclean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-14s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -24,6 +25,10 @@ $(BROWSER_STAMP): $(STAMP)
 	@bash scripts/install-chromium.sh
 	@touch $(BROWSER_STAMP)
 
+$(AXE): tests/a11y/package.json tests/a11y/package-lock.json
+	cd tests/a11y && npm ci --no-audit --no-fund --loglevel=error
+	@touch $(AXE)
+
 setup: $(STAMP) ## Create .venv and install the project (idempotent, quick when nothing changed)
 
 reports: $(STAMP) ## Set up, then regenerate the theme reports that changed (reports/) and audit them
@@ -33,7 +38,7 @@ reports: $(STAMP) ## Set up, then regenerate the theme reports that changed (rep
 audit: $(STAMP) ## Disclosure audit of every table published under reports/
 	$(VENV)/bin/vidensdata audit reports
 
-test: $(STAMP) $(BROWSER_STAMP) ## Set up (incl. headless Chromium), then run every test
+test: $(STAMP) $(BROWSER_STAMP) $(AXE) ## Set up (incl. headless Chromium and axe-core), then run every test
 	$(PY) -m pytest
 
 test-fast: $(STAMP) ## Unit tests only (no notebooks, no browser)
@@ -45,10 +50,13 @@ app: $(STAMP) ## Serve the Voila apps on http://localhost:$(PORT)
 lab: $(STAMP) ## Open JupyterLab with the project installed
 	$(VENV)/bin/jupyter lab notebooks
 
-bench: bench-reports ## Run the benchmarks
+bench: bench-reports bench-apps ## Run the benchmarks
 
 bench-reports: $(STAMP) ## Benchmark report generation (ratios against a papermill baseline)
 	$(PY) benchmarks/bench_reports.py
+
+bench-apps: $(STAMP) $(BROWSER_STAMP) ## Benchmark the Voila apps in Chromium: Voila's defaults beside the served config (QUICK=1: short run)
+	$(PY) benchmarks/bench_apps.py $(if $(QUICK),--quick,)
 
 clean: ## Remove generated reports and caches
 	rm -rf reports data/cache

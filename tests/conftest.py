@@ -23,3 +23,15 @@ def _isolated_cache(tmp_path_factory):
 @pytest.fixture(scope="session")
 def repo() -> Path:
     return REPO
+
+
+@pytest.fixture(scope="session")
+def tuned_voila(tmp_path_factory):
+    """The served Voila configuration (preheated pools, culling, websocket filter) on a free port: (url, log path)."""
+    from vidensdata.app import Server
+    from vidensdata.themes import serviceudvikling
+
+    serviceudvikling.beregn()  # build the shared caches before the pooled kernels start
+    log = tmp_path_factory.mktemp("voila-tuned") / "voila.log"
+    with Server(tuned=True, log=log, pool_size=1) as url:
+        yield url, log

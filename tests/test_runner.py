@@ -83,33 +83,49 @@ def test_rerun_with_nothing_changed_executes_nothing(made):
     assert len(forced.made) == 1
 
 
+def _bump_snapshot(home: Path, name: str, old: str, new: str) -> None:
+    """A refreshed snapshot: new content and its checksum in the manifest."""
+    from vidensdata.sources.snapshots import sha256
+
+    f = home / "data/snapshots" / name
+    text = f.read_text(encoding="utf-8")
+    assert old in text
+    f.write_text(text.replace(old, new, 1), encoding="utf-8")
+    manifest_path = home / "data/snapshots/manifest.json"
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    entries = manifest.get("filer", manifest)
+    entries[name]["sha256"] = sha256(f)
+    manifest_path.write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+
+
 def test_changed_notebook_or_data_reruns_only_what_depends_on_it(tmp_path, monkeypatch, repo):
     home = tmp_path / "home"
     for sub in ("notebooks", "parameters", "data/snapshots"):
         shutil.copytree(repo / sub, home / sub)
     monkeypatch.setenv("VIDENSDATA_HOME", str(home))
     out = tmp_path / "out"
-    first = report.run([TEMA], ["Samsø"], workers=1, output=out, progress=False)
-    assert len(first.made) == 1
-    # a changed notebook changes the key of every report of that theme
+    both = [TEMA, "overdoedelighed"]
+    assert "doedelighed_land" in provenance.theme_datasets("overdoedelighed")
+    assert "doedelighed_land" not in provenance.theme_datasets(TEMA)
+
+    def made():
+        s = report.run(both, ["Samsø"], workers=1, output=out, progress=False)
+        return sorted(r.job.tema for r in s.made)
+
+    assert made() == sorted(both)
+    assert made() == []  # nothing changed: nothing re-executed
+    # a changed notebook re-runs that theme only
     nb_path = home / "notebooks/temaer" / f"{TEMA}.ipynb"
     nb = nbformat.read(nb_path, as_version=4)
     nb.cells[0].source += "\n\nEn ekstra sætning."
     nbformat.write(nb, nb_path)
-    assert len(report.run([TEMA], ["Samsø"], workers=1, output=out, progress=False).made) == 1
-    assert len(report.run([TEMA], ["Samsø"], workers=1, output=out, progress=False).unchanged) == 1
-    # refreshed data the theme reads (a new snapshot of kommuner) re-runs it
-    manifest = json.loads((home / "data/snapshots/manifest.json").read_text(encoding="utf-8"))
-    name = "kommuner_folk1a_2020k1.csv"
-    f = home / "data/snapshots" / name
-    f.write_text(f.read_text(encoding="utf-8").replace("1786", "1787"), encoding="utf-8")
-    from vidensdata.sources.snapshots import sha256
-
-    entry = manifest[name] if name in manifest else next(v for v in manifest.get("filer", {}).values())
-    entry["sha256"] = sha256(f)
-    (home / "data/snapshots/manifest.json").write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
-    assert "kommuner" in provenance.theme_datasets(TEMA)
-    assert len(report.run([TEMA], ["Samsø"], workers=1, output=out, progress=False).made) == 1
+    assert made() == [TEMA]
+    # refreshed national death rates re-run only the theme that reads them
+    _bump_snapshot(home, "doedelighed_land_dodc1_folk1a.csv", "2008;K;0-4;127;", "2008;K;0-4;128;")
+    assert made() == ["overdoedelighed"]
+    # refreshed population (read by both) re-runs both
+    _bump_snapshot(home, "kommuner_folk1a_2020k1.csv", "1786", "1787")
+    assert made() == sorted(both)
 
 
 def test_two_runs_at_once_are_refused(made):

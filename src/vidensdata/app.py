@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import subprocess
 import sys
 
@@ -36,7 +37,7 @@ from .config import PACKAGE_DIR, paths
 TEMPLATE_ROOT = PACKAGE_DIR / "app_template"
 
 #: Preheated kernels kept ready per theme notebook.
-POOL_SIZE = 2
+POOL_SIZE = 1  # per notebook: 2 cores cannot preheat many kernels at once; raise it on bigger hosts
 #: Seconds between checks for idle kernels, and idle time before a kernel without a connection is shut down.
 CULL_INTERVAL = 15
 CULL_IDLE_TIMEOUT = 45
@@ -55,11 +56,16 @@ def voila_command(port: int = 8866, ip: str = "127.0.0.1", tuned: bool = True, p
         "--VoilaConfiguration.show_tracebacks=False",
         "--VoilaConfiguration.classic_tree=True",
         "--VoilaExporter.language_code=da",
+        # no ?template= / ?theme= from the URL: other templates could show code and bypass the kernel pool
+        "--VoilaConfiguration.allow_template_override=NO",
+        "--VoilaConfiguration.allow_theme_override=NO",
         f"--VoilaExecutor.cell_error_instruction={FEJL_INSTRUKTION}",
         f"--VoilaExecutor.cell_timeout_instruction={FEJL_INSTRUKTION}",
         # nothing but images below the notebook folder is served; notebooks and Python never
         "--VoilaConfiguration.file_denylist=['.*\\.(ipynb|py|pyc|yaml|yml|json|toml|cfg|ini|sh|env|txt)$', '(^|.*/)\\..*']",
     ]
+    # deployment-specific flags (e.g. --Voila.base_url=/services/vidensdata-apps/ behind JupyterHub)
+    cmd += shlex.split(os.environ.get("VIDENSDATA_VOILA_ARGS", ""))
     if not tuned:
         return cmd
     pools = {"default": {"pool_size": pool_size}}
@@ -92,3 +98,50 @@ def serve(port: int = 8866, tuned: bool = True) -> None:
         subprocess.run(voila_command(port, tuned=tuned), env=voila_env(), check=False)
     except KeyboardInterrupt:
         pass
+
+
+class Server:
+    """A Voila server in the background (tests and benchmarks): ``with Server(tuned=True) as url: ...``."""
+
+    def __init__(self, tuned: bool = True, port: int | None = None, log=None, **kwargs):
+        self.tuned, self.port, self.log, self.kwargs = tuned, port or free_port(), log, kwargs
+        self.proc: subprocess.Popen | None = None
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def __enter__(self) -> str:
+        import time
+        import urllib.request
+
+        out = open(self.log, "w") if self.log else subprocess.DEVNULL  # noqa: SIM115 - closed in __exit__
+        self._out = out
+        self.proc = subprocess.Popen(voila_command(self.port, tuned=self.tuned, **self.kwargs), env=voila_env(),
+                                     stdout=out, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(self.url + "/", timeout=2) as r:
+                    if r.status == 200:
+                        return self.url
+            except OSError:
+                time.sleep(0.3)
+        self.__exit__()
+        raise RuntimeError("Voila did not start within 90 s")
+
+    def __exit__(self, *exc) -> None:
+        if self.proc is not None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+            self.proc = None
+        if self._out not in (None, subprocess.DEVNULL):
+            self._out.close()
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

@@ -294,7 +294,7 @@ def lexis_split(entry, exit, birth, died, by=None, start=None, end=None) -> pd.D
     start, end:
         Optional window: an int year (``start=2010`` is 1 Jan 2010; ``end=2021`` means through
         31 Dec 2021) or a date (``end`` is then exclusive). Follow-up outside is cut off; a death at or
-        after ``end`` is censored.
+        after the end of the window (exit later than ``end``) is censored.
 
     Returns
     -------
@@ -356,7 +356,7 @@ def lexis_split(entry, exit, birth, died, by=None, start=None, end=None) -> pd.D
         keep = (ext > lo) | ((ent == ext) & (ent >= lo))  # zero-length follow-up only if inside
         ent = np.maximum(ent, lo)
     if hi is not None:
-        dead = dead & (ext < hi)
+        dead = dead & (ext <= hi)  # died on the last day inside the window (exit = the day after)
         keep &= (ent < hi)
         ext = np.minimum(ext, hi)
     idx_keep = np.flatnonzero(keep)

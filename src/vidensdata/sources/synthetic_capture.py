@@ -219,7 +219,8 @@ def extend(p, personer: pd.DataFrame, forloeb: pd.DataFrame, serviceliste: pd.Da
         "historie": [f"{h:03b}" for h in hh.ravel()],
         "antal": cube.ravel(),
     })
-    assert (sandhed.groupby(["kommune_kode", "aar"])["antal"].sum().unstack().to_numpy() == n_k.to_numpy()[:, None]).all()
+    sizes = sandhed.groupby(["kommune_kode", "aar"])["antal"].sum().unstack().to_numpy()
+    assert (sizes == n_k.to_numpy()[:, None]).all(), "the planted group must have exactly N_k persons every year"
 
     # pool persons seen by a register become persons of the extract
     seen_py = pl_psyk | pl_mis

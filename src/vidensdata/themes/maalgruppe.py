@@ -49,6 +49,8 @@ from .common import as_year, normalise_choice
 TEMA = "maalgruppe"
 TITEL = "Målgruppens størrelse"
 PARAMETRE = ("geografi", "aar", "registre")
+#: Datasets this theme reads (part of every report's cache key and provenance).
+DATASETS = ("registeroverlap", "doedelighed_land", "kommuner")
 TABELLER = ("vis_noegletal", "vis_overlap_tabel", "vis_modeller", "vis_kommuner")
 VERSION = "1"  # bump when the estimates change (cache key)
 
@@ -79,7 +81,7 @@ class Valg:
 class Resultat:
     valg: Valg
     niveau: str  # "land", "region", "kommune" or "flere" (several geographies as one area)
-    overlap: pd.DataFrame  # historie, antal (Int64, <NA> if suppressed), undertrykt, primaer, + one 0/1 col per register
+    overlap: pd.DataFrame  # historie, antal (Int64, <NA> = suppressed), undertrykt, primaer, raa, 0/1 per register
     registertal: pd.DataFrame  # register, antal, undertrykt, primaer
     observeret: int | None  # seen by at least one chosen register (None if suppressed)
     observeret_undertrykt: bool
@@ -366,7 +368,8 @@ def _explain(table: pd.DataFrame, registre: tuple[str, ...], omraade_navn: str) 
              "parameter, så en mere kompliceret model kun vælges, når data kræver det."]
     if len(registre) == 2:
         parts.append("Med to registre kan kun uafhængighedsmodellen estimeres. Den antager, at det at være i det "
-                     "ene register ikke ændrer chancen for at være i det andet – det kan ikke testes med to registre.")
+                     "ene register ikke ændrer chancen for at være i det andet – det kan ikke testes med to "
+                     "registre.")
     elif int(best["df"]) == 0:
         parts.append("Modellen bruger alle frihedsgrader (alle tre parvise afhængigheder), så den gengiver de "
                      "observerede tal præcist, og dens tilpasning kan ikke testes. Den antager, at der ikke er en "
@@ -739,9 +742,11 @@ def tabel_kommuner(res: Resultat) -> pd.DataFrame:
 
 
 def vis_kommuner(res: Resultat):
+    """The kommune estimates as a table (the observed counts disclosure-controlled)."""
     t = tabel_kommuner(res)
+    kilde = fmt.source_line([res.kilde, BEFOLKNING_KILDE, METODE_KILDE], res.syntetisk)
     html = (t.to_html(index=False, classes="vd-tabel", border=0, escape=True)
-            + f'<p class="vd-note">{_html.escape(fmt.source_line([res.kilde, BEFOLKNING_KILDE, METODE_KILDE], res.syntetisk))} '
+            + f'<p class="vd-note">{_html.escape(kilde)} '
               "Antal voksne (18+) er anslået som indbyggere 1. januar 2020 gange landets andel voksne.</p>")
     return publicer("kommuner", t, personhenfoerbar=True, antal_kolonner=["Set i registrene"],
                     kilde=res.kildelinje, geografi=_geografi(res.valg), html=html)

@@ -59,6 +59,8 @@ TAU = mortality.TAU
 MIN_DOEDE_LYL = disclosure.THRESHOLD  # fewer deaths of a sex in the area: no life-years lost or life expectancy
 MIN_DOEDE_BLOK = 10  # national target-group age groups with fewer deaths are pooled with neighbours
 SEKUNDAER = "x"
+#: Datasets this theme reads (part of every report's cache key and provenance).
+DATASETS = ("doedelighed_maalgruppe", "doedelighed_land", "kommuner")
 TABELLER = ("vis_noegletal", "vis_tabel", "vis_leveaar")  # the renderers that publish tables (vidensdata.publish)
 _PY_PSEUDO = 1e6  # person-years used to pass hazards to the life-table functions (m = d / py)
 

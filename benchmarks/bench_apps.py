@@ -1,0 +1,306 @@
+"""Benchmark of the Voila apps (issue 7): Voila's defaults beside the served configuration, in one run.
+
+Run with ``make bench-apps`` (``QUICK=1`` for a short run) or
+``.venv/bin/python benchmarks/bench_apps.py [--quick]``. For each configuration it
+starts a real Voila server (:class:`vidensdata.app.Server`, ``tuned=False`` and
+``tuned=True``) and drives real headless Chromium (Debian's ``/usr/bin/chromium``):
+
+1. **first render**: time from navigation until the key figure is visible, over
+   sequential page views spaced ``--gap`` seconds apart (median and max);
+2. **widget change**: in one page, choose another kommune; time until the key
+   figure has changed, and until the key figure *and* the first plot have changed
+   (p95, measured in the page with ``performance.now()``);
+3. **load**: ``--users`` simulated users arriving evenly over ``--duration`` seconds,
+   each opening the app, changing the kommune twice and leaving; errors (timeouts,
+   Danish error messages, page errors) and p95 first render;
+4. **kernels afterwards**: live kernels sampled every 5 s for up to ``--settle``
+   seconds after the last user left; the time until they are back at the pool size
+   (0 for the defaults, which have no pool);
+5. **memory per app kernel**: resident memory (RSS) of the kernel processes after the load.
+
+The table is printed at the end; ``--json`` also writes the raw numbers. On a busy
+machine the figures are noisy: the run reports the load average next to them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import psutil
+
+from vidensdata import app as vapp
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+KEY = '[data-testid^="noegletal-"]'
+KOMMUNER = ["Aarhus", "Odense", "Aalborg", "Esbjerg", "Vejle", "Randers", "Kolding", "Horsens", "Silkeborg",
+            "Herning", "Roskilde", "Næstved", "Viborg", "Holbæk", "Slagelse", "Svendborg"]
+
+
+def pct(values: list[float], q: float) -> float | None:
+    if not values:
+        return None
+    s = sorted(values)
+    k = max(0, min(len(s) - 1, round(q / 100 * (len(s) - 1) + 0.4999)))
+    return s[k]
+
+
+def kernels(server_pid: int) -> list[psutil.Process]:
+    """Live kernel processes started by the Voila server."""
+    try:
+        children = psutil.Process(server_pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        return []
+    out = []
+    for p in children:
+        try:
+            if p.status() != psutil.STATUS_ZOMBIE and "ipykernel_launcher" in " ".join(p.cmdline()):
+                out.append(p)
+        except psutil.Error:  # a kernel that just ended (culled)
+            continue
+    return out
+
+
+def rss_mb(procs: list[psutil.Process]) -> list[float]:
+    out = []
+    for p in procs:
+        try:
+            out.append(p.memory_info().rss / 2**20)
+        except psutil.Error:
+            continue
+    return out
+
+
+async def first_render(browser, url: str, timeout: float) -> float:
+    ctx = await browser.new_context()
+    page = await ctx.new_page()
+    t0 = time.perf_counter()
+    try:
+        await page.goto(url, wait_until="commit", timeout=timeout * 1000)
+        await page.locator(KEY).first.wait_for(timeout=timeout * 1000)
+        return time.perf_counter() - t0
+    finally:
+        await ctx.close()
+
+
+CHANGE_JS = """async ([label, timeout]) => {
+  const key = () => (document.querySelector('[data-testid^="noegletal-"]') || {}).innerText;
+  const img = () => { const i = document.querySelector('.jp-OutputArea-output img'); return i ? i.src.length + ':' + i.src.slice(-64) : ''; };
+  const k0 = key(), i0 = img();
+  const sel = document.querySelector('.widget-dropdown select');
+  const opt = [...sel.options].find(o => o.text === label);
+  const t0 = performance.now();
+  sel.value = opt.value; sel.dispatchEvent(new Event('change', {bubbles: true}));
+  let tk = null, ti = null;
+  while (performance.now() - t0 < timeout) {
+    if (tk === null && key() !== k0) tk = performance.now() - t0;
+    if (ti === null && img() !== i0) ti = performance.now() - t0;
+    if (tk !== null && ti !== null) break;
+    await new Promise(r => requestAnimationFrame(r));
+  }
+  return [tk, ti];
+}"""
+
+
+async def widget_changes(browser, url: str, n: int, timeout: float) -> tuple[list[float], list[float]]:
+    ctx = await browser.new_context()
+    page = await ctx.new_page()
+    await page.goto(url, wait_until="commit", timeout=timeout * 1000)
+    await page.locator(KEY).first.wait_for(timeout=timeout * 1000)
+    await page.locator("#loading").wait_for(state="detached", timeout=timeout * 1000)
+    key, both = [], []
+    for i in range(n):
+        tk, ti = await page.evaluate(CHANGE_JS, [KOMMUNER[i % len(KOMMUNER)], timeout * 1000])
+        if tk is not None:
+            key.append(tk / 1000)
+        if tk is not None and ti is not None:
+            both.append(max(tk, ti) / 1000)
+        await page.wait_for_timeout(300)  # let the remaining sections finish before the next change
+    await ctx.close()
+    return key, both
+
+
+async def user(browser, url: str, delay: float, timeout: float, stay: float, out: dict, i: int) -> None:
+    await asyncio.sleep(delay)
+    ctx = await browser.new_context()
+    page = await ctx.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(f"pageerror: {e}"))
+    t0 = time.perf_counter()
+    try:
+        resp = await page.goto(url, wait_until="commit", timeout=timeout * 1000)
+        if resp is None or resp.status != 200:
+            errors.append(f"HTTP {resp.status if resp else '?'}")
+        else:
+            await page.locator(KEY).first.wait_for(timeout=timeout * 1000)
+            out["first"].append(time.perf_counter() - t0)
+            for label in (KOMMUNER[i % len(KOMMUNER)], KOMMUNER[(i + 5) % len(KOMMUNER)]):
+                old = await page.locator(KEY).first.inner_text()
+                await page.locator(".widget-dropdown select").first.select_option(label=label)
+                await page.wait_for_function(
+                    "(old) => { const el = document.querySelector('[data-testid^=\"noegletal-\"]');"
+                    " return el && el.innerText !== old; }", arg=old, timeout=timeout * 1000)
+            if await page.locator(".vd-fejl").count():
+                errors.append("fejlbesked: " + await page.locator(".vd-fejl").first.inner_text())
+            await page.wait_for_timeout(stay * 1000)
+    except Exception as exc:  # noqa: BLE001 - every failure of a simulated user is counted
+        errors.append(f"{type(exc).__name__}: {str(exc).splitlines()[0][:120]}")
+    finally:
+        await ctx.close()
+    out["errors"].extend(errors)
+
+
+async def run_config(tuned: bool, args, workdir: Path) -> dict:
+    from playwright.async_api import async_playwright
+
+    name = "served" if tuned else "default"
+    app_url_path = f"/voila/render/{args.app}"
+    log = workdir / f"voila-{name}.log"
+    pool_total = 0
+    res: dict = {"config": name}
+    kw = {"pool_size": args.pool_size} if tuned else {}
+    server = vapp.Server(tuned=tuned, log=log, **kw)
+    with server as url:
+        server_pid = server.proc.pid
+        n_apps = len([p for p in vapp.paths().themes.glob("*.ipynb") if not p.name.startswith("_")])
+        pool_total = args.pool_size * n_apps if tuned else 0
+        if tuned:  # let the pools fill before measuring (as after a deployment)
+            deadline = time.monotonic() + 240
+            while time.monotonic() < deadline and log.read_text().count("is filled with") < n_apps:
+                await asyncio.sleep(1)
+            await asyncio.sleep(args.gap)
+        async with async_playwright() as p:
+            browser = await p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+            first = []
+            for _ in range(args.views):
+                first.append(await first_render(browser, url + app_url_path, args.timeout))
+                await asyncio.sleep(args.gap)
+            res["first_median"], res["first_max"] = statistics.median(first), max(first)
+            key, both = await widget_changes(browser, url + app_url_path, args.changes, args.timeout)
+            res["change_key_p95"], res["change_plot_p95"] = pct(key, 95), pct(both, 95)
+            res["change_key_median"] = statistics.median(key) if key else None
+            await asyncio.sleep(args.gap)
+            load = {"first": [], "errors": []}
+            step = args.duration / max(1, args.users)
+            t_load = time.perf_counter()
+            peak = [0]
+
+            async def sample():
+                while True:
+                    peak[0] = max(peak[0], len(kernels(server_pid)))
+                    await asyncio.sleep(1)
+
+            sampler = asyncio.create_task(sample())
+            await asyncio.gather(*(user(browser, url + app_url_path, i * step, args.timeout, args.stay, load, i)
+                                   for i in range(args.users)))
+            sampler.cancel()
+            res["load_seconds"] = time.perf_counter() - t_load
+            res["users"], res["errors"] = args.users, len(load["errors"])
+            res["error_examples"] = sorted(set(load["errors"]))[:5]
+            res["load_first_p95"] = pct(load["first"], 95)
+            res["kernels_peak"] = peak[0]
+            mem = rss_mb(kernels(server_pid))
+            res["kernel_rss_median_mb"] = statistics.median(mem) if mem else None
+            res["kernel_rss_max_mb"] = max(mem) if mem else None
+            await browser.close()
+        # live kernels return to the pool size?
+        t0 = time.perf_counter()
+        back = None
+        counts = []
+        while time.perf_counter() - t0 < args.settle:
+            n = len(kernels(server_pid))
+            counts.append(n)
+            if n <= pool_total:
+                back = time.perf_counter() - t0
+                break
+            await asyncio.sleep(5)
+        res["pool_total"], res["kernels_after_load"] = pool_total, counts[0] if counts else None
+        res["kernels_back_s"] = back
+        res["kernels_end"] = counts[-1] if counts else None
+    return res
+
+
+def fmt(v, unit="", digits=2):
+    if v is None:
+        return "–"
+    if isinstance(v, float):
+        return f"{v:.{digits}f}{unit}"
+    return f"{v}{unit}"
+
+
+def table(results: list[dict], args) -> str:
+    rows = [
+        ("First render, median (goal ≤ 1.5 s served)", "first_median", " s"),
+        ("First render, max", "first_max", " s"),
+        ("Widget change → key figure, median", "change_key_median", " s"),
+        ("Widget change → key figure, p95", "change_key_p95", " s"),
+        ("Widget change → key figure + plot, p95 (goal ≤ 0.25 s)", "change_plot_p95", " s"),
+        (f"Load: {args.users} users / {args.duration:.0f} s, errors (goal 0)", "errors", ""),
+        ("Load: first render p95 (goal ≤ 4 s)", "load_first_p95", " s"),
+        ("Load: peak live kernels", "kernels_peak", ""),
+        ("Kernels right after the load", "kernels_after_load", ""),
+        ("Pool size (all apps)", "pool_total", ""),
+        (f"Back to pool size after (goal ≤ 120 s; watched {args.settle:.0f} s)", "kernels_back_s", " s"),
+        ("Memory per app kernel, median RSS (goal ≤ 200 MB)", "kernel_rss_median_mb", " MB"),
+        ("Memory per app kernel, max RSS", "kernel_rss_max_mb", " MB"),
+    ]
+    w = max(len(r[0]) for r in rows) + 2
+    out = [f"{'':{w}}" + "".join(f"{r['config']:>14}" for r in results)]
+    for label, key, unit in rows:
+        out.append(f"{label:{w}}" + "".join(f"{fmt(r.get(key), unit, 1 if 'mb' in key else 2):>14}" for r in results))
+    return "\n".join(out)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--quick", action="store_true", help="fewer users and a shorter run (about 6 minutes)")
+    ap.add_argument("--app", default="serviceudvikling.ipynb")
+    ap.add_argument("--json", type=Path, help="also write the raw numbers here")
+    ap.add_argument("--only", choices=["default", "served"], help="run one configuration only")
+    args = ap.parse_args(argv)
+    full = dict(views=7, changes=15, users=20, duration=120.0, stay=5.0, settle=180.0, gap=8.0, timeout=120.0)
+    quick = dict(views=3, changes=6, users=6, duration=36.0, stay=3.0, settle=120.0, gap=8.0, timeout=120.0)
+    for k, v in (quick if args.quick else full).items():
+        setattr(args, k, v)
+    args.pool_size = vapp.POOL_SIZE
+
+    from vidensdata.themes import serviceudvikling
+
+    serviceudvikling.beregn()  # build the shared caches once (both servers read them)
+    results = []
+    with tempfile.TemporaryDirectory(prefix="bench-apps-") as tmp:
+        for tuned in (False, True):
+            if args.only and args.only != ("served" if tuned else "default"):
+                continue
+            print(f"… {'served' if tuned else 'default'} configuration", flush=True)
+            try:
+                results.append(asyncio.run(run_config(tuned, args, Path(tmp))))
+            except Exception as exc:  # noqa: BLE001 - report what failed, keep the other configuration
+                results.append({"config": "served" if tuned else "default", "failed": repr(exc)[:300]})
+            print(json.dumps(results[-1], ensure_ascii=False), flush=True)
+    load = os.getloadavg()
+    print()
+    print(f"bench-apps ({'quick' if args.quick else 'full'}), app {args.app}, {os.cpu_count()} CPUs, "
+          f"load average {load[0]:.1f}/{load[1]:.1f}/{load[2]:.1f}")
+    print(table(results, args))
+    for r in results:
+        if r.get("failed"):
+            print(f"{r['config']}: FAILED {r['failed']}")
+        if r.get("error_examples"):
+            print(f"{r['config']}: errors e.g. {r['error_examples']}")
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=1, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

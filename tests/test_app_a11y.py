@@ -1,0 +1,102 @@
+"""Accessibility: axe-core (from the npm registry, tests/a11y/package.json) inside headless Chromium finds no
+WCAG 2.1 A/AA violation on the landing page, the error page and every theme app (served configuration)."""
+
+import json
+import shutil
+import os
+
+import pytest
+
+from vidensdata.config import paths
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+AXE = os.path.join(os.path.dirname(__file__), "a11y", "node_modules", "axe-core", "axe.min.js")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+APPS = sorted(p.name for p in paths().themes.glob("*.ipynb") if not p.name.startswith("_"))
+
+
+@pytest.fixture(scope="module")
+def page_factory():
+    from playwright.sync_api import sync_playwright
+
+    assert os.path.exists(AXE), "axe-core is missing: run `make test` (npm ci in tests/a11y)"
+    exe = shutil.which("chromium") or "/usr/bin/chromium"
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=exe, headless=True, args=CHROMIUM_ARGS)
+        yield b.new_page
+        b.close()
+
+
+def _violations(page) -> list[dict]:
+    page.add_script_tag(path=AXE)
+    found = page.evaluate(
+        """async (tags) => (await axe.run(document, {runOnly: {type: 'tag', values: tags}})).violations.map(v =>
+             ({id: v.id, help: v.help, nodes: v.nodes.slice(0, 3).map(n => n.html.slice(0, 160))}))""", TAGS)
+    return found
+
+
+def test_landing_and_error_pages(tuned_voila, page_factory):
+    url, _ = tuned_voila
+    for path in ("/", "/voila/render/findesikke.ipynb"):
+        page = page_factory()
+        page.goto(url + path, wait_until="load")
+        assert page.evaluate("document.documentElement.lang") == "da"
+        v = _violations(page)
+        assert v == [], json.dumps(v, ensure_ascii=False, indent=1)
+        page.close()
+
+
+def _warm(app: str):
+    import importlib
+
+    importlib.import_module(f"vidensdata.themes.{app.removesuffix('.ipynb')}").beregn()
+
+
+@pytest.mark.parametrize("app", APPS)
+def test_every_app_has_no_wcag_violations(tuned_voila, page_factory, app):
+    url, _ = tuned_voila
+    _warm(app)
+    page = page_factory()
+    page.goto(f"{url}/voila/render/{app}", wait_until="commit", timeout=180_000)
+    page.locator('[data-testid^="noegletal-"]').first.wait_for(timeout=180_000)
+    page.locator("#loading").wait_for(state="detached", timeout=180_000)  # every cell rendered
+    page.wait_for_timeout(500)
+    assert page.evaluate("document.documentElement.lang") == "da"
+    # every widget labelled: a visible description and an accessible name
+    controls = page.locator(".widget-dropdown select, .widget-select-multiple select")
+    assert controls.count() >= 2
+    for i in range(controls.count()):
+        name = controls.nth(i).evaluate("el => (el.labels && el.labels[0] && el.labels[0].innerText)"
+                                        " || el.getAttribute('aria-label') || ''")
+        assert name.strip(), f"control {i} of {app} has no label"
+    # plots have a text alternative
+    for img in page.locator("img").all():
+        assert (img.get_attribute("alt") or "").strip()
+    v = _violations(page)
+    assert v == [], json.dumps(v, ensure_ascii=False, indent=1)
+    page.close()
+
+
+def test_deep_link_selects_the_view_and_a_bad_link_says_so_in_danish(tuned_voila, page_factory):
+    url, _ = tuned_voila
+    page = page_factory()
+    page.goto(f"{url}/voila/render/serviceudvikling.ipynb?geografi=Aarhus&startaar=2016", wait_until="commit",
+              timeout=180_000)
+    page.locator('[data-testid="noegletal-aendring"]').first.wait_for(timeout=180_000)
+    assert page.locator(".widget-dropdown select").first.evaluate("el => el.selectedOptions[0].text") == "Aarhus"
+    body = page.inner_text("body")
+    assert "Område: Aarhus" in body and "Ændring 2016–2024" in body
+    assert page.locator('[data-testid="del-link"]').first.get_attribute("href").startswith(
+        "?geografi=Aarhus&startaar=2016")
+    page.close()
+
+    page = page_factory()
+    page.goto(f"{url}/voila/render/serviceudvikling.ipynb?geografi=Atlantis", wait_until="commit", timeout=180_000)
+    page.locator('[data-testid="noegletal-antal"]').first.wait_for(timeout=180_000)
+    alert = page.locator('[role="alert"]').first.inner_text()
+    assert "Linket kunne ikke bruges" in alert and "Atlantis" in alert and "Standardvisningen" in alert
+    assert "Område: Hele landet" in page.inner_text("body")
+    page.close()

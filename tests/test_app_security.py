@@ -1,0 +1,119 @@
+"""Hardening of the served apps: nothing but the rendered page leaves the server, and the kernel
+websocket cannot be used to run code (a client outside the browser sends an ``execute_request``)."""
+
+import json
+import re
+import time
+import urllib.error
+import urllib.request
+import uuid
+
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+CODE_MARKERS = ("import vidensdata", "tema.visning", "def ", "Traceback", "NBVAL_CHECK_OUTPUT", '"cell_type"')
+
+
+def _get(url: str) -> tuple[int, str]:
+    req = urllib.request.Request(url)
+    try:
+        with urllib.request.urlopen(req, timeout=120) as r:
+            return r.status, r.read().decode("utf-8", "replace")
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode("utf-8", "replace")
+
+
+@pytest.mark.parametrize("path", [
+    "/voila/files/serviceudvikling.ipynb",
+    "/voila/files/serviceudvikling.ipynb?download=1",
+    "/voila/files/../../src/vidensdata/app.py",
+    "/voila/files/%2e%2e/%2e%2e/pyproject.toml",
+    "/voila/files/",
+    "/voila/static/../app.py",
+    "/files/serviceudvikling.ipynb",
+    "/api/contents",
+    "/api/contents/serviceudvikling.ipynb",
+    "/api/kernels",
+    "/api/sessions",
+    "/api/terminals",
+    "/notebooks/serviceudvikling.ipynb",
+    "/nbconvert/script/serviceudvikling.ipynb",
+    "/lab",
+    "/voila/render/findesikke.ipynb",
+])
+def test_no_code_or_notebook_is_served(tuned_voila, path):
+    url, _ = tuned_voila
+    status, body = _get(url + path)
+    assert status in (403, 404), (path, status)
+    assert not any(m in body for m in CODE_MARKERS), (path, body[:300])
+
+
+def test_error_page_is_danish(tuned_voila):
+    url, _ = tuned_voila
+    status, body = _get(url + "/voila/render/findesikke.ipynb")
+    assert status == 404 and "Siden findes ikke" in body and '<html lang="da">' in body
+    assert "findesikke" not in body  # no path or exception text echoed
+
+
+def test_contents_api_never_returns_content(tuned_voila):
+    url, _ = tuned_voila
+    status, body = _get(url + "/voila/api/contents/serviceudvikling.ipynb?content=1&format=text")
+    assert status == 200 and json.loads(body)["content"] is None
+
+
+def test_rendered_page_has_no_source_and_ignores_template_override(tuned_voila):
+    url, _ = tuned_voila
+    for query in ("?download=1", "?template=lab", "?template=reveal&theme=dark"):
+        status, body = _get(url + "/voila/render/serviceudvikling.ipynb" + query)
+        assert status == 200, query
+        assert not any(m in body for m in CODE_MARKERS), query
+        assert '<html lang="da">' in body
+
+
+def _kernel_id(url: str) -> str:
+    status, body = _get(url + "/voila/render/serviceudvikling.ipynb")
+    assert status == 200
+    return re.search(r'"kernelId": "([0-9a-f-]{36})"', body).group(1)
+
+
+def _msg(msg_type: str, content: dict, channel: str = "shell") -> str:
+    return json.dumps({
+        "channel": channel,
+        "header": {"msg_id": uuid.uuid4().hex, "msg_type": msg_type, "username": "angriber", "session": "s",
+                   "date": "2026-01-01T00:00:00Z", "version": "5.3"},
+        "parent_header": {}, "metadata": {}, "content": content, "buffers": [],
+    })
+
+
+def test_kernel_websocket_rejects_code_execution(tuned_voila, tmp_path):
+    """From outside the browser: open the kernel websocket of a rendered app and try to write a file."""
+    from websockets.sync.client import connect
+
+    url, log = tuned_voila
+    target = tmp_path / "pwned.txt"
+    code = f"open({str(target)!r}, 'w').write('kode udefra')"
+    kernel = _kernel_id(url)
+    ws_url = url.replace("http://", "ws://") + f"/api/kernels/{kernel}/channels"
+    with connect(ws_url, open_timeout=30) as ws:
+        ws.send(_msg("execute_request", {"code": code, "silent": False, "store_history": False,
+                                         "user_expressions": {}, "allow_stdin": False, "stop_on_error": True}))
+        ws.send(_msg("execute_request", {"code": code, "silent": True}, channel="control"))
+        ws.send(_msg("comm_open", {"comm_id": uuid.uuid4().hex, "target_name": "ikke.en.widget", "data": {}}))
+        ws.send(_msg("shutdown_request", {"restart": True}, channel="control"))
+        # an allowed message still works: the connection is live, the others were dropped
+        ws.send(_msg("kernel_info_request", {}))
+        deadline = time.monotonic() + 30
+        seen = []
+        while time.monotonic() < deadline:
+            reply = json.loads(ws.recv(timeout=30))
+            seen.append(reply["msg_type"])
+            if reply["msg_type"] == "kernel_info_reply":
+                break
+        assert "kernel_info_reply" in seen, seen
+        assert "execute_reply" not in seen and "execute_input" not in seen and "shutdown_reply" not in seen
+    time.sleep(1.0)
+    assert not target.exists(), "a client outside the browser ran code in the app's kernel"
+    text = log.read_text()
+    assert "vidensdata: dropped a 'execute_request' message" in text  # our filter, not only Voila's default
+    assert "vidensdata: dropped a 'comm_open' message" in text

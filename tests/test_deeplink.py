@@ -1,0 +1,101 @@
+"""Deep links (``?geografi=Aarhus&startaar=2016``) and the served Voila configuration, without a server."""
+
+import pytest
+
+from vidensdata import app, app_server
+from vidensdata.presentation import deeplink
+from vidensdata.presentation.widgets import Kontrol, Visning
+
+KONTROLLER = [
+    Kontrol("geografi", "Geografi", "dropdown", [("Hele landet", "Hele landet"), ("Aarhus", "Aarhus"),
+                                                 ("Region Midtjylland", "Region Midtjylland")]),
+    Kontrol("flere_kommuner", "Læg flere kommuner til", "flere", [("Skanderborg", "Skanderborg"), ("Aarhus", "Aarhus")]),
+    Kontrol("aar", "År", "aarinterval", min=2014, max=2024),
+    Kontrol("ydelser", "Ydelser", "multi", [("§ 85 Socialpædagogisk støtte", "§85"), ("§ 107 Botilbud", "§107")]),
+    Kontrol("koen", "Køn", "dropdown", [("Alle", "alle"), ("Kvinder", "K"), ("Mænd", "M")]),
+]
+
+
+def test_valid_link_selects_the_view():
+    link = deeplink.tolk("geografi=aarhus&startaar=2016&ydelser=85,%C2%A7107&koen=kvinder", KONTROLLER)
+    assert link.gyldig, link.besked
+    assert link.parametre == {"geografi": "Aarhus", "startaar": 2016, "ydelser": ["§85", "§107"], "koen": "K"}
+    params = deeplink.beregn_parametre(link, {"geografi": "Hele landet", "startaar": None, "slutaar": None})
+    assert params == {"geografi": "Aarhus", "startaar": 2016, "slutaar": None, "ydelser": ["§85", "§107"],
+                      "koen": "K"}
+
+
+def test_kommune_code_and_several_kommuner():
+    link = deeplink.tolk("geografi=751,Skanderborg", KONTROLLER)
+    assert link.parametre == {"geografi": ["Aarhus", "Skanderborg"]}
+    widgets = deeplink.widget_vaerdier(link, KONTROLLER)
+    assert widgets == {"geografi": "Aarhus", "_flere_kommuner": ["Skanderborg"]}
+
+
+@pytest.mark.parametrize("query, words", [
+    ("geografi=Aarhuz", ["Aarhuz"]),
+    ("startaar=1990", ["1990", "2014–2024"]),
+    ("startaar=2020&slutaar=2016", ["2020", "2016"]),
+    ("startaar=tyve", ["tyve", "årstal"]),
+    ("hack=1", ["hack", "kendte felter"]),
+    ("ydelser=999", ["999"]),
+    ("geografi=", ["mangler"]),
+    ("geografi=" + "x" * 3000, ["for langt"]),
+])
+def test_invalid_link_gives_a_danish_message_and_no_parameters(query, words):
+    link = deeplink.tolk(query, KONTROLLER)
+    assert not link.gyldig and link.parametre == {}
+    assert link.besked.startswith("Linket kunne ikke bruges") and "Standardvisningen" in link.besked
+    for w in words:
+        assert w in link.besked, (w, link.besked)
+
+
+def test_link_round_trip():
+    query = deeplink.link({"geografi": "Aarhus", "startaar": 2016, "slutaar": 2024, "ydelser": ["§85"],
+                           "_flere_kommuner": ["x"]})
+    assert query.startswith("?geografi=Aarhus&startaar=2016")
+    assert deeplink.tolk(query, KONTROLLER).parametre == {"geografi": "Aarhus", "startaar": 2016, "slutaar": 2024,
+                                                           "ydelser": ["§85"]}
+
+
+def _beregn(geografi="Hele landet", startaar=None, slutaar=None, ydelser=None, koen="alle"):
+    from vidensdata.errors import InvalidYearsError
+
+    if startaar is not None and startaar == 2023 and slutaar == 2023:
+        raise InvalidYearsError("too short", dansk="Perioden er for kort.")
+    return {"geografi": geografi, "startaar": startaar}
+
+
+def test_visning_applies_the_query_string(monkeypatch):
+    monkeypatch.setenv("QUERY_STRING", "geografi=Aarhus&startaar=2016")
+    monkeypatch.delenv("VOILA_PREHEAT", raising=False)
+    v = Visning(_beregn, {"geografi": "Hele landet", "startaar": None, "slutaar": None}, KONTROLLER, interaktiv_=True)
+    assert v.resultat == {"geografi": "Aarhus", "startaar": 2016} and v.link.besked is None
+    # a link that parses but that beregn rejects: Danish message, default view
+    monkeypatch.setenv("QUERY_STRING", "startaar=2023&slutaar=2023")
+    v = Visning(_beregn, {"geografi": "Hele landet", "startaar": None, "slutaar": None}, KONTROLLER, interaktiv_=True)
+    assert v.resultat == {"geografi": "Hele landet", "startaar": None}
+    assert "Perioden er for kort." in v.link.besked
+    # a static report ignores the query string
+    monkeypatch.setenv("QUERY_STRING", "geografi=Aarhus")
+    v = Visning(_beregn, {"geografi": "Hele landet"}, KONTROLLER, interaktiv_=False)
+    assert v.resultat["geografi"] == "Hele landet"
+
+
+def test_kernel_websocket_filter_allows_only_widget_messages():
+    assert app_server.tilladt("comm_msg", None)
+    assert app_server.tilladt("comm_open", {"target_name": "jupyter.widget"})
+    for bad in ("execute_request", "complete_request", "inspect_request", "history_request", "shutdown_request",
+                "input_reply", None):
+        assert not app_server.tilladt(bad, {})
+    assert not app_server.tilladt("comm_open", {"target_name": "some.other.target"})
+
+
+def test_served_configuration_is_tuned_and_the_baseline_is_not():
+    tuned = " ".join(app.voila_command(9999))
+    base = " ".join(app.voila_command(9999, tuned=False))
+    for flag in ("--preheat_kernel=True", "cull_idle_timeout", "cull_interval", "kernel_pools_config",
+                 "WidgetKunForbindelse", "BegraensetKernelManager.max_kernels"):
+        assert flag in tuned and flag not in base
+    for flag in ("show_tracebacks=False", "language_code=da", "file_denylist"):
+        assert flag in tuned and flag in base
