@@ -99,3 +99,25 @@ def test_served_configuration_is_tuned_and_the_baseline_is_not():
         assert flag in tuned and flag not in base
     for flag in ("show_tracebacks=False", "language_code=da", "file_denylist"):
         assert flag in tuned and flag in base
+
+
+def test_link_arriving_after_render_switches_widgets_and_sections(monkeypatch):
+    """Preheated kernels render the default view first; the deep link then switches the live page."""
+    monkeypatch.delenv("QUERY_STRING", raising=False)
+    monkeypatch.delenv("VOILA_PREHEAT", raising=False)
+    params = {"geografi": "Hele landet", "startaar": 2014, "slutaar": 2024, "koen": "alle"}
+    v = Visning(_beregn, params, KONTROLLER, interaktiv_=True)
+    v.kontroller()
+    v.vis(lambda res: f"<p>{res['geografi']} fra {res['startaar']}</p>")
+    calls = []
+    original = v._beregn
+    v._beregn = lambda **kw: calls.append(kw) or original(**kw)
+    v._link_live("geografi=Aarhus,Skanderborg&startaar=2016&koen=M")
+    assert len(calls) == 1  # one recomputation, not one per widget
+    assert v._widgets["geografi"].value == "Aarhus" and v._widgets["flere_kommuner"].value == ("Skanderborg",)
+    assert v._widgets["aar"].value == (2016, 2024) and v._widgets["koen"].value == "M"
+    assert v._sektioner[0][1].value == "<p>['Aarhus', 'Skanderborg'] fra 2016</p>"
+    assert "?geografi=Aarhus&amp;flere_kommuner=Skanderborg&amp;startaar=2016" in v._del.value
+    v._link_live("geografi=Atlantis")
+    assert "Atlantis" in v._status.value and 'role="alert"' in v._status.value
+    assert v._widgets["geografi"].value == "Aarhus"  # the view on screen stays as it was

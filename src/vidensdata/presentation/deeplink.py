@@ -52,6 +52,28 @@ def foresporgsel() -> str:
     return os.environ.get("QUERY_STRING", "") or ""
 
 
+def forvarmet() -> bool:
+    """True in a preheated (pooled) Voila kernel, which runs the notebook before any request exists."""
+    return os.environ.get("VOILA_PREHEAT") == "True"
+
+
+def ved_foresporgsel(callback) -> None:
+    """Call ``callback(query_string)`` from a background thread once Voila hands this pooled kernel to a request.
+
+    The notebook itself does not wait: a preheated kernel renders the whole default view before the
+    request, so a page without a deep link is sent at once; a deep link then switches the widgets.
+    """
+    import threading
+
+    def run():
+        from voila.utils import wait_for_request
+
+        wait_for_request()
+        callback(os.environ.get("QUERY_STRING", "") or "")
+
+    threading.Thread(target=run, name="vidensdata-deeplink", daemon=True).start()
+
+
 def _fejl(tekst: str) -> Link:
     return Link({}, f"Linket kunne ikke bruges: {tekst} Standardvisningen vises i stedet.")
 

@@ -14,6 +14,7 @@ import base64
 import html
 import io
 import os
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -68,6 +69,9 @@ class Visning:
         self.fejl: Exception | None = None
         self.resultat = None
         self.link = deeplink.Link()
+        self._laas = threading.RLock()  # a deep link may arrive on a background thread (preheated kernels)
+        self._vist = False
+        self._stille = False
         try:
             # in a preheated Voila kernel this runs before any request: it warms data and caches
             self.resultat = beregn(**self.parametre)
@@ -76,7 +80,45 @@ class Visning:
                 raise  # a report with bad parameters must fail loudly, naming the problem
             self.fejl = exc
         if self.interaktiv:
-            self.anvend_link(deeplink.foresporgsel())
+            if deeplink.forvarmet():
+                deeplink.ved_foresporgsel(self._link_live)  # the default view renders now, the link when it comes
+            else:
+                self.anvend_link(deeplink.foresporgsel())
+
+    def _link_live(self, query: str) -> None:
+        """Apply a deep link that arrives after (part of) the page was rendered: switch widgets and sections."""
+        if not query:
+            return
+        with self._laas:
+            self.anvend_link(query)
+            if not self._vist:
+                return  # kontroller() and vis() have not run yet: they use the new choices
+            if self.link.gyldig and self.link.parametre:
+                self._saet_widgets(deeplink.widget_vaerdier(self.link, self.kontrol_spec))
+                self._status.value = ""
+                self._del.value = self._del_html()
+                for render, out in self._sektioner:
+                    self._draw(render, out)
+            elif self.link.besked:
+                self._status.value = fejlbesked(self.link.besked)
+
+    def _saet_widgets(self, values: dict) -> None:
+        """Set widget values without triggering a recomputation per widget."""
+        self.parametre.update(values)
+        self._stille = True
+        try:
+            for k in self.kontrol_spec:
+                widget = self._widgets[k.navn]
+                if k.art == "aarinterval":
+                    if "startaar" in values or "slutaar" in values:
+                        widget.value = (self.parametre["startaar"], self.parametre["slutaar"])
+                elif k.art == "flere":
+                    if f"_{k.navn}" in values:
+                        widget.value = tuple(values[f"_{k.navn}"])
+                elif k.navn in values:
+                    widget.value = tuple(values[k.navn]) if k.art == "multi" else values[k.navn]
+        finally:
+            self._stille = False
 
     def anvend_link(self, query: str) -> None:
         """Select the view from a deep link (query string); an invalid link keeps the default view."""
@@ -98,7 +140,12 @@ class Visning:
         if not self.interaktiv:
             display(HTML(_summary(self.resultat)))
             return
+        with self._laas:
+            self._kontroller_app()
+
+    def _kontroller_app(self):
         import ipywidgets as w
+        from IPython.display import display
 
         if self.link.gyldig:  # the deep link's choices win over the notebook's start values
             self.parametre.update(deeplink.widget_vaerdier(self.link, self.kontrol_spec))
@@ -115,6 +162,7 @@ class Visning:
             self._status.value = fejlbesked(self.link.besked)
         self._del = w.HTML(value=self._del_html())
         display(w.VBox(rows + [self._status, self._del], layout=w.Layout(margin="0 0 12px 0")))
+        self._vist = True
 
     def _del_html(self) -> str:
         """A link to exactly this view (deep link), for sharing."""
@@ -159,6 +207,12 @@ class Visning:
         return params
 
     def _on_change(self, _change=None):
+        if self._stille:
+            return
+        with self._laas:
+            self._opdater()
+
+    def _opdater(self):
         try:
             self.resultat = self._beregn(**self._current_params())
             self.fejl = None
@@ -189,8 +243,9 @@ class Visning:
         from IPython.display import display
 
         out = w.HTML(value="", layout=w.Layout(width="100%"))
-        self._sektioner.append((render, out))
-        self._draw(render, out)
+        with self._laas:
+            self._sektioner.append((render, out))
+            self._draw(render, out)
         display(out)
 
     def _draw(self, render, out):
