@@ -70,11 +70,13 @@ def kernels(server_pid: int) -> list[psutil.Process]:
     return out
 
 
-def rss_mb(procs: list[psutil.Process]) -> list[float]:
+def rss_mb(procs: list[psutil.Process], unique: bool = False) -> list[float]:
+    """Resident memory per process (MB); ``unique``: USS, the memory that one more kernel really adds
+    (RSS also counts the shared library pages every kernel maps)."""
     out = []
     for p in procs:
         try:
-            out.append(p.memory_info().rss / 2**20)
+            out.append((p.memory_full_info().uss if unique else p.memory_info().rss) / 2**20)
         except psutil.Error:
             continue
     return out
@@ -208,7 +210,10 @@ async def run_config(tuned: bool, args, workdir: Path) -> dict:
             res["error_examples"] = sorted(set(load["errors"]))[:5]
             res["load_first_p95"] = pct(load["first"], 95)
             res["kernels_peak"] = peak[0]
-            mem = rss_mb(kernels(server_pid))
+            procs = kernels(server_pid)
+            uss = rss_mb(procs, unique=True)
+            res["kernel_uss_median_mb"] = statistics.median(uss) if uss else None
+            mem = rss_mb(procs)
             res["kernel_rss_median_mb"] = statistics.median(mem) if mem else None
             res["kernel_rss_max_mb"] = max(mem) if mem else None
             await browser.close()
@@ -252,6 +257,7 @@ def table(results: list[dict], args) -> str:
         (f"Back to pool size after (goal ≤ 120 s; watched {args.settle:.0f} s)", "kernels_back_s", " s"),
         ("Memory per app kernel, median RSS (goal ≤ 200 MB)", "kernel_rss_median_mb", " MB"),
         ("Memory per app kernel, max RSS", "kernel_rss_max_mb", " MB"),
+        ("Memory per app kernel, median USS (unshared)", "kernel_uss_median_mb", " MB"),
     ]
     w = max(len(r[0]) for r in rows) + 2
     out = [f"{'':{w}}" + "".join(f"{r['config']:>14}" for r in results)]

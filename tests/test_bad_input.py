@@ -6,6 +6,8 @@ the command line, a non-zero exit; nothing good is overwritten.
 
 from __future__ import annotations
 
+import os
+
 import shutil
 import warnings
 
@@ -40,7 +42,13 @@ def home(repo, tmp_path, monkeypatch):
 
 
 def _run(*args):
-    return CliRunner().invoke(main, list(args))
+    """Invoke the CLI in-process; what it puts in os.environ (e.g. --register) must not leak into later tests."""
+    saved = dict(os.environ)
+    try:
+        return CliRunner().invoke(main, list(args))
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
 
 
 def _good_report_intact(home):

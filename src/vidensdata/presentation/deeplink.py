@@ -1,8 +1,8 @@
 """Deep links for the apps: the query string selects the view (``?geografi=Aarhus&startaar=2016``).
 
 The query string of a Voila page reaches the notebook's kernel as ``QUERY_STRING``
-(with preheated kernels only after :func:`voila.utils.wait_for_request`, see
-:func:`foresporgsel`). :func:`tolk` checks it against the theme's widget specs
+(in a preheated kernel only after :func:`voila.utils.wait_for_request`, which
+:func:`ved_foresporgsel` calls on a background thread). :func:`tolk` checks it against the theme's widget specs
 (:class:`~vidensdata.presentation.widgets.Kontrol`) and returns the parameters for
 ``beregn`` plus a Danish message when something in the link is not valid; the app
 then shows that message and the default view. :func:`link` builds the query
@@ -42,7 +42,7 @@ class Link:
 
 
 def foresporgsel() -> str:
-    """The page's query string; in a preheated Voila kernel, first wait for the real request."""
+    """The page's query string; in a preheated Voila kernel, first wait (blocking) for the real request."""
     global _waited
     if os.environ.get("VOILA_PREHEAT") == "True" and not _waited:
         from voila.utils import wait_for_request

@@ -4,8 +4,10 @@ A theme notebook builds a :class:`Visning` from its parameters and calls
 ``visning.kontroller()`` once and ``visning.vis(funktion)`` per section. In a
 static run each section is displayed directly. Under Voila (or with
 ``VIDENSDATA_INTERAKTIV=1``) ``kontroller()`` shows Danish widgets and every
-section is an ``Output`` that is redrawn when a widget changes, without reloading
-the page. Errors are shown as a Danish message, never as a traceback.
+section is an ``ipywidgets.HTML`` that is redrawn when a widget changes, without
+reloading the page. Errors are shown as a Danish message, never as a traceback.
+In the app the URL's query string (deep link, :mod:`.deeplink`) selects the view,
+and "Link til denne visning" gives the link of what is on screen.
 """
 
 from __future__ import annotations
