@@ -38,13 +38,13 @@ reports: $(STAMP) ## Set up, then regenerate the theme reports that changed (rep
 audit: $(STAMP) ## Disclosure audit of every table published under reports/
 	$(VENV)/bin/vidensdata audit reports
 
-test: $(STAMP) $(BROWSER_STAMP) $(AXE) ## Set up (incl. headless Chromium and axe-core), then run every test
+test: $(STAMP) $(BROWSER_STAMP) $(AXE) reports ## Set up (incl. headless Chromium and axe-core), make reports (with the audit), then run every test
 	$(PY) -m pytest
 
 test-fast: $(STAMP) ## Unit tests only (no notebooks, no browser)
 	$(PY) -m pytest -m "not slow and not browser"
 
-app: $(STAMP) ## Serve the Voila apps on http://localhost:$(PORT)
+app: reports ## Make the reports (they precompute the apps' default views), then serve the Voila apps on http://localhost:$(PORT)
 	$(VENV)/bin/vidensdata app --port $(PORT)
 
 lab: $(STAMP) ## Open JupyterLab with the project installed

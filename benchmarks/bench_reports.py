@@ -8,7 +8,9 @@ In one run on the same machine it times
 (b) ``vidensdata run --force`` over the full set (every theme × Hele landet,
     5 regions and 98 kommuner) into a temporary folder;
 (c) the floor: the same notebook code executed in-process (no papermill, no
-    kernel, no HTML export) for the same full set;
+    kernel, no HTML export) for the same full set, with as many worker processes
+    as (b) uses, so the ratio b/c compares like with like (a sequential floor
+    would flatter (b) by the number of cores);
 
 and prints seconds per report, the ratios a/b and b/c, the peak memory of
 (b) (resident memory of the whole process tree) and whether the published tables
@@ -31,7 +33,7 @@ from pathlib import Path
 
 import psutil
 
-from vidensdata import geography, publish, report
+from vidensdata import publish, report
 from vidensdata.config import paths
 from vidensdata.parameters import themes
 from vidensdata.reporting import inprocess
@@ -81,14 +83,21 @@ def baseline(jobs, out: Path) -> float:
     return (time.perf_counter() - t0) / len(jobs)
 
 
-def fast(temaer, geos, out: Path) -> tuple[float, int, int]:
-    """``vidensdata run --force`` in a subprocess; returns (seconds per report, reports, peak bytes)."""
+def _run_args(temaer, geos, out: Path, workers: int, force: bool = True) -> list[str]:
     exe = Path(sys.executable).with_name("vidensdata")
-    args = [str(exe), "run", "--force", "--no-progress", "--output", str(out)]
+    args = [str(exe), "run", "--no-progress", "--workers", str(workers), "--output", str(out)]
+    if force:
+        args.append("--force")
     for t in temaer:
         args += ["--tema", t]
     for g in geos or []:
         args += ["--geografi", g]
+    return args
+
+
+def fast(temaer, geos, out: Path, workers: int) -> tuple[float, int, int]:
+    """``vidensdata run --force`` in a subprocess; returns (seconds per report, reports, peak bytes)."""
+    args = _run_args(temaer, geos, out, workers)
     with PeakMemory() as mem:
         t0 = time.perf_counter()
         done = subprocess.run(args, capture_output=True, text=True)
@@ -99,10 +108,34 @@ def fast(temaer, geos, out: Path) -> tuple[float, int, int]:
     return secs / n, n, mem.peak
 
 
-def floor(jobs) -> float:
+def _floor_job(job) -> int:
+    return len(inprocess.run(job.tema, job.parametre))
+
+
+def rerun(temaer, geos, out: Path, workers: int) -> tuple[float, str]:
+    """``vidensdata run`` again with nothing changed; returns (seconds, its summary line)."""
     t0 = time.perf_counter()
-    for job in jobs:
-        inprocess.run(job.tema, job.parametre)
+    done = subprocess.run(_run_args(temaer, geos, out, workers, force=False), capture_output=True, text=True)
+    secs = time.perf_counter() - t0
+    if done.returncode != 0:
+        raise SystemExit(f"vidensdata run failed:\n{done.stdout}\n{done.stderr}")
+    line = next((ln for ln in done.stdout.splitlines() if " reports made in " in ln), done.stdout.strip())
+    return secs, line
+
+
+def floor(jobs, workers: int) -> float:
+    """In-process runs spread over ``workers`` processes (started inside the timing, as (b)'s are)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    t0 = time.perf_counter()
+    if workers == 1:
+        for job in jobs:
+            _floor_job(job)
+    else:
+        ctx = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+            list(pool.map(_floor_job, report._interleave(jobs, workers), chunksize=1))
     return (time.perf_counter() - t0) / len(jobs)
 
 
@@ -128,6 +161,8 @@ def tables_identical(sample, base_dir: Path, fast_dir: Path) -> tuple[bool, list
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="only the sample geographies for (b) and (c)")
+    ap.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                    help="worker processes for (b) and (c) (default: all cores)")
     args = ap.parse_args()
     temaer = themes()
     report._prepare_data(report.plan(temaer, ["Hele landet"]))  # shared caches built once, for every phase
@@ -135,16 +170,19 @@ def main() -> None:
     full_geos = SAMPLE_GEOS if args.quick else None
     full = report.plan(temaer, full_geos)
     print(f"vidensdata report benchmark: {len(temaer)} themes ({', '.join(temaer)}), "
-          f"{os.cpu_count()} cores; sample {len(sample)} reports, full set {len(full)} reports", flush=True)
+          f"{os.cpu_count()} cores, {args.workers} workers for (b) and (c); sample {len(sample)} reports, full set {len(full)} reports", flush=True)
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
         tmp = Path(tmp)
         (tmp / "a").mkdir()
         a = baseline(sample, tmp / "a")
         print(f"(a) papermill CLI loop:      {a:7.2f} s per report ({len(sample)} reports)", flush=True)
-        b, n, peak = fast(temaer, full_geos, tmp / "b")
+        b, n, peak = fast(temaer, full_geos, tmp / "b", args.workers)
         print(f"(b) vidensdata run --force:  {b:7.2f} s per report ({n} reports)", flush=True)
-        c = floor(full)
-        print(f"(c) in-process floor:        {c:7.2f} s per report ({len(full)} reports)", flush=True)
+        d, summary = rerun(temaer, full_geos, tmp / "b", args.workers)
+        print(f"(d) re-run, nothing changed: {d:7.2f} s in all (goal < 5): {summary}", flush=True)
+        c = floor(full, args.workers)
+        print(f"(c) in-process floor:        {c:7.2f} s per report ({len(full)} reports, {args.workers} workers)",
+              flush=True)
         same, diffs = tables_identical(sample, tmp / "a", tmp / "b")
     print(f"a/b = {a / b:.1f}   (goal >= 10)")
     print(f"b/c = {b / c:.2f}   (goal <= 3)")

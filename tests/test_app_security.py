@@ -116,3 +116,59 @@ def test_kernel_websocket_rejects_code_execution(tuned_voila, tmp_path):
     text = log.read_text()
     assert "vidensdata: dropped a 'execute_request' message" in text  # our filter, not only Voila's default
     assert "vidensdata: dropped a 'comm_open' message" in text
+
+
+def _abort_mid_render(url: str, path: str) -> bytes:
+    """Send a page request, read only the first bytes of the answer, then reset the connection."""
+    import socket
+    import struct
+    from urllib.parse import urlsplit
+
+    u = urlsplit(url)
+    s = socket.create_connection((u.hostname, u.port), timeout=60)
+    try:
+        s.sendall(f"GET {path} HTTP/1.1\r\nHost: {u.netloc}\r\nConnection: close\r\n\r\n".encode())
+        first = s.recv(256)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # RST, not a clean close
+    finally:
+        s.close()
+    return first
+
+
+@pytest.mark.parametrize("app", ["serviceudvikling.ipynb", "overdoedelighed.ipynb", "maalgruppe.ipynb"])
+def test_server_survives_clients_that_disconnect_mid_render(tuned_voila, app):
+    """Clients that hang up halfway through a page (pooled kernel or not) leave a server that still serves."""
+    url, log = tuned_voila
+    for _ in range(3):  # the first may take the preheated kernel; the others need new kernels, cut off mid-way
+        first = _abort_mid_render(url, f"/voila/render/{app}?geografi=Aarhus")
+        assert first.startswith(b"HTTP/1.1 200"), first[:80]
+    status, body = _get(url + f"/voila/render/{app}")
+    assert status == 200
+    assert '"kernelId"' in body and '<html lang="da">' in body
+    assert not any(m in body for m in CODE_MARKERS)
+    assert "Traceback (most recent call last)" not in log.read_text()
+
+
+def test_a_hanging_cell_is_stopped_with_a_danish_message(tmp_path):
+    """Request timeouts: a page whose computation hangs gets the Danish message after the cell time limit."""
+    import nbformat
+
+    from vidensdata.app import Server
+
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell("# Hænger"),
+        nbformat.v4.new_code_cell("import time\ntime.sleep(600)"),
+        nbformat.v4.new_code_cell("print('aldrig her')"),
+    ])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, tmp_path / "haenger.ipynb")
+    log = tmp_path / "voila.log"
+    with Server(tuned=True, log=log, root=tmp_path, pool_size=1, cell_timeout=3) as url:
+        t0 = time.monotonic()
+        status, body = _get(url + "/voila/render/haenger.ipynb")
+        took = time.monotonic() - t0
+    assert status == 200
+    assert "Beregningen tog for lang tid og blev stoppet" in body and "Der opstod en fejl i appen" in body
+    assert "aldrig her" not in body and "time.sleep" not in body
+    assert "Cell execution timed out" not in body and "Traceback" not in body  # no English, no traceback
+    assert took < 60, took

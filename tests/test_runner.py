@@ -4,7 +4,6 @@ re-runs, provenance, the lock, SIGTERM/SIGKILL, a full disk and the Dask executo
 from __future__ import annotations
 
 import json
-import os
 import resource
 import shutil
 import signal

@@ -16,6 +16,8 @@ The served ("tuned") configuration, :func:`voila_command` with ``tuned=True``:
   :data:`CULL_IDLE_TIMEOUT` s are shut down (checked every :data:`CULL_INTERVAL` s),
   so live kernels return to the pool size; pooled kernels are never culled;
 * a cap on live kernels (:data:`MAX_KERNELS`, :class:`vidensdata.app_server.BegraensetKernelManager`);
+* a time limit per cell (:data:`CELL_TIMEOUT` s, ``VoilaExecutor.timeout``): a page whose
+  computation hangs shows the Danish error message instead of holding a kernel forever;
 * a kernel websocket that passes only widget messages
   (:class:`vidensdata.app_server.WidgetKunForbindelse`): no ``execute_request`` from outside;
 * Danish messages instead of tracebacks; notebooks and ``.py`` files are never served.
@@ -43,15 +45,20 @@ CULL_INTERVAL = 15
 CULL_IDLE_TIMEOUT = 45
 #: Most live kernels at once (pools included); beyond it pages get the Danish "try again" page (HTTP 503).
 MAX_KERNELS = 40
+#: Seconds a notebook cell may run while a page is rendered before it is stopped with the Danish error message.
+CELL_TIMEOUT = 120
 
 FEJL_INSTRUKTION = "Der opstod en fejl i appen. Prøv at genindlæse siden, eller kontakt os, hvis fejlen fortsætter."
 
 
 def voila_command(port: int = 8866, ip: str = "127.0.0.1", tuned: bool = True, pool_size: int = POOL_SIZE,
-                  max_kernels: int = MAX_KERNELS, kernel_pools: dict | None = None) -> list[str]:
-    """The Voila command line: the served configuration (``tuned``) or Voila's defaults (baseline)."""
+                  max_kernels: int = MAX_KERNELS, kernel_pools: dict | None = None,
+                  cell_timeout: int = CELL_TIMEOUT, root=None) -> list[str]:
+    """The Voila command line: the served configuration (``tuned``) or Voila's defaults (baseline).
+
+    ``root`` is the folder of notebooks to serve (default: the theme notebooks)."""
     cmd = [
-        sys.executable, "-m", "voila", str(paths().themes),
+        sys.executable, "-m", "voila", str(root or paths().themes),
         f"--port={port}", f"--Voila.ip={ip}", "--no-browser", "--template=vidensdata",
         "--VoilaConfiguration.show_tracebacks=False",
         "--VoilaConfiguration.classic_tree=True",
@@ -75,6 +82,7 @@ def voila_command(port: int = 8866, ip: str = "127.0.0.1", tuned: bool = True, p
         f"--VoilaKernelManager.kernel_pools_config={json.dumps(pools)}",
         "--VoilaConfiguration.multi_kernel_manager_class=vidensdata.app_server.BegraensetKernelManager",
         f"--BegraensetKernelManager.max_kernels={max_kernels}",
+        f"--VoilaExecutor.timeout={cell_timeout}",
         f"--MappingKernelManager.cull_interval={CULL_INTERVAL}",
         f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_TIMEOUT}",
         "--MappingKernelManager.cull_connected=False",

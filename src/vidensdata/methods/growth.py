@@ -17,9 +17,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, stats
 
 from ..errors import InvalidValueError, InvalidYearsError
+from ._lazy import lazy
+
+optimize, stats = lazy("scipy.optimize"), lazy("scipy.stats")
 
 FAMILIES = ("poisson", "negbin")
 N_SIMULATIONS = 4000

@@ -29,9 +29,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from ..errors import InvalidValueError
+from ._lazy import lazy
+
+stats = lazy("scipy.stats")
 
 __all__ = [
     "AGE_GROUPS", "AGE_STARTS", "DAYS_PER_YEAR", "TAU",

@@ -29,10 +29,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
-from scipy import optimize, special, stats
 
 from ..errors import InvalidValueError, UnknownColumnError, suggestion
+from ._lazy import lazy
+
+sm = lazy("statsmodels.api")
+optimize, special, stats = lazy("scipy.optimize"), lazy("scipy.special"), lazy("scipy.stats")
 
 __all__ = [
     "ChaoResult",

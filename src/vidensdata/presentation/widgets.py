@@ -23,7 +23,12 @@ from dataclasses import dataclass
 import pandas as pd
 
 from ..errors import VidensdataError
-from . import deeplink
+from . import deeplink, visningscache
+
+
+#: Mime type of a view's first section (the key figures) as plain HTML: the app template shows it at once,
+#: while Voila's frontend and the widgets load (``app_template``); every other frontend ignores it.
+FORHAAND_MIME = "application/vnd.vidensdata.forhaand+html"
 
 
 def interaktiv() -> bool:
@@ -58,11 +63,21 @@ def fejlbesked(exc: Exception | str) -> str:
 
 
 class Visning:
-    """Binds a theme's ``beregn`` to static output or to live widgets."""
+    """Binds a theme's ``beregn`` to static output or to live widgets.
+
+    With ``noegle`` (the theme's ``valider``, same signature as ``beregn``) every section's
+    HTML is kept in the view cache (:mod:`.visningscache`): a report run stores what it drew,
+    and the app draws a view from the cache when it is there (``resultat`` is then computed
+    only if a section is missing), so picking another kommune costs a few file reads.
+    """
 
     def __init__(self, beregn: Callable, parametre: dict, kontroller: list[Kontrol] | None = None,
-                 interaktiv_: bool | None = None):
+                 interaktiv_: bool | None = None, noegle: Callable | None = None):
         self._beregn = beregn
+        self._noegle = noegle
+        self._tema = beregn.__module__.rpartition(".")[2] if noegle is not None else None
+        self._mappe = None  # the view cache folder of what is shown (None: no cache)
+        self._aktuelle: dict = {}  # the parameters of what is shown
         self.parametre = dict(parametre)
         self.kontrol_spec = kontroller or []
         self.interaktiv = interaktiv() if interaktiv_ is None else interaktiv_
@@ -76,7 +91,7 @@ class Visning:
         self._stille = False
         try:
             # in a preheated Voila kernel this runs before any request: it warms data and caches
-            self.resultat = beregn(**self.parametre)
+            self._ny_visning(self.parametre, beregn_altid=not self.interaktiv)
         except VidensdataError as exc:
             if not self.interaktiv:
                 raise  # a report with bad parameters must fail loudly, naming the problem
@@ -87,11 +102,41 @@ class Visning:
             else:
                 self.anvend_link(deeplink.foresporgsel())
 
+    @property
+    def resultat(self):
+        """The computed view; when it was drawn from the cache, computed on first use."""
+        if self._resultat is None and self.fejl is None and self._aktuelle:
+            self._resultat = self._beregn(**self._aktuelle)
+        return self._resultat
+
+    @resultat.setter
+    def resultat(self, value) -> None:
+        self._resultat = value
+
+    def _find_mappe(self, params: dict):
+        """The view cache folder for ``params``, or None (no cache, or parameters ``valider`` rejects)."""
+        if self._noegle is None:
+            return None
+        try:
+            return visningscache.folder(self._tema, self._noegle(**params))
+        except VidensdataError:
+            return None  # beregn names the problem
+
+    def _ny_visning(self, params: dict, beregn_altid: bool = False) -> None:
+        """Make ``params`` the view shown; compute it unless the cache has it. State changes only on success."""
+        mappe = self._find_mappe(params)
+        resultat = None
+        if beregn_altid or mappe is None or not visningscache.has(mappe, 0):
+            resultat = self._beregn(**params)
+        self._aktuelle, self._mappe, self.resultat, self.fejl = dict(params), mappe, resultat, None
+
     def _link_live(self, query: str) -> None:
         """Apply a deep link that arrives after (part of) the page was rendered: switch widgets and sections."""
         if not query:
             return
         with self._laas:
+            if self._vist:
+                self._status.value = '<p class="vd-note" role="status">Visningen fra linket hentes …</p>'
             self.anvend_link(query)
             if not self._vist:
                 return  # kontroller() and vis() have not run yet: they use the new choices
@@ -99,10 +144,12 @@ class Visning:
                 self._saet_widgets(deeplink.widget_vaerdier(self.link, self.kontrol_spec))
                 self._status.value = ""
                 self._del.value = self._del_html()
-                for render, out in self._sektioner:
-                    self._draw(render, out)
+                for n, (render, out) in enumerate(self._sektioner):
+                    self._draw(n, render, out)
             elif self.link.besked:
                 self._status.value = fejlbesked(self.link.besked)
+            else:
+                self._status.value = ""
 
     def _saet_widgets(self, values: dict) -> None:
         """Set widget values without triggering a recomputation per widget."""
@@ -127,11 +174,9 @@ class Visning:
         link = deeplink.tolk(query, self.kontrol_spec)
         if link.gyldig and link.parametre:
             try:
-                resultat = self._beregn(**deeplink.beregn_parametre(link, self.parametre))
+                self._ny_visning(deeplink.beregn_parametre(link, self.parametre))
             except VidensdataError as exc:
                 link = deeplink.Link({}, f"Linket kunne ikke bruges: {exc.dansk} Standardvisningen vises i stedet.")
-            else:
-                self.resultat, self.fejl = resultat, None
         self.link = link
 
     # ------------------------------------------------------------ controls
@@ -216,8 +261,7 @@ class Visning:
 
     def _opdater(self):
         try:
-            self.resultat = self._beregn(**self._current_params())
-            self.fejl = None
+            self._ny_visning(self._current_params())
             self._status.value = ""
         except VidensdataError as exc:
             self.fejl = exc
@@ -227,8 +271,8 @@ class Visning:
             self._status.value = fejlbesked(exc)
         if hasattr(self, "_del"):
             self._del.value = self._del_html()
-        for render, out in self._sektioner:
-            self._draw(render, out)
+        for n, (render, out) in enumerate(self._sektioner):
+            self._draw(n, render, out)
 
     # ------------------------------------------------------------ sections
     def vis(self, render: Callable):
@@ -239,7 +283,11 @@ class Visning:
         stalls Voila's server-side executor when combined with ``clear_output``).
         """
         if not self.interaktiv:
-            _show(render(self.resultat))
+            n = len(self._sektioner)
+            self._sektioner.append((render, None))
+            shown = _show(render(self.resultat))
+            if self._mappe is not None:
+                visningscache.write(self._mappe, n, shown)  # the apps draw this view from the cache
             return
         import ipywidgets as w
         from IPython.display import display
@@ -247,17 +295,32 @@ class Visning:
         out = w.HTML(value="", layout=w.Layout(width="100%"))
         with self._laas:
             self._sektioner.append((render, out))
-            self._draw(render, out)
-        display(out)
+            n = len(self._sektioner) - 1
+            self._draw(n, render, out)
+        if n == 0:  # the key figures: also as plain HTML, which the app page shows before its widgets load
+            display({**out._repr_mimebundle_(), FORHAAND_MIME: out.value}, raw=True)
+        else:
+            display(out)
 
-    def _draw(self, render, out):
-        if self.fejl is not None or self.resultat is None:
+    def _draw(self, n: int, render, out):
+        if self.fejl is not None:
             out.value = '<p class="vd-note">Intet at vise for dette valg.</p>'
             return
+        cached = visningscache.read(self._mappe, n) if self._mappe is not None else None
+        if cached is not None:
+            out.value = cached
+            return
         try:
-            out.value = som_html(render(self.resultat))
+            shown = som_html(render(self.resultat))  # computed now if the view came from the cache
+        except VidensdataError as exc:
+            out.value = fejlbesked(exc)
+            return
         except Exception as exc:  # noqa: BLE001 - stakeholders never see a traceback
             out.value = fejlbesked(exc)
+            return
+        out.value = shown
+        if self._mappe is not None:
+            visningscache.write(self._mappe, n, shown)
 
     def download(self, tabel: Callable[[object], pd.DataFrame], filnavn: str):
         """Download links (CSV and Excel) for the table shown, suppressed exactly like the screen."""
@@ -357,15 +420,18 @@ def som_html(obj) -> str:
     return html.escape(str(obj))
 
 
-def _show(obj):
+def _show(obj) -> str:
+    """Display a section in a static report; returns its HTML as the app shows it (for the view cache)."""
     from IPython.display import HTML, display
 
     if obj is None:
-        return
-    if hasattr(obj, "savefig"):  # a matplotlib figure: show as PNG with a text alternative, then close
-        display(HTML(figur_html(obj)))
-        return
+        return ""
+    if hasattr(obj, "savefig"):  # a matplotlib figure: show as SVG with a text alternative, then close
+        shown = figur_html(obj)
+        display(HTML(shown))
+        return shown
     display(obj)
+    return som_html(obj)
 
 
 def _figure_alt(fig) -> str:

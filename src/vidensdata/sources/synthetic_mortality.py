@@ -175,7 +175,6 @@ def apply_mortality(p, personer: pd.DataFrame, episodes: dict, rng: np.random.Ge
     persons with ``doedsdato`` (replacements appended) and the episodes, cut at death.
     """
     rates = national_rates()
-    ongoing = p.last_year + 1
     personer = personer.copy()
     personer["doedsdato"] = pd.Series(pd.NaT, index=personer.index, dtype="datetime64[ns]")
     todo = np.arange(len(personer))  # persons whose deaths are still to simulate

@@ -44,7 +44,7 @@ from ..presentation import formatting as fmt
 from ..publish import publicer
 from ..sources import register
 from ..sources.synthetic_capture import PUBLICERET_OMFANG
-from .common import as_year, normalise_choice
+from .common import as_year, geografi_kontroller, geografi_metadata, normalise_choice, start_geografi
 
 TEMA = "maalgruppe"
 TITEL = "Målgruppens størrelse"
@@ -505,11 +505,6 @@ def _interval(n, lo, hi, decimals: int = 0) -> str:
     return fmt.fmt_interval(n, lo, hi, decimals=decimals)
 
 
-def _geografi(v: Valg):
-    omr = v.omraade
-    return omr.enkelt.kode if omr.enkelt is not None else [d.kode for d in omr.dele]
-
-
 _CSS = """<style>
 .vd-noegletal{display:flex;flex-wrap:wrap;gap:12px;margin:8px 0}
 .vd-kort{border:1px solid #5f6b7a;border-radius:6px;padding:10px 14px;min-width:180px;background:#fff}
@@ -566,7 +561,7 @@ def vis_noegletal(res: Resultat):
     ordered = [cards[2]] + [c for i, c in enumerate(cards) if i != 2]
     shown = pd.DataFrame([[value for _, _, value in ordered]], columns=[label for _, label, _ in ordered])
     return publicer("noegletal", shown, personhenfoerbar=True, antal_kolonner=[cards[2][1]],
-                    kilde=res.kildelinje, geografi=_geografi(v), html=page)
+                    kilde=res.kildelinje, geografi=geografi_metadata(v), html=page)
 
 
 def figur_estimat(res: Resultat):
@@ -694,8 +689,8 @@ def vis_overlap_tabel(res: Resultat):
             + f'<p class="vd-note">{_html.escape(res.kildelinje)} {fmt.SUPPRESSED} betyder 1–4 personer; '
               f"{SEKUNDAER} er skjult, så et lille tal ikke kan regnes ud fra totaler (diskretionering).</p>")
     return publicer("overlap", t, personhenfoerbar=True, antal_kolonner=["Antal personer"],
-                    kilde=res.kildelinje, geografi=_geografi(res.valg), total_raekke="I alt (set mindst én gang)",
-                    html=html)
+                    kilde=res.kildelinje, geografi=geografi_metadata(res.valg),
+                    total_raekke="I alt (set mindst én gang)", html=html)
 
 
 def tabel_modeller(res: Resultat) -> pd.DataFrame:
@@ -749,7 +744,7 @@ def vis_kommuner(res: Resultat):
             + f'<p class="vd-note">{_html.escape(kilde)} '
               "Antal voksne (18+) er anslået som indbyggere 1. januar 2020 gange landets andel voksne.</p>")
     return publicer("kommuner", t, personhenfoerbar=True, antal_kolonner=["Set i registrene"],
-                    kilde=res.kildelinje, geografi=_geografi(res.valg), html=html)
+                    kilde=res.kildelinje, geografi=geografi_metadata(res.valg), html=html)
 
 
 def tabel_til_download(res: Resultat) -> pd.DataFrame:
@@ -767,20 +762,13 @@ def visning(geografi="Hele landet", aar=None, registre="alle", interaktiv=None):
     first, last = data_years()
     params = {"geografi": geografi, "aar": aar, "registre": registre}
     kontroller = [
-        Kontrol("geografi", "Geografi", "dropdown", [(g.navn, g.navn) for g in geography.report_geographies()]),
-        Kontrol("flere_kommuner", "Læg flere kommuner til (valgfrit)", "flere",
-                [(g.navn, g.navn) for g in geography.kommuner()]),
+        *geografi_kontroller(),
         Kontrol("aar", "År", "dropdown", [(str(y), y) for y in range(first, last + 1)]),
         Kontrol("registre", "Registre", "multi", [(navn, kode) for kode, navn in REGISTER_NAVNE.items()]),
     ]
-    v = Visning(beregn, params, kontroller, interaktiv_=interaktiv)
+    v = Visning(beregn, params, kontroller, interaktiv_=interaktiv, noegle=valider)
     if v.interaktiv:
-        try:
-            geos = geography.resolve(geografi)
-            v.parametre["geografi"] = geos[0].navn
-            v.parametre["_flere_kommuner"] = [g.navn for g in geos[1:]]
-        except VidensdataError:
-            v.parametre["geografi"] = geography.LAND_NAVN
+        start_geografi(v.parametre, geografi)
         try:
             v.parametre["aar"] = as_year(aar, "aar") if aar is not None else last
         except VidensdataError:

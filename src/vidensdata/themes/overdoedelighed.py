@@ -46,7 +46,7 @@ from ..methods import mortality
 from ..presentation import formatting as fmt
 from ..publish import publicer
 from ..sources import register
-from .common import check_years
+from .common import check_years, geografi_kontroller, geografi_metadata, start_geografi
 
 TEMA = "overdoedelighed"
 TITEL = "Overdødelighed i målgruppen"
@@ -465,7 +465,7 @@ def vis_noegletal(res: Resultat):
     # the same figures as a published table (machine-readable copy for the audit; the page is unchanged)
     shown = pd.DataFrame([[value for _, _, value in cards]], columns=[label for _, label, _ in cards])
     return publicer("noegletal", shown, personhenfoerbar=True, antal_kolonner=[cards[1][1]],
-                    kilde=res.kildelinje, geografi=_geografi(v), html=page)
+                    kilde=res.kildelinje, geografi=geografi_metadata(v), html=page)
 
 
 _CSS = """<style>
@@ -613,7 +613,7 @@ def vis_tabel(res: Resultat):
         "et lille tal ikke kan regnes ud fra totaler (diskretionering). Forventede døde: hvis målgruppen døde "
         "som befolkningen med samme alder, køn og kalenderår.</p>")
     return publicer("tabel", shown, personhenfoerbar=True, antal_kolonner=["Døde"], total_raekke=KOEN_NAVN["alle"],
-                    kilde=res.kildelinje, geografi=_geografi(res.valg), html=page)
+                    kilde=res.kildelinje, geografi=geografi_metadata(res.valg), html=page)
 
 
 def vis_leveaar(res: Resultat):
@@ -632,13 +632,8 @@ def vis_leveaar(res: Resultat):
         f"{LYL_ALDER}-årig; under «Målgruppen» og «Befolkningen» står deres forventede restlevetid. "
         f"Vises kun for et køn med mindst {MIN_DOEDE_LYL} dødsfald.</p>")
     return publicer("leveaar", shown, personhenfoerbar=True, antal_kolonner=[], kilde=res.kildelinje,
-                    geografi=_geografi(res.valg), html=page)
+                    geografi=geografi_metadata(res.valg), html=page)
 
-
-def _geografi(v: Valg):
-    """The area for the published tables' metadata (a single geography, or the list of parts)."""
-    omr = v.omraade
-    return omr.enkelt.kode if omr.enkelt is not None else [d.kode for d in omr.dele]
 
 
 def visning(geografi="Hele landet", startaar=None, slutaar=None, koen="alle", interaktiv=None):
@@ -649,20 +644,13 @@ def visning(geografi="Hele landet", startaar=None, slutaar=None, koen="alle", in
     first, last = data_years()
     params = {"geografi": geografi, "startaar": startaar, "slutaar": slutaar, "koen": koen}
     kontroller = [
-        Kontrol("geografi", "Geografi", "dropdown", [(g.navn, g.navn) for g in geography.report_geographies()]),
-        Kontrol("flere_kommuner", "Læg flere kommuner til (valgfrit)", "flere",
-                [(g.navn, g.navn) for g in geography.kommuner()]),
+        *geografi_kontroller(),
         Kontrol("aar", "År", "aarinterval", min=first, max=last),
         Kontrol("koen", "Køn", "dropdown", [(navn, kode) for kode, navn in KOEN_VALG.items()]),
     ]
-    v = Visning(beregn, params, kontroller, interaktiv_=interaktiv)
+    v = Visning(beregn, params, kontroller, interaktiv_=interaktiv, noegle=valider)
     if v.interaktiv:
-        try:
-            geos = geography.resolve(geografi)
-            v.parametre["geografi"] = geos[0].navn
-            v.parametre["_flere_kommuner"] = [g.navn for g in geos[1:]]
-        except VidensdataError:
-            v.parametre["geografi"] = geography.LAND_NAVN
+        start_geografi(v.parametre, geografi)
         try:
             v.parametre["koen"] = normalise_koen(koen)
         except VidensdataError:

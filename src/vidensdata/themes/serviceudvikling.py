@@ -24,7 +24,8 @@ from ..presentation import formatting as fmt
 from ..publish import publicer
 from ..sources import register
 from ..sources.synthetic import YDELSER
-from .common import check_years, normalise_choice, suppression_pattern
+from .common import (check_years, geografi_kontroller, geografi_metadata, normalise_choice, start_geografi,
+                     suppression_pattern)
 
 #: Datasets this theme reads (part of every report's cache key and provenance).
 DATASETS = ("ydelsesmodtagere", "kommuner")
@@ -242,7 +243,7 @@ def vis_noegletal(res: Resultat):
     # the same figures as a published table (machine-readable copy for the audit; the page is unchanged)
     shown = pd.DataFrame([[value for _, _, value in cards]], columns=[label for _, label, _ in cards])
     return publicer("noegletal", shown, personhenfoerbar=True, antal_kolonner=[cards[0][1]],
-                    kilde=res.kildelinje, geografi=_geografi(v), html=page)
+                    kilde=res.kildelinje, geografi=geografi_metadata(v), html=page)
 
 
 _CSS = """<style>
@@ -333,13 +334,8 @@ def vis_tabel(res: Resultat):
                    "(diskretionering).</p>")
     # "Mindst én ydelse" is persons with any service, not the sum of the rows: no additive total row
     return publicer("tabel", shown, personhenfoerbar=True, antal_kolonner=[c for c in shown.columns if c != "Ydelse"],
-                    kilde=res.kildelinje, geografi=_geografi(res.valg), html=page)
+                    kilde=res.kildelinje, geografi=geografi_metadata(res.valg), html=page)
 
-
-def _geografi(v: Valg):
-    """The area for the published tables' metadata (a single geography, or the list of parts)."""
-    omr = v.omraade
-    return omr.enkelt.kode if omr.enkelt is not None else [d.kode for d in omr.dele]
 
 
 def visning(geografi="Hele landet", startaar=None, slutaar=None, ydelser="alle", interaktiv=None):
@@ -349,21 +345,13 @@ def visning(geografi="Hele landet", startaar=None, slutaar=None, ydelser="alle",
     first, last = data_years()
     params = {"geografi": geografi, "startaar": startaar, "slutaar": slutaar, "ydelser": ydelser}
     kontroller = [
-        Kontrol("geografi", "Geografi", "dropdown", [(g.navn, g.navn) for g in geography.report_geographies()]),
-        Kontrol("flere_kommuner", "Læg flere kommuner til (valgfrit)", "flere",
-                [(g.navn, g.navn) for g in geography.kommuner()]),
+        *geografi_kontroller(),
         Kontrol("aar", "År", "aarinterval", min=first, max=last),
         Kontrol("ydelser", "Ydelser", "multi", [(navn, kode) for kode, navn in YDELSER.items()]),
     ]
-    v = Visning(beregn, params, kontroller, interaktiv_=interaktiv)
+    v = Visning(beregn, params, kontroller, interaktiv_=interaktiv, noegle=valider)
     if v.interaktiv:
-        # widgets need a single geography name as start value; more kommuner go in the second list
-        try:
-            geos = geography.resolve(geografi)
-            v.parametre["geografi"] = geos[0].navn
-            v.parametre["_flere_kommuner"] = [g.navn for g in geos[1:]]
-        except VidensdataError:
-            v.parametre["geografi"] = geography.LAND_NAVN
+        start_geografi(v.parametre, geografi)
         v.parametre["startaar"] = v.parametre["startaar"] or first
         v.parametre["slutaar"] = v.parametre["slutaar"] or last
     return v
