@@ -108,10 +108,6 @@ def fast(temaer, geos, out: Path, workers: int) -> tuple[float, int, int]:
     return secs / n, n, mem.peak
 
 
-def _floor_job(job) -> int:
-    return len(inprocess.run(job.tema, job.parametre))
-
-
 def rerun(temaer, geos, out: Path, workers: int) -> tuple[float, str]:
     """``vidensdata run`` again with nothing changed; returns (seconds, its summary line)."""
     t0 = time.perf_counter()
@@ -131,11 +127,11 @@ def floor(jobs, workers: int) -> float:
     t0 = time.perf_counter()
     if workers == 1:
         for job in jobs:
-            _floor_job(job)
+            inprocess.run_job(job)
     else:
         ctx = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-            list(pool.map(_floor_job, report._interleave(jobs, workers), chunksize=1))
+            list(pool.map(inprocess.run_job, report._interleave(jobs, workers), chunksize=1))
     return (time.perf_counter() - t0) / len(jobs)
 
 

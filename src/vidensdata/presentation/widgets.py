@@ -312,10 +312,7 @@ class Visning:
             return
         try:
             shown = som_html(render(self.resultat))  # computed now if the view came from the cache
-        except VidensdataError as exc:
-            out.value = fejlbesked(exc)
-            return
-        except Exception as exc:  # noqa: BLE001 - stakeholders never see a traceback
+        except Exception as exc:  # noqa: BLE001 - stakeholders never see a traceback (Danish text for ours)
             out.value = fejlbesked(exc)
             return
         out.value = shown

@@ -44,3 +44,9 @@ def run(tema: str, parametre: dict) -> list[dict]:
         result.raise_error()
         outputs.extend(o.data for o in cap.outputs)
     return outputs
+
+
+def run_job(job) -> int:
+    """One report's code in this process (a :class:`vidensdata.report.Job`); returns the number of outputs.
+    A module-level function, so benchmark worker processes can be handed it."""
+    return len(run(job.tema, job.parametre))
