@@ -316,7 +316,6 @@ def main(argv=None) -> int:
     with tempfile.TemporaryDirectory(prefix="bench-apps-") as tmp:
         # a cache of its own: the data caches are rebuilt, and no view is precomputed but those below
         os.environ["VIDENSDATA_CACHE"] = str(Path(tmp) / "cache")
-        from vidensdata import report
         from vidensdata.themes import serviceudvikling
 
         serviceudvikling.beregn()  # build the shared data caches once (both servers read them)
