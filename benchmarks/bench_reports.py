@@ -35,7 +35,7 @@ import psutil
 
 from vidensdata import publish, report
 from vidensdata.config import paths
-from vidensdata.parameters import themes
+from vidensdata.themes import TEMAER
 from vidensdata.reporting import inprocess
 
 SAMPLE_GEOS = ["Hele landet", "Region Syddanmark", "Aarhus", "Læsø"]
@@ -160,7 +160,7 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 1,
                     help="worker processes for (b) and (c) (default: all cores)")
     args = ap.parse_args()
-    temaer = themes()
+    temaer = list(TEMAER)
     report._prepare_data(report.plan(temaer, ["Hele landet"]))  # shared caches built once, for every phase
     sample = report.plan(temaer, SAMPLE_GEOS)
     full_geos = SAMPLE_GEOS if args.quick else None

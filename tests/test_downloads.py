@@ -10,6 +10,7 @@ import pytest
 
 from vidensdata.presentation.widgets import download_links, som_html
 from vidensdata.themes import serviceudvikling as tema
+from vidensdata.presentation.temaer import serviceudvikling as tegn
 
 
 class _Table(HTMLParser):
@@ -36,7 +37,7 @@ class _Table(HTMLParser):
 def _screen(res) -> dict:
     """(service name, year) -> the text shown in the app's table."""
     p = _Table()
-    p.feed(som_html(tema.vis_tabel(res)))
+    p.feed(som_html(tegn.vis_tabel(res)))
     header, *body = [r for r in p.rows if r]
     return {(row[0], int(year)): cell for row in body for year, cell in zip(header[1:], row[1:])}
 

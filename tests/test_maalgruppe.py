@@ -15,6 +15,7 @@ from vidensdata.errors import InvalidValueError, InvalidYearsError, RegisterErro
 from vidensdata.methods import population_size as ps
 from vidensdata.sources import register, synthetic, synthetic_capture
 from vidensdata.themes import maalgruppe as tema
+from vidensdata.presentation.temaer import maalgruppe as tegn
 
 
 @pytest.fixture(scope="module")
@@ -214,7 +215,7 @@ def test_national_estimate_beside_the_published_range_and_the_truth():
     # the chosen model is the one with the lowest AIC, and the explanation says why
     assert res.modeller["aic"].iloc[0] == res.modeller["aic"].min()
     assert "AIC" in res.forklaring and "trevejs" in res.forklaring
-    html = tema.vis_noegletal(res).data
+    html = tegn.vis_noegletal(res).data
     for tid in ("noegletal-estimat", "noegletal-publiceret", "noegletal-observeret", "noegletal-uset",
                 "noegletal-sand"):
         assert f'data-testid="{tid}"' in html
@@ -257,7 +258,7 @@ def test_two_registers_give_lincoln_petersen():
 
 def test_overlap_counts_are_disclosure_controlled():
     res = tema.beregn("Læsø", 2024)
-    shown = tema.tabel_overlap(res)
+    shown = tegn.tabel_overlap(res)
     assert (shown["Antal personer"] == "<5").any()
     assert not disclosure.check_published(shown.iloc[:-1].assign(
         antal=shown["Antal personer"].iloc[:-1]), "antal")
@@ -280,13 +281,13 @@ def test_overlap_counts_are_disclosure_controlled():
 
 def test_figures_and_tables_carry_sources_and_the_synthetic_label():
     res = tema.beregn("Hele landet", 2024)
-    for f in (tema.figur_overlap, tema.figur_kommuner, tema.figur_estimat):
+    for f in (tegn.figur_overlap, tegn.figur_kommuner, tegn.figur_estimat):
         fig = f(res)
         assert "Kilde:" in fig._vidensdata_kilde and "Syntetiske data (demo)" in fig._vidensdata_kilde
-    assert tema.figur_estimat(tema.beregn("Læsø", 2024)) is None  # the published range is national
-    for f in (tema.vis_overlap_tabel, tema.vis_modeller, tema.vis_kommuner):
+    assert tegn.figur_estimat(tema.beregn("Læsø", 2024)) is None  # the published range is national
+    for f in (tegn.vis_overlap_tabel, tegn.vis_modeller, tegn.vis_kommuner):
         assert "Kilde:" in f(res).data
-    t = tema.tabel_modeller(res)
+    t = tegn.tabel_modeller(res)
     assert t["Valgt"].tolist().count("✓") == 1 and len(t) == 8
     dl = tema.tabel_til_download(res)
     assert len(dl) == 98 and "Syntetiske data (demo)" in dl["Kilde"].iloc[0]
@@ -302,7 +303,7 @@ def test_beregn_is_fast_with_warm_caches():
 
 @pytest.mark.slow
 def test_app_widgets_recompute():
-    v = tema.visning("Læsø", 2024, "alle", interaktiv=True)
+    v = tegn.visning("Læsø", 2024, "alle", interaktiv=True)
     v.kontroller()
     assert v.parametre["aar"] == 2024 and v._widgets["registre"].value == ("serviceloven", "psykiatri", "misbrug")
     v._widgets["registre"].value = ("psykiatri",)
@@ -315,7 +316,7 @@ def test_app_widgets_recompute():
     # the kommune's estimate follows its observed count, so it is hidden exactly when that count is
     assert math.isnan(res.estimat["n_hat"]) == res.observeret_undertrykt
     if res.observeret_undertrykt:
-        assert "diskretionering" in tema.vis_noegletal(res).data
+        assert "diskretionering" in tegn.vis_noegletal(res).data
     v._widgets["geografi"].value = "Aalborg"
     assert v.resultat.valg.omraade.navn == "Aalborg" and not math.isnan(v.resultat.estimat["n_hat"])
 
@@ -331,6 +332,6 @@ def test_reports_for_country_region_and_laesoe(tmp_path):
         page = (tmp_path / "maalgruppe" / f"{slug}.html").read_text(encoding="utf-8")
         assert 'data-testid="noegletal-estimat"' in page and "Syntetiske data (demo)" in page
         assert "Kilde:" in page and "capture–recapture" in page
-        assert "visning = tema.visning" not in page
+        assert "visning = tegn.visning" not in page
     laesoe = (tmp_path / "maalgruppe" / "laesoe.html").read_text(encoding="utf-8")
     assert "&lt;5" in laesoe and "small area" in laesoe

@@ -12,6 +12,7 @@ from vidensdata.errors import InvalidValueError, InvalidYearsError, UnknownGeogr
 from vidensdata.methods import mortality
 from vidensdata.sources import register, synthetic, synthetic_mortality
 from vidensdata.themes import overdoedelighed as tema
+from vidensdata.presentation.temaer import overdoedelighed as tegn
 
 
 @pytest.fixture(scope="module")
@@ -182,7 +183,7 @@ def test_disclosure_of_deaths():
     name = next(g.navn for g in geography.kommuner() if g.kode == code)
     res = tema.beregn(name, 2010, 2021, "alle")
     assert res.noegletal["smr"] is None and res.noegletal["undertrykt"]
-    html = tema.vis_noegletal(res).data
+    html = tegn.vis_noegletal(res).data
     assert 'data-testid="noegletal-doede">&lt;5' in html or 'data-testid="noegletal-doede"><5' in html
     assert tema.tabel_til_download(res).set_index("koen").loc["I alt", "doede"] == "<5"
     # no area series in the age plot built on the hidden count
@@ -214,25 +215,25 @@ def test_beregn_fast_when_warm():
 
 def test_presentation_has_testids_sources_and_synthetic_label():
     res = tema.beregn("Aarhus", 2010, 2021)
-    html = tema.vis_noegletal(res).data
+    html = tegn.vis_noegletal(res).data
     for tid in ("noegletal-smr", "noegletal-lyl-maend", "noegletal-lyl-kvinder", "noegletal-levetid-forskel"):
         assert f'data-testid="{tid}"' in html
     assert "Syntetiske data (demo)" in html and "Kilde:" in html
-    for fig in (tema.figur_aldersdoedelighed(res), tema.figur_overlevelse(res), tema.figur_tragt(res)):
+    for fig in (tegn.figur_aldersdoedelighed(res), tegn.figur_overlevelse(res), tegn.figur_tragt(res)):
         assert fig._vidensdata_kilde.startswith("Kilde:") and "Syntetiske data (demo)" in fig._vidensdata_kilde
-    ax = tema.figur_aldersdoedelighed(res).axes[0]
+    ax = tegn.figur_aldersdoedelighed(res).axes[0]
     assert ax.get_yscale() == "log"
-    assert "Syntetiske data (demo)" in tema.vis_tabel(res).data
-    assert "Aarhus" in tema.vis_tragt_note(res).data or "kommuner" in tema.vis_tragt_note(res).data
+    assert "Syntetiske data (demo)" in tegn.vis_tabel(res).data
+    assert "Aarhus" in tegn.vis_tragt_note(res).data or "kommuner" in tegn.vis_tragt_note(res).data
 
 
 def test_visning_static_and_interactive():
-    v = tema.visning("Aarhus", 2010, 2021, "alle", interaktiv=False)
+    v = tegn.visning("Aarhus", 2010, 2021, "alle", interaktiv=False)
     assert v.resultat.valg.omraade.navn == "Aarhus"
-    app = tema.visning(["Aarhus", "Læsø"], None, None, "mænd", interaktiv=True)
+    app = tegn.visning(["Aarhus", "Læsø"], None, None, "mænd", interaktiv=True)
     assert app.parametre["geografi"] == "Aarhus" and app.parametre["_flere_kommuner"] == ["Læsø"]
     assert app.parametre["koen"] == "M" and app.parametre["startaar"] == 2010
-    bad = tema.visning("Atlantis", interaktiv=True)  # the app shows a Danish message instead of failing
+    bad = tegn.visning("Atlantis", interaktiv=True)  # the app shows a Danish message instead of failing
     assert bad.fejl is not None and "Atlantis" in bad.fejl.dansk
 
 
@@ -249,7 +250,7 @@ def test_reports_for_country_region_and_laesoe(tmp_path):
         page = (tmp_path / "overdoedelighed" / f"{slug}.html").read_text(encoding="utf-8")
         assert '<html lang="da">' in page
         assert "Syntetiske data (demo)" in page and "Kilde:" in page
-        assert "visning = tema.visning" not in page  # no code cells
+        assert "visning = tegn.visning" not in page  # no code cells
         for tid in ("noegletal-smr", "noegletal-lyl-maend", "noegletal-lyl-kvinder", "noegletal-levetid-forskel"):
             assert f'data-testid="{tid}"' in page
         assert "Traceback" not in page
@@ -259,9 +260,9 @@ def test_reports_for_country_region_and_laesoe(tmp_path):
 
 def test_app_widgets_redraw_on_change():
     """The Voila pattern without a browser: widgets change, every section is redrawn in Danish, no traceback."""
-    v = tema.visning("Aarhus", 2010, 2021, "alle", interaktiv=True)
+    v = tegn.visning("Aarhus", 2010, 2021, "alle", interaktiv=True)
     v.kontroller()
-    for render in (tema.vis_noegletal, tema.figur_aldersdoedelighed, tema.figur_tragt, tema.vis_tabel):
+    for render in (tegn.vis_noegletal, tegn.figur_aldersdoedelighed, tegn.figur_tragt, tegn.vis_tabel):
         v.vis(render)
     first = v._sektioner[0][1].value
     assert 'data-testid="noegletal-smr"' in first and "Aarhus" in first

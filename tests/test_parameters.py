@@ -2,6 +2,7 @@ import pytest
 
 from vidensdata import parameters
 from vidensdata.errors import ParameterError, UnknownDatasetError
+from vidensdata.themes import tema
 
 
 @pytest.fixture()
@@ -36,4 +37,4 @@ def test_malformed_parameter_files_are_rejected(home, text, match):
 
 def test_unknown_theme(home):
     with pytest.raises(UnknownDatasetError, match="serviceudvikling"):
-        parameters.check_theme("serviceudvikl")
+        tema("serviceudvikl")

@@ -14,6 +14,8 @@ from vidensdata.cli import main
 from vidensdata.errors import ReportError, UnknownColumnError
 from vidensdata.presentation import formatting as fmt
 from vidensdata.themes import serviceudvikling as tema
+from vidensdata.disclosure import vist_antal
+from vidensdata.presentation.temaer import serviceudvikling as tegn
 
 KILDE = "Kilde: test. Syntetiske data (demo)"
 
@@ -58,10 +60,10 @@ def test_publicer_shows_html_and_a_machine_readable_copy():
 
 def test_theme_html_is_unchanged_and_carries_the_tables():
     res = tema.beregn("Læsø", 2014, 2024)
-    shown = tema.vis_tabel(res)
+    shown = tegn.vis_tabel(res)
     # the HTML is what vis_tabel showed before publicer existed
     t = res.serie.assign(Ydelse=res.serie["ydelse"].map(tema.YDELSE_NAVNE))
-    t["vist"] = [tema.vist_antal(a, u, p) for a, u, p in zip(t["antal"], t["undertrykt"], t["primaer"])]
+    t["vist"] = [vist_antal(a, u, p) for a, u, p in zip(t["antal"], t["undertrykt"], t["primaer"])]
     wide = t.pivot(index="Ydelse", columns="aar", values="vist").reindex(
         [tema.YDELSE_NAVNE[c] for c in (tema.ALLE, *res.valg.ydelser)])
     wide.columns = [str(c) for c in wide.columns]
@@ -72,9 +74,9 @@ def test_theme_html_is_unchanged_and_carries_the_tables():
     assert p["rows"] == wide.reset_index().astype(str).to_numpy().tolist()
     assert any(fmt.SUPPRESSED in r for r in p["rows"])  # Læsø has small counts
     assert p["geografi"]["kode"] == "825" and p["total_raekke"] is None  # "any service" is not additive
-    key = tema.vis_noegletal(res)
+    key = tegn.vis_noegletal(res)
     assert 'data-testid="noegletal-antal"' in key.data
-    assert key.payload["rows"][0][0] == tema.vist_antal(res.noegletal["antal"], res.noegletal["undertrykt"],
+    assert key.payload["rows"][0][0] == vist_antal(res.noegletal["antal"], res.noegletal["undertrykt"],
                                                         res.noegletal["primaer"])
     assert key.payload["antal_kolonner"] == ["Modtagere af mindst én ydelse i 2024"]
 
@@ -144,7 +146,7 @@ def theme_reports(tmp_path_factory):
             *[k for k in geography.kommuner() if k.region_kode == "081"]]
     for g in geos:
         res = tema.beregn(g.navn, 2014, 2024)
-        tables = {t.payload["navn"]: t.payload for t in (tema.vis_noegletal(res), tema.vis_tabel(res))}
+        tables = {t.payload["navn"]: t.payload for t in (tegn.vis_noegletal(res), tegn.vis_tabel(res))}
         publish.write_tables(tables, audit.tables_folder(root, "serviceudvikling", g.slug),
                              {"tema": "serviceudvikling", "geografi": g.navn})
         (root / "serviceudvikling" / f"{g.slug}.html").write_text("<html></html>", encoding="utf-8")

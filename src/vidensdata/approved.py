@@ -9,15 +9,13 @@ writes (:func:`vidensdata.publish.csv_bytes`). A test recomputes them and
 compares byte for byte, so a changed number is a deliberate, reviewed change:
 ``vidensdata godkend`` updates the approved files, and the diff goes into review.
 
-A theme module lists its published-table renderers in ``TABELLER`` (names of
-``vis_*`` functions that return :func:`~vidensdata.publish.publicer` results);
-without it, every ``vis_*`` function is called and the published tables among
-the results are kept.
+A theme's drawing module (:data:`vidensdata.presentation.temaer.TEGNINGER`) lists
+its published-table renderers in ``TABELLER`` (names of ``vis_*`` functions that
+return :func:`~vidensdata.publish.publicer` results).
 """
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 
 from . import geography
@@ -26,22 +24,19 @@ from .errors import ReportError
 from .publish import PubliceretTabel, csv_bytes
 
 
-def theme_module(tema: str):
-    return importlib.import_module(f"vidensdata.themes.{tema}")
-
-
 def national_tables(tema: str) -> dict[str, dict]:
     """The published tables (payloads) of the theme's national report, computed in-process."""
-    from .parameters import check_theme, read_parameter_file
+    from .parameters import read_parameter_file
+    from .presentation.temaer import tegning
+    from .themes import tema as find
 
-    check_theme(tema)
-    mod = theme_module(tema)
-    params = {**read_parameter_file(tema), "geografi": geography.LAND_NAVN}
-    res = mod.beregn(**params)
-    names = getattr(mod, "TABELLER", None) or [n for n in dir(mod) if n.startswith("vis_")]
+    t = find(tema)
+    tegn = tegning(t)
+    params = {**read_parameter_file(t.navn), "geografi": geography.LAND_NAVN}
+    res = t.beregn(**params)
     out: dict[str, dict] = {}
-    for name in names:
-        shown = getattr(mod, name)(res)
+    for name in tegn.TABELLER:
+        shown = getattr(tegn, name)(res)
         if isinstance(shown, PubliceretTabel):
             out[shown.payload["navn"]] = shown.payload
     if not out:
@@ -64,15 +59,15 @@ def approved_dir(tema: str) -> Path:
 def approve(temaer=None) -> list[tuple[Path, bool]]:
     """Write the approved tables of ``temaer`` (default: every theme present); ``[(file, changed)]``."""
     from .datasets.cache import atomic_write_bytes
-    from .parameters import themes
     from .sources import register
+    from .themes import til_stede
 
     if not register.current_source()["synthetic"]:
         raise ReportError("approved tables are made from the synthetic extract only; unset VIDENSDATA_REGISTER "
                           "(tables from a real register extract must not go into the repository)",
                           dansk="Godkendte tabeller laves kun af de syntetiske data.")
     done = []
-    for tema in temaer or themes():
+    for tema in temaer or [t.navn for t in til_stede()]:
         folder = approved_dir(tema)
         files = national_csv(tema)
         for fil, data in files.items():

@@ -87,6 +87,17 @@ __all__ = [
 ]
 
 
+#: Secondary suppression mark: a count hidden so that a ``<5`` cell cannot be worked out from totals.
+SEKUNDAER = "x"
+
+
+def vist_antal(antal, undertrykt: bool, primaer: bool) -> str:
+    """A count as shown to people: ``<5`` (1-4, primary), ``x`` (hidden to protect another cell) or Danish digits."""
+    if undertrykt:
+        return SUPPRESSED if primaer else SEKUNDAER
+    return fmt_int(int(antal))
+
+
 def mask_column(value_col: str) -> str:
     """The name of the boolean suppression column for ``value_col`` (``antal -> antal_undertrykt``)."""
     return f"{value_col}{MASK_SUFFIX}"

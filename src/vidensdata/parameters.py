@@ -14,25 +14,7 @@ import nbformat
 import yaml
 
 from .config import paths
-from .errors import ParameterError, UnknownDatasetError, suggestion
-
-
-def themes() -> list[str]:
-    """Themes that have both a notebook in ``notebooks/temaer/`` and a parameter file."""
-    p = paths()
-    if not p.themes.is_dir():
-        return []
-    return sorted(nb.stem for nb in p.themes.glob("*.ipynb") if p.parameter_file(nb.stem).exists())
-
-
-def check_theme(tema: str) -> str:
-    valid = themes()
-    if tema not in valid:
-        raise UnknownDatasetError(
-            f"unknown theme {tema!r}; valid themes: {', '.join(valid)}.{suggestion(tema, valid)}",
-            dansk=f"Ukendt tema: {tema!r}.",
-        )
-    return tema
+from .errors import ParameterError, suggestion
 
 
 def notebook_parameters(notebook: Path) -> dict:

@@ -37,14 +37,9 @@ from . import geography
 from .config import paths
 from .datasets.cache import atomic_write_text
 from .errors import ReportError
-from .parameters import check_theme, read_parameter_file, themes
+from .parameters import read_parameter_file
 from .reporting import provenance
 
-TITLER = {
-    "serviceudvikling": "Udvikling i modtagere af sociale ydelser",
-    "overdoedelighed": "Overdødelighed",
-    "maalgruppe": "Målgruppens størrelse",
-}
 LOCK_NAME = ".vidensdata-run.lock"
 
 
@@ -97,7 +92,10 @@ class Summary:
 
 def plan(temaer=None, geografier=None) -> list[Job]:
     """The jobs for the given themes (default all) and geographies (default the 104), with cache keys."""
-    chosen = [check_theme(t) for t in (temaer or themes())]
+    from .themes import tema as find
+    from .themes import til_stede
+
+    chosen = [find(t).navn for t in temaer] if temaer else [t.navn for t in til_stede()]
     geos = geography.resolve(geografier) if geografier else geography.report_geographies()
     jobs = []
     for tema in chosen:
@@ -352,7 +350,7 @@ def run_job(job: Job, output: str) -> JobResult:
     try:
         nb = execute(job)
         rec = provenance.record(job.kontekst, job.parametre, job.noegle, time.perf_counter() - t0)
-        page = export.render(nb, f"{TITLER.get(job.tema, job.tema)} – {job.geografi}", rec)
+        page = export.render(nb, f"{_titel(job.tema)} – {job.geografi}", rec)
         _write_tables(nb, target["tabeller"])
         atomic_write_text(target["html"], page)
         atomic_write_text(target["json"], json.dumps(rec, ensure_ascii=False, indent=1))
@@ -373,6 +371,13 @@ def _write_tables(nb, folder: Path) -> None:
     tables = publish.extract_tables(nb)
     if tables:
         publish.write_tables(tables, folder)
+
+
+def _titel(navn: str) -> str:
+    """A theme's Danish title (the folder name for a folder that is no theme)."""
+    from .themes import TEMAER
+
+    return TEMAER[navn].titel if navn in TEMAER else navn
 
 
 def _first_line(text: str) -> str:
@@ -413,7 +418,7 @@ def write_index(output: Path, summary: Summary | None = None) -> Path:
                 f"{html.escape(g.navn if g else f.stem)}</a></td><td>{html.escape(lavet)}</td>"
                 f"<td>{html.escape(params)}</td><td>{'Syntetiske data (demo)' if synt else 'Registerudtræk'}</td>"
                 f"<td><code>{html.escape(str(rec.get('git', '–')))}</code></td></tr>")
-        titel = TITLER.get(tema_dir.name, tema_dir.name)
+        titel = _titel(tema_dir.name)
         sections.append(
             f"<section><h2>{html.escape(titel)}</h2><table><thead><tr><th>Geografi</th><th>Lavet</th>"
             f"<th>Parametre</th><th>Data</th><th>Git-commit</th></tr></thead><tbody>{''.join(rows)}</tbody>"

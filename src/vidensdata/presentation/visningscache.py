@@ -41,10 +41,12 @@ def clear_context() -> None:
     _context_key.cache_clear()
 
 
-def folder(tema: str, valg) -> Path:
-    """The cache folder of one view (theme + validated choices)."""
-    key = fingerprint(_context_key(tema), repr(valg))
-    return paths().cache / "visninger" / tema / key
+def folder(tema, valg) -> Path:
+    """The cache folder of one view: the theme (a :class:`~vidensdata.themes.Tema` or its name) and its
+    validated choice."""
+    navn = getattr(tema, "navn", tema)
+    key = fingerprint(_context_key(navn), repr(valg))
+    return paths().cache / "visninger" / navn / key
 
 
 def has(mappe: Path, n: int) -> bool:

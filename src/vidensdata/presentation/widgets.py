@@ -63,19 +63,19 @@ def fejlbesked(exc: Exception | str) -> str:
 
 
 class Visning:
-    """Binds a theme's ``beregn`` to static output or to live widgets.
+    """Binds a theme (:class:`~vidensdata.themes.Tema`) to static output or to live widgets.
 
-    With ``noegle`` (the theme's ``valider``, same signature as ``beregn``) every section's
-    HTML is kept in the view cache (:mod:`.visningscache`): a report run stores what it drew,
-    and the app draws a view from the cache when it is there (``resultat`` is then computed
-    only if a section is missing), so picking another kommune costs a few file reads.
+    Every section's HTML of a theme's view is kept in the view cache (:mod:`.visningscache`),
+    keyed on the theme's validated choice (``tema.valider``): a report run stores what it
+    drew, and the app draws a view from the cache when it is there (``resultat`` is then
+    computed only if a section is missing), so picking another kommune costs a few file reads.
+    ``tema`` may also be a bare ``beregn`` function: then nothing is cached.
     """
 
-    def __init__(self, beregn: Callable, parametre: dict, kontroller: list[Kontrol] | None = None,
-                 interaktiv_: bool | None = None, noegle: Callable | None = None):
-        self._beregn = beregn
-        self._noegle = noegle
-        self._tema = beregn.__module__.rpartition(".")[2] if noegle is not None else None
+    def __init__(self, tema, parametre: dict, kontroller: list[Kontrol] | None = None,
+                 interaktiv_: bool | None = None):
+        self._tema = tema if hasattr(tema, "valider") else None
+        self._beregn = tema.beregn if self._tema is not None else tema
         self._mappe = None  # the view cache folder of what is shown (None: no cache)
         self._aktuelle: dict = {}  # the parameters of what is shown
         self.parametre = dict(parametre)
@@ -115,10 +115,10 @@ class Visning:
 
     def _find_mappe(self, params: dict):
         """The view cache folder for ``params``, or None (no cache, or parameters ``valider`` rejects)."""
-        if self._noegle is None:
+        if self._tema is None:
             return None
         try:
-            return visningscache.folder(self._tema, self._noegle(**params))
+            return visningscache.folder(self._tema, self._tema.valider(**params))
         except VidensdataError:
             return None  # beregn names the problem
 
@@ -319,8 +319,13 @@ class Visning:
         if self._mappe is not None:
             visningscache.write(self._mappe, n, shown)
 
-    def download(self, tabel: Callable[[object], pd.DataFrame], filnavn: str):
-        """Download links (CSV and Excel) for the table shown, suppressed exactly like the screen."""
+    def download(self, tabel: Callable[[object], pd.DataFrame] | None = None, filnavn: str | None = None):
+        """Download links (CSV and Excel) for the table shown, suppressed exactly like the screen.
+
+        By default the theme's ``tabel_til_download``, in a file named after the theme.
+        """
+        if tabel is None:
+            tabel, filnavn = self._tema.tabel_til_download, filnavn or self._tema.navn
         self.vis(lambda res: download_links(tabel(res), filnavn))
 
 

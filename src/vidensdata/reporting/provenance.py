@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
-import importlib
 import json
 import subprocess
 from pathlib import Path
@@ -45,16 +44,11 @@ def notebook_hash(notebook: Path) -> str:
     return _sha([(c.cell_type, c.source) for c in nb.cells])[:16]
 
 
-def theme_datasets(tema: str) -> tuple[str, ...]:
-    """The datasets a theme reads (``DATASETS`` of its module); every dataset if it does not say."""
-    from ..datasets import registry
+def theme_datasets(tema) -> tuple[str, ...]:
+    """The datasets a theme reads (its :class:`~vidensdata.themes.Tema` ``datasaet``)."""
+    from ..themes import tema as find
 
-    try:
-        module = importlib.import_module(f"vidensdata.themes.{tema}")
-        names = tuple(getattr(module, "DATASETS", ()))
-    except ImportError:
-        names = ()
-    return names or tuple(n for n, ds in registry.DATASETS.items() if ds.tilgaengelig())
+    return find(tema).datasaet
 
 
 def dataset_provenance(navn: str) -> dict:
@@ -86,10 +80,13 @@ def git_commit() -> str:
         return "ukendt"
 
 
-def theme_context(tema: str) -> dict:
+def theme_context(tema) -> dict:
     """What every report of a theme shares: notebook hash, data provenance, package."""
-    nb = paths().theme_notebook(tema)
-    data = [dataset_provenance(n) for n in theme_datasets(tema)]
+    from ..themes import tema as find
+
+    t = find(tema)
+    data = [dataset_provenance(n) for n in t.datasaet]
+    nb = t.notebook
     return {"notebook": notebook_hash(nb), "data": data, "version": __version__, "pakke": package_hash()}
 
 

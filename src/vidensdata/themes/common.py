@@ -117,32 +117,6 @@ def suppression_pattern(frame: pd.DataFrame, by: tuple[str, ...], key: str) -> p
     return _PATTERNS[cache_key]
 
 
-# ---------------------------------------------------------------- the apps' geography widgets, shared by every theme
-
-def geografi_kontroller() -> list:
-    """The two geography widgets every theme app starts with: one area, plus optional extra kommuner."""
-    from ..presentation.widgets import Kontrol
-
-    return [
-        Kontrol("geografi", "Geografi", "dropdown", [(g.navn, g.navn) for g in geography.report_geographies()]),
-        Kontrol("flere_kommuner", "Læg flere kommuner til (valgfrit)", "flere",
-                [(g.navn, g.navn) for g in geography.kommuner()]),
-    ]
-
-
-def start_geografi(parametre: dict, geografi) -> None:
-    """Set the widgets' start geography from a notebook's ``geografi``: the first area in the dropdown,
-    further kommuner in the second list; an unknown geography starts at the whole country."""
-    from ..errors import VidensdataError
-
-    try:
-        geos = geography.resolve(geografi)
-        parametre["geografi"] = geos[0].navn
-        parametre["_flere_kommuner"] = [g.navn for g in geos[1:]]
-    except VidensdataError:
-        parametre["geografi"] = geography.LAND_NAVN
-
-
 def geografi_metadata(valg) -> str | list[str]:
     """The area of a theme's choice (``valg.omraade``) for the published tables' metadata:
     a single geography code, or the list of the parts' codes."""

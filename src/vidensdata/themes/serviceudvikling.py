@@ -1,10 +1,10 @@
 """Theme: development in persons receiving services under serviceloven (serviceudvikling).
 
-``beregn`` does all the analysis for one area and period and returns a
-:class:`Resultat`; the ``vis_*`` functions turn a result into what the notebook,
-the reports and the Voila app show (Danish text, tables and figures). Counts of
-persons follow the disclosure rule: 1-4 is shown as ``<5``, with secondary
-suppression over the geography hierarchy (see :mod:`vidensdata.disclosure`).
+The computing half of the theme: ``beregn`` does all the analysis for one area and
+period and returns a :class:`Resultat` (no HTML, no widgets); its drawing is
+:mod:`vidensdata.presentation.temaer.serviceudvikling`. Counts of persons follow the
+disclosure rule: 1-4 is shown as ``<5``, with secondary suppression over the
+geography hierarchy (see :mod:`vidensdata.disclosure`).
 """
 
 from __future__ import annotations
@@ -15,27 +15,25 @@ import numpy as np
 import pandas as pd
 
 from .. import disclosure, geography
+from ..disclosure import vist_antal
 from ..datasets import registry as cat
 from ..datasets.registry import YDELSE_NAVNE
 from ..datasets.derive import ALLE
 from ..errors import VidensdataError
 from ..methods import growth
 from ..presentation import formatting as fmt
-from ..publish import publicer
 from ..sources import register
 from ..sources.synthetic import YDELSER
-from .common import (check_years, geografi_kontroller, geografi_metadata, normalise_choice, start_geografi,
-                     suppression_pattern)
+from .common import check_years, normalise_choice, suppression_pattern
+from .tema import Tema
 
 #: Datasets this theme reads (part of every report's cache key and provenance).
 DATASETS = ("ydelsesmodtagere", "kommuner")
 
-TEMA = "serviceudvikling"
 TITEL = "Udvikling i modtagere af sociale ydelser"
 PARAMETRE = ("geografi", "startaar", "slutaar", "ydelser")
 BEFOLKNING_KILDE = "Danmarks Statistik (FOLK1A, 1. januar 2020)"
 TREND_HORISONT = 3
-TABELLER = ("vis_noegletal", "vis_tabel")  # the renderers that publish tables (see vidensdata.publish)
 
 
 @dataclass(frozen=True)
@@ -176,17 +174,7 @@ def _noegletal(res: Resultat, alle: pd.DataFrame) -> dict:
             "primaer": last is not None and bool(last["primaer"]), "aendring_pct": change, "pr_1000": rate}
 
 
-# ---------------------------------------------------------------- presentation
-
-SEKUNDAER = "x"  # secondary suppression: hidden so that a <5 cell cannot be recovered from totals
-
-
-def vist_antal(antal, undertrykt: bool, primaer: bool) -> str:
-    """A count as shown to people: ``<5`` (1-4), ``x`` (hidden to protect another cell) or Danish digits."""
-    if undertrykt:
-        return fmt.SUPPRESSED if primaer else SEKUNDAER
-    return fmt.fmt_int(int(antal))
-
+# ---------------------------------------------------------------- tables
 
 def tabel(res: Resultat) -> pd.DataFrame:
     """Wide table: one row per service, one column per year (numbers; <NA> where suppressed)."""
@@ -209,149 +197,13 @@ def tabel_til_download(res: Resultat) -> pd.DataFrame:
     return out[["omraade", "aar", "ydelse", "ydelse_navn", "antal", "kilde"]]
 
 
-def vis_noegletal(res: Resultat):
-    """Key figures as HTML (with stable data-testid attributes for tests and apps), published as a table."""
-    v, n = res.valg, res.noegletal
-    antal = vist_antal(n["antal"], n["undertrykt"], n["primaer"])
-    change = "–" if n["aendring_pct"] is None else fmt.fmt_signed_pct(n["aendring_pct"])
-    rate = "–" if n["pr_1000"] is None else fmt.fmt_dec(n["pr_1000"], 1)
-    if res.trend is not None:
-        t = res.trend
-        trend = fmt.fmt_interval(t.annual_growth, t.lower, t.upper, decimals=1, pct=True)
-    else:
-        trend = "–"
-    cards = [
-        ("noegletal-antal", f"Modtagere af mindst én ydelse i {v.slutaar}", antal),
-        ("noegletal-aendring", f"Ændring {v.startaar}–{v.slutaar}", change),
-        ("noegletal-pr1000", "Pr. 1.000 indbyggere", rate),
-        ("noegletal-trend", "Årlig vækst (trend, 95 %-konfidensinterval)", trend),
-    ]
-    items = "".join(
-        f'<div class="vd-kort"><div class="vd-kort-label">{label}</div>'
-        f'<div class="vd-kort-tal" data-testid="{tid}">{value}</div></div>'
-        for tid, label, value in cards
-    )
-    notes = [f"Område: <b>{v.omraade.navn}</b>. Befolkningsgrundlag: {fmt.fmt_int(res.befolkning)} indbyggere "
-             "pr. 1. januar 2020 (FOLK1A)."]
-    if res.trend_note:
-        notes.append(res.trend_note)
-    if res.syntetisk:
-        notes.append('<b class="vd-syntetisk">Syntetiske data (demo)</b> – tallene er ikke virkelige.')
-    notes.append(res.kildelinje)
-    page = (_CSS + f'<div class="vd-noegletal">{items}</div>'
-            + "".join(f'<p class="vd-note">{x}</p>' for x in notes))
-    # the same figures as a published table (machine-readable copy for the audit; the page is unchanged)
-    shown = pd.DataFrame([[value for _, _, value in cards]], columns=[label for _, label, _ in cards])
-    return publicer("noegletal", shown, personhenfoerbar=True, antal_kolonner=[cards[0][1]],
-                    kilde=res.kildelinje, geografi=geografi_metadata(v), html=page)
-
-
-_CSS = """<style>
-.vd-noegletal{display:flex;flex-wrap:wrap;gap:12px;margin:8px 0}
-.vd-kort{border:1px solid #5f6b7a;border-radius:6px;padding:10px 14px;min-width:180px;background:#fff}
-.vd-kort-label{font-size:0.9em;color:#333}
-.vd-kort-tal{font-size:1.8em;font-weight:700;color:#111}
-.vd-note{font-size:0.9em;color:#333;margin:4px 0}
-.vd-syntetisk{color:#8a1c00}
-</style>"""
-
-
-def figur_antal(res: Resultat):
-    """Persons per service over time (counts)."""
-    from ..presentation import plots
-
-    d = res.serie.dropna(subset=["antal"]).assign(Ydelse=lambda x: x["ydelse"].map(YDELSE_NAVNE))
-    d["antal"] = d["antal"].astype(float)
-    return plots.line_plot(d, x="aar", y="antal", hue="Ydelse",
-                           title=f"Modtagere efter ydelse, {res.valg.omraade.navn}",
-                           xlabel="År", ylabel="Antal personer", kilde=[res.kilde],
-                           synthetic=res.syntetisk, legend_title="Ydelse")
-
-
-def figur_indeks(res: Resultat):
-    """Index (first year = 100) per service."""
-    from ..presentation import plots
-
-    rows = []
-    for code, grp in res.serie.groupby("ydelse", sort=False):  # same order (and colours) as the other figures
-        s = grp.set_index("aar")["antal"]
-        if grp["undertrykt"].any() or s.get(res.valg.startaar, 0) in (0, None) or len(s) < 2:
-            continue
-        idx = growth.index_to_base(s.astype(float), res.valg.startaar)
-        rows.append(pd.DataFrame({"aar": idx.index, "indeks": idx.to_numpy(), "Ydelse": YDELSE_NAVNE[code]}))
-    d = pd.concat(rows) if rows else pd.DataFrame({"aar": [], "indeks": [], "Ydelse": []})
-    return plots.line_plot(d, x="aar", y="indeks", hue="Ydelse",
-                           title=f"Indeks ({res.valg.startaar} = 100), {res.valg.omraade.navn}",
-                           xlabel="År", ylabel="Indeks", kilde=[res.kilde], synthetic=res.syntetisk,
-                           legend_title="Ydelse")
-
-
-def figur_sammenligning(res: Resultat):
-    """Recipients of any service per 1,000 inhabitants: the area, its region and the country."""
-    from ..presentation import plots
-
-    d = res.sammenligning.dropna(subset=["pr_1000"]).rename(columns={"omraade": "Område"})
-    return plots.line_plot(d, x="aar", y="pr_1000", hue="Område",
-                           title="Modtagere af mindst én ydelse pr. 1.000 indbyggere",
-                           xlabel="År", ylabel="Pr. 1.000 indbyggere", kilde=[res.kilde, BEFOLKNING_KILDE],
-                           synthetic=res.syntetisk, legend_title="Område")
-
-
-def figur_trend(res: Resultat):
-    """Observed counts, the fitted trend and the projection with its 95 % prediction interval."""
-    from ..presentation import plots
-
-    if res.trend is None:
-        return None
-    t = res.trend
-    obs = res.serie[res.serie["ydelse"] == ALLE]
-    proj = t.projection
-    d = pd.concat([
-        pd.DataFrame({"aar": obs["aar"], "vaerdi": obs["antal"].astype(float), "nedre": np.nan, "oevre": np.nan,
-                      "Serie": "Observeret"}),
-        pd.DataFrame({"aar": t.fitted.index, "vaerdi": t.fitted.to_numpy(), "nedre": np.nan, "oevre": np.nan,
-                      "Serie": "Trend"}),
-        pd.DataFrame({"aar": proj["aar"], "vaerdi": proj["forventet"], "nedre": proj["nedre"],
-                      "oevre": proj["oevre"], "Serie": "Fremskrivning (95 %-prædiktionsinterval)"}),
-    ], ignore_index=True)
-    return plots.interval_plot(d, x="aar", y="vaerdi", lower="nedre", upper="oevre", hue="Serie",
-                               title=f"Trend og fremskrivning, {res.valg.omraade.navn}",
-                               xlabel="År", ylabel="Modtagere af mindst én ydelse", kilde=[res.kilde],
-                               synthetic=res.syntetisk)
-
-
-def vis_tabel(res: Resultat):
-    """The table as Danish-formatted HTML with its source line (a published table)."""
-    t = res.serie.assign(Ydelse=res.serie["ydelse"].map(YDELSE_NAVNE))
-    t["vist"] = [vist_antal(a, u, p) for a, u, p in zip(t["antal"], t["undertrykt"], t["primaer"])]
-    shown = t.pivot(index="Ydelse", columns="aar", values="vist")
-    shown = shown.reindex([YDELSE_NAVNE[c] for c in (ALLE, *res.valg.ydelser)])
-    shown.columns = [str(c) for c in shown.columns]
-    shown = shown.reset_index()
-    html = shown.to_html(index=False, classes="vd-tabel", border=0, escape=True)
-    page = html + (f'<p class="vd-note">{res.kildelinje} {fmt.SUPPRESSED} betyder 1–4 personer; '
-                   f"{SEKUNDAER} er skjult, så et lille tal ikke kan regnes ud fra totaler "
-                   "(diskretionering).</p>")
-    # "Mindst én ydelse" is persons with any service, not the sum of the rows: no additive total row
-    return publicer("tabel", shown, personhenfoerbar=True, antal_kolonner=[c for c in shown.columns if c != "Ydelse"],
-                    kilde=res.kildelinje, geografi=geografi_metadata(res.valg), html=page)
-
-
-
-def visning(geografi="Hele landet", startaar=None, slutaar=None, ydelser="alle", interaktiv=None):
-    """The theme's view for a notebook: static report or live app (see :mod:`vidensdata.presentation.widgets`)."""
-    from ..presentation.widgets import Kontrol, Visning
-
-    first, last = data_years()
-    params = {"geografi": geografi, "startaar": startaar, "slutaar": slutaar, "ydelser": ydelser}
-    kontroller = [
-        *geografi_kontroller(),
-        Kontrol("aar", "År", "aarinterval", min=first, max=last),
-        Kontrol("ydelser", "Ydelser", "multi", [(navn, kode) for kode, navn in YDELSER.items()]),
-    ]
-    v = Visning(beregn, params, kontroller, interaktiv_=interaktiv, noegle=valider)
-    if v.interaktiv:
-        start_geografi(v.parametre, geografi)
-        v.parametre["startaar"] = v.parametre["startaar"] or first
-        v.parametre["slutaar"] = v.parametre["slutaar"] or last
-    return v
+TEMA = Tema(
+    navn="serviceudvikling",
+    titel=TITEL,
+    spoergsmaal="Hvor mange modtager § 85, botilbud og andre ydelser, og hvor hurtigt vokser tallet?",
+    datasaet=DATASETS,
+    parametre=PARAMETRE,
+    beregn=beregn,
+    valider=valider,
+    tabel_til_download=tabel_til_download,
+)

@@ -1,0 +1,223 @@
+"""Drawing of the theme *overdoedelighed*: key figures, figures and tables from a computed result.
+
+The numbers come from :mod:`vidensdata.themes.overdoedelighed` (``beregn``); this module only
+turns a :class:`~vidensdata.themes.overdoedelighed.Resultat` into what the notebook, the
+reports and the app show, with the shared components of :mod:`..komponenter`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ...errors import VidensdataError
+from ...methods import mortality
+from ...publish import publicer
+from ...themes.common import geografi_metadata
+from ...themes.overdoedelighed import (KOEN_NAVN, KOEN_VALG, LYL_ALDER, MIN_DOEDE_LYL, REFERENCE_KILDE, TEMA,
+                                       Resultat, data_years, normalise_koen)
+from .. import formatting as fmt
+from .. import komponenter as k
+from .. import plots
+from ._faelles import geografi_kontroller, start_geografi
+
+#: The renderers that publish tables (see :mod:`vidensdata.publish`): the approved tables are theirs.
+TABELLER = ("vis_noegletal", "vis_tabel", "vis_leveaar")
+
+
+def _interval(d: dict | None, decimals: int = 1) -> str:
+    if d is None:
+        return fmt.MISSING
+    return fmt.fmt_interval(d["value"], d["lower"], d["upper"], decimals=decimals)
+
+
+def vis_noegletal(res: Resultat):
+    """Key figures as HTML (with stable data-testid attributes for tests and apps), published as a table."""
+    v, n = res.valg, res.noegletal
+    s = n["smr"]
+    smr_text = fmt.MISSING if s is None else fmt.fmt_interval(s.value, s.lower, s.upper, decimals=2)
+    if n["undertrykt"]:
+        smr_text = k.vist_antal(None, True, n["primaer"]) + " døde"
+    gaps = n["levetid"]
+    if v.koen == "alle":
+        gap_text = " · ".join(f"{KOEN_NAVN[x]}: {_interval(gaps[x])}" for x in ("M", "K"))
+    else:
+        gap_text = _interval(gaps[v.koen])
+    koen_txt = "" if v.koen == "alle" else f" ({KOEN_NAVN[v.koen].lower()})"
+    kort = [
+        k.Kort("noegletal-smr", f"SMR{koen_txt}: dødelighed i forhold til befolkningen (95 %-KI)", smr_text),
+        k.Kort("noegletal-doede", f"Døde i målgruppen {v.startaar}–{v.slutaar}{koen_txt}",
+               k.vist_antal(n["doede"], n["undertrykt"], n["primaer"])),
+        k.Kort("noegletal-lyl-maend", f"Tabte leveår ud over befolkningens, mænd ({LYL_ALDER}–95 år, 95 %-KI)",
+               _interval(n["lyl_M"])),
+        k.Kort("noegletal-lyl-kvinder", f"Tabte leveår ud over befolkningens, kvinder ({LYL_ALDER}–95 år, 95 %-KI)",
+               _interval(n["lyl_K"])),
+        k.Kort("noegletal-levetid-forskel", f"Kortere forventet restlevetid som {LYL_ALDER}-årig, år (95 %-KI)",
+               gap_text),
+    ]
+    notes = [f"Område: <b>{v.omraade.navn}</b>, {v.startaar}–{v.slutaar}, {KOEN_VALG[v.koen].lower()}. "
+             "En SMR på 2 betyder dobbelt så mange dødsfald som i befolkningen med samme alder og køn."]
+    notes.extend(res.noter)
+    if res.syntetisk:
+        notes.append(k.syntetisk_note())
+    notes.append(res.kildelinje)
+    # the same figures as a published table (machine-readable copy for the audit; the page is unchanged)
+    return publicer("noegletal", k.noegletal_tabel(kort), personhenfoerbar=True, antal_kolonner=[kort[1].label],
+                    kilde=res.kildelinje, geografi=geografi_metadata(v), html=k.noegletal_html(kort, notes))
+
+
+def figur_aldersdoedelighed(res: Resultat):
+    """Deaths per 1,000 person-years by age group (log scale): target group against the population."""
+    d = res.aldersrater.dropna(subset=["pr_1000"])
+    d = d[d["pr_1000"] > 0]
+    order = {g: i for i, g in enumerate(mortality.AGE_GROUPS)}
+    series = list(pd.unique(res.aldersrater["Serie"]))
+    d = d.assign(_o=d["aldersgruppe"].map(order), _s=d["Serie"].map(series.index)).sort_values(["_s", "_o"])
+    fig, ax = plots.new_figure(f"Dødelighed efter alder, {res.valg.omraade.navn} ({KOEN_VALG[res.valg.koen].lower()})",
+                               "Aldersgruppe", "Døde pr. 1.000 personår (logaritmisk skala)",
+                               [res.kilde, REFERENCE_KILDE], synthetic=res.syntetisk)
+    groups = [g for g in mortality.AGE_GROUPS if order[g] >= 3]
+    x = {g: i for i, g in enumerate(groups)}
+    for serie, part in d.groupby("Serie", sort=False):
+        colour = (plots.PALETTE[0] if serie == "Hele befolkningen" else
+                  plots.PALETTE[2] if serie == "Målgruppen, hele landet" else plots.PALETTE[3])
+        ax.plot(part["aldersgruppe"].map(x), part["pr_1000"], marker="o", color=colour, label=serie)
+    ax.set_yscale("log")
+    ax.set_xticks(range(len(groups)))
+    ax.set_xticklabels(groups, rotation=60)
+    from matplotlib.ticker import FuncFormatter
+
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p=None: fmt.fmt_int(v) if v >= 1 else fmt.fmt_dec(v, 2)))
+    if len(d):
+        ax.legend(loc="upper left", frameon=False)
+    return fig
+
+
+def figur_overlevelse(res: Resultat):
+    """Share still alive at each age, from age LYL_ALDER: the target group against the population."""
+    fig, ax = plots.new_figure(f"Overlevelse fra {LYL_ALDER} år, {res.valg.omraade.navn}", "Alder",
+                               "Andel i live (%)", [res.kilde, REFERENCE_KILDE], synthetic=res.syntetisk)
+    colours = {"M": plots.PALETTE[3], "K": plots.PALETTE[4]}
+    for serie, part in res.overlevelse.groupby("Serie", sort=False):
+        koen = "M" if serie.startswith(KOEN_NAVN["M"]) else "K"
+        dashed = "befolkningen" in serie
+        ax.plot(part["alder"], part["overlevelse"] * 100, color=colours[koen], linestyle="--" if dashed else "-",
+                linewidth=2, label=serie)
+    plots.danish_axis(ax, "y", decimals=0)
+    if len(res.overlevelse):
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
+    return fig
+
+
+def figur_tragt(res: Resultat):
+    """Funnel plot: every kommune's SMR against its expected deaths, the chosen kommune(r) highlighted."""
+    t = res.tragt
+    fig, ax = plots.new_figure(
+        f"SMR for alle kommuner ({KOEN_VALG[res.valg.koen].lower()}, {res.valg.startaar}–{res.valg.slutaar})",
+        "Forventede dødsfald (logaritmisk skala)", "SMR", [res.kilde, REFERENCE_KILDE], synthetic=res.syntetisk)
+    if len(t):
+        grid = np.exp(np.linspace(np.log(max(t["forventede"].min() * 0.8, 0.5)),
+                                  np.log(t["forventede"].max() * 1.2), 200))
+        lim = mortality.funnel_limits(grid, target=res.tragt_niveau)
+        ax.plot(grid, lim["oevre_95"], color="#555555", linestyle="--", linewidth=1, label="95 %-grænser")
+        ax.plot(grid, lim["nedre_95"], color="#555555", linestyle="--", linewidth=1)
+        ax.plot(grid, lim["oevre_998"], color="#000000", linestyle=":", linewidth=1, label="99,8 %-grænser")
+        ax.plot(grid, lim["nedre_998"], color="#000000", linestyle=":", linewidth=1)
+        ax.axhline(res.tragt_niveau, color="#555555", linewidth=0.8,
+                   label=f"Målgruppen i hele landet ({fmt.fmt_dec(res.tragt_niveau, 2)})")
+        other = t[~t["valgt"]]
+        ax.scatter(other["forventede"], other["smr"], s=18, color=plots.PALETTE[1], alpha=0.8, label="Kommuner")
+        chosen = t[t["valgt"]]
+        if len(chosen):
+            label = (res.valg.omraade.navn if len(chosen) == 1 else
+                     f"Kommuner i {res.valg.omraade.navn}" if res.valg.omraade.enkelt is not None
+                     else "Valgte kommuner")
+            ax.scatter(chosen["forventede"], chosen["smr"], s=70, color=plots.PALETTE[4], edgecolor="black",
+                       zorder=5, label=label)
+            if len(chosen) <= 3:  # names only where they stay readable
+                for _, r in chosen.iterrows():
+                    ax.annotate(r["kommune_navn"], (r["forventede"], r["smr"]), xytext=(5, 5),
+                                textcoords="offset points", fontsize=9)
+        ax.set_xscale("log")
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
+    from matplotlib.ticker import FuncFormatter
+
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p=None: fmt.fmt_dec(v, 1)))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p=None: fmt.fmt_int(v)))
+    return fig
+
+
+def vis_tragt_note(res: Resultat):
+    """A line under the funnel plot: what is hidden and whether the chosen kommune is shown."""
+    from IPython.display import HTML
+
+    parts = []
+    if res.tragt_skjult:
+        parts.append(f"{res.tragt_skjult} kommuner med 1–4 dødsfald (eller skjult af hensyn til dem) er ikke vist.")
+    chosen = res.tragt[res.tragt["valgt"]]
+    if not res.valg.omraade.er_landet and len(chosen) < len(res.valg.omraade.kommune_koder):
+        parts.append("En eller flere af de valgte kommuner er ikke vist af hensyn til diskretionering.")
+    over = int((res.tragt["uden_for_998"] == "over").sum())
+    parts.append(f"{over} kommuner ligger over den øvre 99,8 %-grænse.")
+    return HTML(f'<p class="vd-note">{" ".join(parts)} {res.kildelinje}</p>')
+
+
+def vis_tabel(res: Resultat):
+    """Deaths, person-years, expected deaths and SMR by sex (a published table with its source line)."""
+    t = res.tabel
+    shown = pd.DataFrame({
+        "Køn": t["koen"].map(KOEN_NAVN),
+        "Døde": [k.vist_antal(a, u, p) for a, u, p in zip(t["doede"], t["undertrykt"], t["primaer"])],
+        "Personår": [fmt.fmt_int(round(x)) for x in t["personaar"]],
+        "Forventede døde": [fmt.fmt_dec(x, 1) for x in t["forventede"]],
+        "SMR (95 %-KI)": [fmt.MISSING if pd.isna(s) else fmt.fmt_interval(s, lo, hi, decimals=2)
+                          for s, lo, hi in zip(t["smr"], t["nedre"], t["oevre"])],
+    })
+    page = k.tabel_html(shown) + k.noter_html([
+        f"{res.kildelinje} {k.diskretionering_note('døde')} Forventede døde: hvis målgruppen døde "
+        "som befolkningen med samme alder, køn og kalenderår."])
+    return publicer("tabel", shown, personhenfoerbar=True, antal_kolonner=["Døde"], total_raekke=KOEN_NAVN["alle"],
+                    kilde=res.kildelinje, geografi=geografi_metadata(res.valg), html=page)
+
+
+def vis_leveaar(res: Resultat):
+    """Excess life-years lost and the gap in life expectancy by sex (a published table)."""
+    rows = []
+    for koen in ("M", "K"):
+        for what, d in (("Tabte leveår ud over befolkningens", res.lyl.get(koen)),
+                        (f"Kortere restlevetid som {LYL_ALDER}-årig", res.levetid.get(koen))):
+            rows.append({"Køn": KOEN_NAVN[koen], "Mål": what, "År (95 %-KI)": _interval(d),
+                         "Målgruppen": fmt.MISSING if d is None else fmt.fmt_dec(d["maalgruppe"], 1),
+                         "Befolkningen": fmt.MISSING if d is None else fmt.fmt_dec(d["befolkning"], 1)})
+    shown = pd.DataFrame(rows)
+    page = k.tabel_html(shown) + (
+        f'<p class="vd-note">{res.kildelinje} Tabte leveår: mellem {LYL_ALDER} og 95 år; under «Målgruppen» og '
+        "«Befolkningen» står deres tabte leveår. Restlevetid: forventet antal år tilbage for en "
+        f"{LYL_ALDER}-årig; under «Målgruppen» og «Befolkningen» står deres forventede restlevetid. "
+        f"Vises kun for et køn med mindst {MIN_DOEDE_LYL} dødsfald.</p>")
+    return publicer("leveaar", shown, personhenfoerbar=True, antal_kolonner=[], kilde=res.kildelinje,
+                    geografi=geografi_metadata(res.valg), html=page)
+
+
+
+def visning(geografi="Hele landet", startaar=None, slutaar=None, koen="alle", interaktiv=None):
+    """The theme's view for a notebook: static report or live app (see :mod:`vidensdata.presentation.widgets`)."""
+    from ..widgets import Kontrol, Visning
+
+    first, last = data_years()
+    params = {"geografi": geografi, "startaar": startaar, "slutaar": slutaar, "koen": koen}
+    kontroller = [
+        *geografi_kontroller(),
+        Kontrol("aar", "År", "aarinterval", min=first, max=last),
+        Kontrol("koen", "Køn", "dropdown", [(navn, kode) for kode, navn in KOEN_VALG.items()]),
+    ]
+    v = Visning(TEMA, params, kontroller, interaktiv_=interaktiv)
+    if v.interaktiv:
+        start_geografi(v.parametre, geografi)
+        try:
+            v.parametre["koen"] = normalise_koen(koen)
+        except VidensdataError:
+            v.parametre["koen"] = "alle"
+        v.parametre["startaar"] = v.parametre["startaar"] or first
+        v.parametre["slutaar"] = v.parametre["slutaar"] or last
+    return v

@@ -1,0 +1,144 @@
+"""Drawing of the theme *serviceudvikling*: key figures, figures and tables from a computed result.
+
+The numbers come from :mod:`vidensdata.themes.serviceudvikling` (``beregn``); this module only
+turns a :class:`~vidensdata.themes.serviceudvikling.Resultat` into what the notebook, the
+reports and the app show, with the shared components of :mod:`..komponenter`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ...datasets.registry import YDELSE_NAVNE
+from ...datasets.derive import ALLE
+from ...methods import growth
+from ...publish import publicer
+from ...sources.synthetic import YDELSER
+from ...themes.common import geografi_metadata
+from ...themes.serviceudvikling import BEFOLKNING_KILDE, TEMA, Resultat, data_years
+from .. import formatting as fmt
+from .. import komponenter as k
+from .. import plots
+from ._faelles import geografi_kontroller, start_geografi
+
+#: The renderers that publish tables (see :mod:`vidensdata.publish`): the approved tables are theirs.
+TABELLER = ("vis_noegletal", "vis_tabel")
+
+
+def vis_noegletal(res: Resultat):
+    """Key figures as HTML (with stable data-testid attributes for tests and apps), published as a table."""
+    v, n = res.valg, res.noegletal
+    change = "–" if n["aendring_pct"] is None else fmt.fmt_signed_pct(n["aendring_pct"])
+    rate = "–" if n["pr_1000"] is None else fmt.fmt_dec(n["pr_1000"], 1)
+    if res.trend is not None:
+        t = res.trend
+        trend = fmt.fmt_interval(t.annual_growth, t.lower, t.upper, decimals=1, pct=True)
+    else:
+        trend = "–"
+    kort = [
+        k.Kort("noegletal-antal", f"Modtagere af mindst én ydelse i {v.slutaar}",
+               k.vist_antal(n["antal"], n["undertrykt"], n["primaer"])),
+        k.Kort("noegletal-aendring", f"Ændring {v.startaar}–{v.slutaar}", change),
+        k.Kort("noegletal-pr1000", "Pr. 1.000 indbyggere", rate),
+        k.Kort("noegletal-trend", "Årlig vækst (trend, 95 %-konfidensinterval)", trend),
+    ]
+    notes = [f"Område: <b>{v.omraade.navn}</b>. Befolkningsgrundlag: {fmt.fmt_int(res.befolkning)} indbyggere "
+             "pr. 1. januar 2020 (FOLK1A)."]
+    if res.trend_note:
+        notes.append(res.trend_note)
+    if res.syntetisk:
+        notes.append(k.syntetisk_note())
+    notes.append(res.kildelinje)
+    # the same figures as a published table (machine-readable copy for the audit; the page is unchanged)
+    return publicer("noegletal", k.noegletal_tabel(kort), personhenfoerbar=True, antal_kolonner=[kort[0].label],
+                    kilde=res.kildelinje, geografi=geografi_metadata(v), html=k.noegletal_html(kort, notes))
+
+
+def figur_antal(res: Resultat):
+    """Persons per service over time (counts)."""
+    d = res.serie.dropna(subset=["antal"]).assign(Ydelse=lambda x: x["ydelse"].map(YDELSE_NAVNE))
+    d["antal"] = d["antal"].astype(float)
+    return plots.line_plot(d, x="aar", y="antal", hue="Ydelse",
+                           title=f"Modtagere efter ydelse, {res.valg.omraade.navn}",
+                           xlabel="År", ylabel="Antal personer", kilde=[res.kilde],
+                           synthetic=res.syntetisk, legend_title="Ydelse")
+
+
+def figur_indeks(res: Resultat):
+    """Index (first year = 100) per service."""
+    rows = []
+    for code, grp in res.serie.groupby("ydelse", sort=False):  # same order (and colours) as the other figures
+        s = grp.set_index("aar")["antal"]
+        if grp["undertrykt"].any() or s.get(res.valg.startaar, 0) in (0, None) or len(s) < 2:
+            continue
+        idx = growth.index_to_base(s.astype(float), res.valg.startaar)
+        rows.append(pd.DataFrame({"aar": idx.index, "indeks": idx.to_numpy(), "Ydelse": YDELSE_NAVNE[code]}))
+    d = pd.concat(rows) if rows else pd.DataFrame({"aar": [], "indeks": [], "Ydelse": []})
+    return plots.line_plot(d, x="aar", y="indeks", hue="Ydelse",
+                           title=f"Indeks ({res.valg.startaar} = 100), {res.valg.omraade.navn}",
+                           xlabel="År", ylabel="Indeks", kilde=[res.kilde], synthetic=res.syntetisk,
+                           legend_title="Ydelse")
+
+
+def figur_sammenligning(res: Resultat):
+    """Recipients of any service per 1,000 inhabitants: the area, its region and the country."""
+    d = res.sammenligning.dropna(subset=["pr_1000"]).rename(columns={"omraade": "Område"})
+    return plots.line_plot(d, x="aar", y="pr_1000", hue="Område",
+                           title="Modtagere af mindst én ydelse pr. 1.000 indbyggere",
+                           xlabel="År", ylabel="Pr. 1.000 indbyggere", kilde=[res.kilde, BEFOLKNING_KILDE],
+                           synthetic=res.syntetisk, legend_title="Område")
+
+
+def figur_trend(res: Resultat):
+    """Observed counts, the fitted trend and the projection with its 95 % prediction interval."""
+    if res.trend is None:
+        return None
+    t = res.trend
+    obs = res.serie[res.serie["ydelse"] == ALLE]
+    proj = t.projection
+    d = pd.concat([
+        pd.DataFrame({"aar": obs["aar"], "vaerdi": obs["antal"].astype(float), "nedre": np.nan, "oevre": np.nan,
+                      "Serie": "Observeret"}),
+        pd.DataFrame({"aar": t.fitted.index, "vaerdi": t.fitted.to_numpy(), "nedre": np.nan, "oevre": np.nan,
+                      "Serie": "Trend"}),
+        pd.DataFrame({"aar": proj["aar"], "vaerdi": proj["forventet"], "nedre": proj["nedre"],
+                      "oevre": proj["oevre"], "Serie": "Fremskrivning (95 %-prædiktionsinterval)"}),
+    ], ignore_index=True)
+    return plots.interval_plot(d, x="aar", y="vaerdi", lower="nedre", upper="oevre", hue="Serie",
+                               title=f"Trend og fremskrivning, {res.valg.omraade.navn}",
+                               xlabel="År", ylabel="Modtagere af mindst én ydelse", kilde=[res.kilde],
+                               synthetic=res.syntetisk)
+
+
+def vis_tabel(res: Resultat):
+    """The table as Danish-formatted HTML with its source line (a published table)."""
+    t = res.serie.assign(Ydelse=res.serie["ydelse"].map(YDELSE_NAVNE))
+    t["vist"] = [k.vist_antal(a, u, p) for a, u, p in zip(t["antal"], t["undertrykt"], t["primaer"])]
+    shown = t.pivot(index="Ydelse", columns="aar", values="vist")
+    shown = shown.reindex([YDELSE_NAVNE[c] for c in (ALLE, *res.valg.ydelser)])
+    shown.columns = [str(c) for c in shown.columns]
+    shown = shown.reset_index()
+    page = k.tabel_html(shown) + k.noter_html([f"{res.kildelinje} {k.diskretionering_note()}"])
+    # "Mindst én ydelse" is persons with any service, not the sum of the rows: no additive total row
+    return publicer("tabel", shown, personhenfoerbar=True, antal_kolonner=[c for c in shown.columns if c != "Ydelse"],
+                    kilde=res.kildelinje, geografi=geografi_metadata(res.valg), html=page)
+
+
+def visning(geografi="Hele landet", startaar=None, slutaar=None, ydelser="alle", interaktiv=None):
+    """The theme's view for a notebook: static report or live app (see :mod:`vidensdata.presentation.widgets`)."""
+    from ..widgets import Kontrol, Visning
+
+    first, last = data_years()
+    params = {"geografi": geografi, "startaar": startaar, "slutaar": slutaar, "ydelser": ydelser}
+    kontroller = [
+        *geografi_kontroller(),
+        Kontrol("aar", "År", "aarinterval", min=first, max=last),
+        Kontrol("ydelser", "Ydelser", "multi", [(navn, kode) for kode, navn in YDELSER.items()]),
+    ]
+    v = Visning(TEMA, params, kontroller, interaktiv_=interaktiv)
+    if v.interaktiv:
+        start_geografi(v.parametre, geografi)
+        v.parametre["startaar"] = v.parametre["startaar"] or first
+        v.parametre["slutaar"] = v.parametre["slutaar"] or last
+    return v
