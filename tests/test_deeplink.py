@@ -7,9 +7,7 @@ from vidensdata.presentation import deeplink
 from vidensdata.presentation.widgets import Kontrol, Visning
 
 KONTROLLER = [
-    Kontrol("geografi", "Geografi", "dropdown", [("Hele landet", "Hele landet"), ("Aarhus", "Aarhus"),
-                                                 ("Region Midtjylland", "Region Midtjylland")]),
-    Kontrol("flere_kommuner", "Læg flere kommuner til", "flere", [("Skanderborg", "Skanderborg"), ("Aarhus", "Aarhus")]),
+    Kontrol("geografi", "Geografi", "geografi"),
     Kontrol("aar", "År", "aarinterval", min=2014, max=2024),
     Kontrol("ydelser", "Ydelser", "multi", [("§ 85 Socialpædagogisk støtte", "§85"), ("§ 107 Botilbud", "§107")]),
     Kontrol("koen", "Køn", "dropdown", [("Alle", "alle"), ("Kvinder", "K"), ("Mænd", "M")]),
@@ -25,11 +23,17 @@ def test_valid_link_selects_the_view():
                       "koen": "K"}
 
 
-def test_kommune_code_and_several_kommuner():
-    link = deeplink.tolk("geografi=751,Skanderborg", KONTROLLER)
-    assert link.parametre == {"geografi": ["Aarhus", "Skanderborg"]}
-    widgets = deeplink.widget_vaerdier(link, KONTROLLER)
-    assert widgets == {"geografi": "Aarhus", "_flere_kommuner": ["Skanderborg"]}
+def test_kommune_code_and_several_kommuner_become_the_area_s_one_string_form():
+    for query in ("geografi=751,Skanderborg", "geografi=skanderborg&geografi=Aarhus+Kommune",
+                  "geografi=Skanderborg,751,aarhus"):
+        link = deeplink.tolk(query, KONTROLLER)
+        assert link.parametre == {"geografi": "Aarhus,Skanderborg"}, query
+
+
+@pytest.mark.parametrize("query", ["geografi=Region+Midtjylland,Aarhus", "geografi=081,082", "geografi=kommuner"])
+def test_an_area_is_the_country_one_region_or_kommuner(query):
+    link = deeplink.tolk(query, KONTROLLER)
+    assert not link.gyldig and "én region eller en eller flere kommuner" in link.besked
 
 
 @pytest.mark.parametrize("query, words", [
@@ -51,8 +55,7 @@ def test_invalid_link_gives_a_danish_message_and_no_parameters(query, words):
 
 
 def test_link_round_trip():
-    query = deeplink.link({"geografi": "Aarhus", "startaar": 2016, "slutaar": 2024, "ydelser": ["§85"],
-                           "_flere_kommuner": ["x"]})
+    query = deeplink.link({"geografi": "Aarhus", "startaar": 2016, "slutaar": 2024, "ydelser": ["§85"]})
     assert query.startswith("?geografi=Aarhus&startaar=2016")
     assert deeplink.tolk(query, KONTROLLER).parametre == {"geografi": "Aarhus", "startaar": 2016, "slutaar": 2024,
                                                            "ydelser": ["§85"]}
@@ -114,10 +117,11 @@ def test_link_arriving_after_render_switches_widgets_and_sections(monkeypatch):
     v._beregn = lambda **kw: calls.append(kw) or original(**kw)
     v._link_live("geografi=Aarhus,Skanderborg&startaar=2016&koen=M")
     assert len(calls) == 1  # one recomputation, not one per widget
-    assert v._widgets["geografi"].value == "Aarhus" and v._widgets["flere_kommuner"].value == ("Skanderborg",)
+    assert v._widgets["geografi"].value == "Aarhus,Skanderborg"
+    assert v._widgets["geografi"].hoved.value == "Aarhus" and v._widgets["geografi"].flere.value == ("Skanderborg",)
     assert v._widgets["aar"].value == (2016, 2024) and v._widgets["koen"].value == "M"
-    assert v._sektioner[0][1].value == "<p>['Aarhus', 'Skanderborg'] fra 2016</p>"
-    assert "?geografi=Aarhus&amp;flere_kommuner=Skanderborg&amp;startaar=2016" in v._del.value
+    assert v._sektioner[0][1].value == "<p>Aarhus,Skanderborg fra 2016</p>"
+    assert "?geografi=Aarhus%2CSkanderborg&amp;startaar=2016" in v._del.value
     v._link_live("geografi=Atlantis")
     assert "Atlantis" in v._status.value and 'role="alert"' in v._status.value
-    assert v._widgets["geografi"].value == "Aarhus"  # the view on screen stays as it was
+    assert v._widgets["geografi"].value == "Aarhus,Skanderborg"  # the view on screen stays as it was

@@ -16,17 +16,17 @@ SEKTIONER = (tegn.vis_noegletal, tegn.figur_antal, tegn.vis_tabel)
 
 @pytest.fixture
 def counting(monkeypatch):
-    """Count the theme's computations (``beregn``) while keeping what it computes."""
+    """Count the theme's computations (``beregn_valg``, what a view computes from) while keeping what it computes."""
     calls = []
-    original = tema.beregn
+    original = tema.beregn_valg
 
     @functools.wraps(original)
-    def beregn(**kw):
-        calls.append(kw)
-        return original(**kw)
+    def beregn_valg(valg):
+        calls.append(valg)
+        return original(valg)
 
-    # the drawing module's view binds its theme object: give it one whose beregn counts
-    monkeypatch.setattr(tegn, "TEMA", dataclasses.replace(tema.TEMA, beregn=beregn))
+    # the drawing module's view binds its theme object: give it one whose computation counts
+    monkeypatch.setattr(tegn, "TEMA", dataclasses.replace(tema.TEMA, beregn_valg=beregn_valg))
     return calls
 
 

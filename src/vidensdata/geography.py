@@ -19,6 +19,8 @@ from .errors import UnknownGeographyError, close_matches
 LAND_KODE = "000"
 LAND_NAVN = "Hele landet"
 LEVELS = ("landet", "regioner", "kommuner")
+#: Separates the parts of an area made of several kommuner in its string form (``Aarhus,Skanderborg``).
+SKILLETEGN = ","
 
 
 @dataclass(frozen=True, order=True)
@@ -49,9 +51,26 @@ class Geografi:
 
 @dataclass(frozen=True)
 class Omraade:
-    """An area made of one or more geographies, analysed as one."""
+    """An area analysed as one: the whole country, one region, or one or more kommuner.
+
+    Made by :func:`omraade`, which holds the rule for what a valid area is and puts the
+    parts in their canonical order, so the same area has the same object (and the same
+    :attr:`noegle`, :attr:`slug` and cache key) however it was asked for.
+    """
 
     dele: tuple[Geografi, ...]
+
+    @property
+    def noegle(self) -> str:
+        """The area's one string form, used in URLs, papermill parameters and cache keys:
+        ``"Hele landet"``, ``"Region Hovedstaden"``, ``"Aarhus"``, ``"Aarhus,Odder,Skanderborg"``
+        (:func:`omraade` reads it back)."""
+        return SKILLETEGN.join(g.navn for g in self.dele)
+
+    @property
+    def slug(self) -> str:
+        """File-name form: ``aarhus``, ``hele-landet``, ``aarhus+odder+skanderborg``."""
+        return "+".join(g.slug for g in self.dele)
 
     @property
     def kommune_koder(self) -> tuple[str, ...]:
@@ -176,13 +195,46 @@ def resolve_one(spec) -> Geografi:
 
 
 def omraade(spec) -> Omraade:
-    """The area made of everything ``spec`` names (analysed as one)."""
-    return Omraade(tuple(resolve(spec)))
+    """The area ``spec`` names, analysed as one; the one rule for a valid area lives here.
+
+    An area is the whole country, one region, or one or more kommuner (``["Aarhus",
+    "Skanderborg"]`` or its string form ``"Aarhus,Skanderborg"``); anything else (a region
+    with a kommune, two regions, a level) is refused with a message that says so. The
+    kommuner of an area are put in Danish alphabetical order, so an area has one form.
+    """
+    if isinstance(spec, Omraade):
+        return spec
+    geos = resolve(spec)
+    flere_niveauer = len(geos) > 1 and any(g.niveau != "kommune" for g in geos)
+    et_niveau = any(isinstance(i, str) and _norm(i) in _FLERTAL for i in _flatten(spec))  # "kommuner" is a list
+    if flere_niveauer or et_niveau:
+        named = ", ".join(g.navn for g in geos[:4]) + (" …" if len(geos) > 4 else "")
+        raise UnknownGeographyError(
+            f"an area is the whole country, one region, or one or more kommuner; got {len(geos)} geographies "
+            f"that are not all kommuner ({named})",
+            dansk="Vælg hele landet, én region eller en eller flere kommuner – ikke en blanding af niveauer "
+                  f"({named}).",
+        )
+    return Omraade(tuple(sorted(geos, key=lambda g: _alfabetisk(g.navn))))
+
+
+_FLERTAL = {"kommuner", "alle kommuner", "regioner", "alle regioner"}
+
+
+def _alfabetisk(navn: str) -> str:
+    """Sort key in Danish alphabetical order (æ, ø, å after z)."""
+    return navn.casefold().translate(str.maketrans({"æ": "{", "ø": "|", "å": "}"}))
 
 
 def kommune_koder(spec) -> list[str]:
-    """The sorted kommune codes covered by ``spec``."""
-    return list(omraade(spec).kommune_koder)
+    """The sorted kommune codes covered by ``spec`` (any geographies, e.g. several regions)."""
+    return sorted({k for g in resolve(spec) for k in g.kommune_koder})
+
+
+def region_koder(spec) -> list[str]:
+    """The sorted region codes of the kommuner covered by ``spec``."""
+    kr = _table().kommune_region
+    return sorted({kr[k] for k in kommune_koder(spec)})
 
 
 def land() -> Geografi:
@@ -210,6 +262,8 @@ def report_geographies() -> list[Geografi]:
 def _flatten(spec) -> list:
     if spec is None:
         return []
+    if isinstance(spec, str) and SKILLETEGN in spec:  # the string form of an area of several kommuner
+        return [part for part in spec.split(SKILLETEGN) if part.strip()]
     if isinstance(spec, (Geografi, str, int)):
         return [spec]
     if isinstance(spec, Omraade):

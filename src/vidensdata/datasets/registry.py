@@ -475,7 +475,7 @@ def load(navn: str, **filtre) -> pd.DataFrame:
             if "kommune_kode" in df.columns:
                 mask &= df["kommune_kode"].isin(geography.kommune_koder(value))
             elif "region_kode" in df.columns:
-                mask &= df["region_kode"].isin(geography.omraade(value).region_koder)
+                mask &= df["region_kode"].isin(geography.region_koder(value))
             else:
                 raise UnknownColumnError(f"dataset {navn!r} has no geography column to filter by geografi")
             continue
@@ -488,7 +488,7 @@ def load(navn: str, **filtre) -> pd.DataFrame:
         if col == "kommune_kode":
             mask &= df[col].isin(geography.kommune_koder(value))
         elif col == "region_kode":
-            mask &= df[col].isin(geography.omraade(value).region_koder)
+            mask &= df[col].isin(geography.region_koder(value))
         else:
             values = _as_list(value)
             _check_values(ds, df, col, values)

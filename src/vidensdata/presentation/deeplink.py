@@ -8,9 +8,11 @@ The query string of a Voila page reaches the notebook's kernel as ``QUERY_STRING
 then shows that message and the default view. :func:`link` builds the query
 string of what is on screen, so a stakeholder can share exactly that view.
 
-Accepted keys: every control's name (``geografi``, ``ydelser``, ``koen``, ``aar`` …),
-``startaar``/``slutaar`` for a year interval, and the name of a "more kommuner"
-control. Lists are comma-separated or repeated keys (``ydelser=85,107``).
+Accepted keys: every control's name (``geografi``, ``ydelser``, ``koen``, ``aar`` …) and
+``startaar``/``slutaar`` for a year interval. Lists are comma-separated or repeated keys
+(``ydelser=85,107``); ``geografi`` takes an area in any form :func:`vidensdata.geography.omraade`
+accepts (``geografi=Aarhus,Skanderborg`` or ``geografi=751&geografi=746``) and becomes its
+one string form.
 """
 
 from __future__ import annotations
@@ -115,7 +117,6 @@ def tolk(query: str, kontroller: list) -> Link:
     values = {k: [p for v in vs for p in v.split(",") if p.strip()] for k, vs in raw.items()}
     specs = {k.navn: k for k in kontroller}
     interval = next((k for k in kontroller if k.art == "aarinterval"), None)
-    flere = next((k for k in kontroller if k.art == "flere"), None)
     allowed = {n for n, k in specs.items() if k.art != "aarinterval"}
     if interval is not None:
         allowed |= {"startaar", "slutaar"}
@@ -128,30 +129,18 @@ def tolk(query: str, kontroller: list) -> Link:
             if not items:
                 raise ValueError(f"{key} mangler en værdi.")
             spec = specs.get(key)
-            if key == "geografi":
-                geos = geography.resolve(items)
-                if len(geos) > 1 and (flere is None or any(g.niveau != "kommune" for g in geos[1:])):
-                    raise ValueError("kun én geografi, eller flere kommuner, kan vælges.")
-                names = [g.navn for g in geos]
-                valid = {str(v) for _, v in spec.valg} if spec is not None and spec.valg else None
-                if valid is not None and names[0] not in valid:
-                    raise ValueError(f"geografi={items[0]!r} er ikke et gyldigt valg.")
-                out["geografi"] = names[0] if len(names) == 1 else names
-            elif key in ("startaar", "slutaar"):
+            if key in ("startaar", "slutaar"):
                 if len(items) != 1:
                     raise ValueError(f"{key} skal være ét årstal.")
                 out[key] = _year(items[0], key, interval.min, interval.max)
+            elif spec.art == "geografi":
+                out[key] = geography.omraade(items).noegle
             elif spec.art == "multi":
                 if [i.strip().casefold() for i in items] == ["alle"]:
                     out[key] = [v for _, v in spec.valg]
                     continue
                 chosen = [_match(v, spec.valg, key) for v in items]
                 out[key] = [v for _, v in spec.valg if v in chosen]
-            elif spec.art == "flere":
-                geos = geography.resolve(items)
-                if any(g.niveau != "kommune" for g in geos):
-                    raise ValueError(f"{key} må kun indeholde kommuner.")
-                out[f"_{key}"] = [g.navn for g in geos]
             else:  # dropdown
                 if len(items) != 1:
                     raise ValueError(f"{key} skal have én værdi.")
@@ -167,39 +156,14 @@ def tolk(query: str, kontroller: list) -> Link:
 
 def beregn_parametre(link: Link, parametre: dict) -> dict:
     """The parameters for ``beregn``: the notebook's values overridden by the link."""
-    params = {k: v for k, v in parametre.items() if not k.startswith("_")}
-    extra: list = []
-    for key, value in link.parametre.items():
-        if key.startswith("_"):
-            extra = list(value)
-        else:
-            params[key] = value
-    if extra:
-        base = params.get("geografi")
-        params["geografi"] = [*(base if isinstance(base, list) else [base]), *extra]
-    return params
-
-
-def widget_vaerdier(link: Link, kontroller: list) -> dict:
-    """Start values for the widgets (as in ``Visning.parametre``) from a valid link."""
-    flere = next((k for k in kontroller if k.art == "flere"), None)
-    out = {}
-    for key, value in link.parametre.items():
-        if key == "geografi":
-            names = value if isinstance(value, list) else [value]
-            out["geografi"] = names[0]
-            if flere is not None and f"_{flere.navn}" not in link.parametre:
-                out[f"_{flere.navn}"] = list(names[1:])
-        else:
-            out[key] = value
-    return out
+    return {**parametre, **link.parametre}
 
 
 def link(parametre: dict) -> str:
     """The query string (with ``?``) of a view, e.g. ``?geografi=Aarhus&startaar=2016&slutaar=2024``."""
     pairs = []
     for key, value in parametre.items():
-        if key.startswith("_") or value is None:
+        if value is None:
             continue
         if isinstance(value, (list, tuple)):
             value = ",".join(str(v) for v in value)

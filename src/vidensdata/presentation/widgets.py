@@ -45,7 +45,7 @@ class Kontrol:
 
     navn: str
     label: str
-    art: str  # "dropdown", "multi", "aarinterval"
+    art: str  # "dropdown", "multi", "aarinterval", "geografi"
     valg: list | None = None  # [(label, value)]
     min: int | None = None
     max: int | None = None
@@ -77,6 +77,7 @@ class Visning:
         self._tema = tema if hasattr(tema, "valider") else None
         self._beregn = tema.beregn if self._tema is not None else tema
         self._mappe = None  # the view cache folder of what is shown (None: no cache)
+        self._valg = None  # the validated choice shown (None: no theme)
         self._aktuelle: dict = {}  # the parameters of what is shown
         self.parametre = dict(parametre)
         self.kontrol_spec = kontroller or []
@@ -106,29 +107,29 @@ class Visning:
     def resultat(self):
         """The computed view; when it was drawn from the cache, computed on first use."""
         if self._resultat is None and self.fejl is None and self._aktuelle:
-            self._resultat = self._beregn(**self._aktuelle)
+            self._resultat = self._beregn_nu(self._aktuelle, self._valg)
         return self._resultat
 
     @resultat.setter
     def resultat(self, value) -> None:
         self._resultat = value
 
-    def _find_mappe(self, params: dict):
-        """The view cache folder for ``params``, or None (no cache, or parameters ``valider`` rejects)."""
-        if self._tema is None:
-            return None
-        try:
-            return visningscache.folder(self._tema, self._tema.valider(**params))
-        except VidensdataError:
-            return None  # beregn names the problem
+    def _beregn_nu(self, params: dict, valg):
+        """The theme's result for a validated choice (or ``beregn(**params)`` without a theme)."""
+        return self._tema.beregn_valg(valg) if self._tema is not None else self._beregn(**params)
 
     def _ny_visning(self, params: dict, beregn_altid: bool = False) -> None:
-        """Make ``params`` the view shown; compute it unless the cache has it. State changes only on success."""
-        mappe = self._find_mappe(params)
+        """Make ``params`` the view shown; compute it unless the cache has it. State changes only on success.
+
+        The choice is validated once (the theme's ``valider``); the validated choice keys the view
+        cache and is what the theme computes from.
+        """
+        valg = self._tema.valider(**params) if self._tema is not None else None
+        mappe = visningscache.folder(self._tema, valg) if self._tema is not None else None
         resultat = None
         if beregn_altid or mappe is None or not visningscache.has(mappe, 0):
-            resultat = self._beregn(**params)
-        self._aktuelle, self._mappe, self.resultat, self.fejl = dict(params), mappe, resultat, None
+            resultat = self._beregn_nu(params, valg)
+        self._aktuelle, self._valg, self._mappe, self.resultat, self.fejl = dict(params), valg, mappe, resultat, None
 
     def _link_live(self, query: str) -> None:
         """Apply a deep link that arrives after (part of) the page was rendered: switch widgets and sections."""
@@ -141,7 +142,7 @@ class Visning:
             if not self._vist:
                 return  # kontroller() and vis() have not run yet: they use the new choices
             if self.link.gyldig and self.link.parametre:
-                self._saet_widgets(deeplink.widget_vaerdier(self.link, self.kontrol_spec))
+                self._saet_widgets(self.link.parametre)
                 self._status.value = ""
                 self._del.value = self._del_html()
                 for n, (render, out) in enumerate(self._sektioner):
@@ -161,9 +162,6 @@ class Visning:
                 if k.art == "aarinterval":
                     if "startaar" in values or "slutaar" in values:
                         widget.value = (self.parametre["startaar"], self.parametre["slutaar"])
-                elif k.art == "flere":
-                    if f"_{k.navn}" in values:
-                        widget.value = tuple(values[f"_{k.navn}"])
                 elif k.navn in values:
                     widget.value = tuple(values[k.navn]) if k.art == "multi" else values[k.navn]
         finally:
@@ -195,7 +193,7 @@ class Visning:
         from IPython.display import display
 
         if self.link.gyldig:  # the deep link's choices win over the notebook's start values
-            self.parametre.update(deeplink.widget_vaerdier(self.link, self.kontrol_spec))
+            self.parametre.update(self.link.parametre)
         rows = []
         for k in self.kontrol_spec:
             widget = _make_widget(w, k, self.parametre)
@@ -222,35 +220,30 @@ class Visning:
                 "Link til denne visning</a> (kopiér linket for at dele præcis det, du ser)</p>")
 
     def _link_params(self) -> dict:
-        """The current widget values in deep-link form (``startaar``/``slutaar``, more kommuner separate)."""
+        """The current widget values in deep-link form (``startaar``/``slutaar`` for a year interval)."""
         out: dict = {}
         for k in self.kontrol_spec:
             widget = self._widgets.get(k.navn)
             value = widget.value if widget is not None else self.parametre.get(k.navn)
             if k.art == "aarinterval":
                 out["startaar"], out["slutaar"] = int(value[0]), int(value[1])
-            elif k.art in ("multi", "flere"):
-                if value and not (k.art == "multi" and set(value) == {v for _, v in k.valg}):  # all: the default
+            elif k.art == "multi":
+                if value and set(value) != {v for _, v in k.valg}:  # all: the default
                     out[k.navn] = list(value)
             else:
                 out[k.navn] = value
         return out
 
     def _current_params(self) -> dict:
-        params = {k: v for k, v in self.parametre.items() if not k.startswith("_")}
-        extra: list = []
+        params = dict(self.parametre)
         for k in self.kontrol_spec:
             value = self._widgets[k.navn].value
             if k.art == "aarinterval":
                 params["startaar"], params["slutaar"] = int(value[0]), int(value[1])
             elif k.art == "multi":
                 params[k.navn] = list(value)
-            elif k.art == "flere":  # more kommuner added to the main geography
-                extra = list(value)
             else:
                 params[k.navn] = value
-        if extra:
-            params["geografi"] = [params["geografi"], *extra]
         return params
 
     def _on_change(self, _change=None):
@@ -348,9 +341,8 @@ def _make_widget(w, k: Kontrol, params: dict):
         chosen = tuple(v for v in values if current in (None, "alle") or v in (current or []))
         return w.SelectMultiple(options=k.valg, value=chosen, description=k.label, rows=min(8, len(k.valg)),
                                 style=style, layout=layout)
-    if k.art == "flere":
-        start = tuple(v for v in params.get(f"_{k.navn}", ()) if v in [v for _, v in k.valg])
-        return w.SelectMultiple(options=k.valg, value=start, description=k.label, rows=6, style=style, layout=layout)
+    if k.art == "geografi":
+        return GeografiVaelger(w, k.label, params.get(k.navn), style, layout)
     if k.art == "aarinterval":
         # two labelled dropdowns rather than a range slider: the slider's handles have no accessible name
         lo = params.get("startaar") or k.min
@@ -358,6 +350,45 @@ def _make_widget(w, k: Kontrol, params: dict):
         years = [(str(y), y) for y in range(k.min, k.max + 1)]
         return AarInterval(w, k.label, years, lo, hi, style)
     raise ValueError(f"unknown control kind {k.art!r}")
+
+
+class GeografiVaelger:
+    """The area of a view: one geography from a dropdown, plus optional extra kommuner.
+
+    Its ``value`` is the area's one string form (:attr:`vidensdata.geography.Omraade.noegle`,
+    e.g. ``"Aarhus,Skanderborg"``); whether a combination is a valid area is decided by
+    :func:`vidensdata.geography.omraade` when the view validates its choice, not here.
+    """
+
+    FLERE_LABEL = "Læg flere kommuner til (valgfrit)"
+
+    def __init__(self, w, label: str, value, style: dict, layout):
+        from .. import geography
+
+        self._geography = geography
+        self.hoved = w.Dropdown(options=[(g.navn, g.navn) for g in geography.report_geographies()],
+                                value=geography.LAND_NAVN, description=label, style=style, layout=layout)
+        self.flere = w.SelectMultiple(options=[(g.navn, g.navn) for g in geography.kommuner()], value=(),
+                                      description=self.FLERE_LABEL, rows=6, style=style, layout=layout)
+        self.box = w.VBox([self.hoved, self.flere])
+        self.value = value
+
+    @property
+    def value(self) -> str:
+        parts = [self.hoved.value, *(k for k in self.flere.value if k != self.hoved.value)]
+        return self._geography.SKILLETEGN.join(parts)
+
+    @value.setter
+    def value(self, value) -> None:
+        try:
+            dele = [g.navn for g in self._geography.omraade(value or self._geography.LAND_NAVN).dele]
+        except VidensdataError:
+            dele = [self._geography.LAND_NAVN]
+        self.hoved.value, self.flere.value = dele[0], tuple(dele[1:])
+
+    def observe(self, handler, names="value"):
+        self.hoved.observe(handler, names=names)
+        self.flere.observe(handler, names=names)
 
 
 class AarInterval:

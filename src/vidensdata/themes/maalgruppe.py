@@ -387,7 +387,11 @@ def _explain(table: pd.DataFrame, registre: tuple[str, ...], omraade_navn: str) 
 
 def beregn(geografi="Hele landet", aar=None, registre="alle") -> Resultat:
     """All numbers of the theme for one area and year."""
-    valg = valider(geografi, aar, registre)
+    return beregn_valg(valider(geografi, aar, registre))
+
+
+def beregn_valg(valg: Valg) -> Resultat:
+    """The theme's numbers for an already validated choice (see :func:`valider`)."""
     omr, year, regs = valg.omraade, valg.aar, valg.registre
     niveau = _niveau(omr)
     est = _estimates(year, regs)
@@ -524,6 +528,7 @@ TEMA = Tema(
     datasaet=DATASETS,
     parametre=PARAMETRE,
     beregn=beregn,
+    beregn_valg=beregn_valg,
     valider=valider,
     tabel_til_download=tabel_til_download,
 )

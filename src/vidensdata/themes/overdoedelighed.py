@@ -275,7 +275,11 @@ def _lyl_and_gap(per: dict, koen: str, O: float, E_tg: float):
 
 def beregn(geografi="Hele landet", startaar=None, slutaar=None, koen="alle") -> Resultat:
     """All numbers of the theme for one area, period and sex."""
-    valg = valider(geografi, startaar, slutaar, koen)
+    return beregn_valg(valider(geografi, startaar, slutaar, koen))
+
+
+def beregn_valg(valg: Valg) -> Resultat:
+    """The theme's numbers for an already validated choice (see :func:`valider`)."""
     per = _period(valg.startaar, valg.slutaar)
     omr = valg.omraade
     area = _area_age(per, omr)
@@ -435,6 +439,7 @@ TEMA = Tema(
     datasaet=DATASETS,
     parametre=PARAMETRE,
     beregn=beregn,
+    beregn_valg=beregn_valg,
     valider=valider,
     tabel_til_download=tabel_til_download,
 )

@@ -112,7 +112,11 @@ def _area_counts(omr: geography.Omraade, pattern: pd.DataFrame) -> pd.DataFrame:
 
 def beregn(geografi="Hele landet", startaar=None, slutaar=None, ydelser=None) -> Resultat:
     """All numbers of the theme for one area and period."""
-    valg = valider(geografi, startaar, slutaar, ydelser)
+    return beregn_valg(valider(geografi, startaar, slutaar, ydelser))
+
+
+def beregn_valg(valg: Valg) -> Resultat:
+    """The theme's numbers for an already validated choice (see :func:`valider`)."""
     pattern = _pattern()
     omr = valg.omraade
     serie = _area_counts(omr, pattern)
@@ -204,6 +208,7 @@ TEMA = Tema(
     datasaet=DATASETS,
     parametre=PARAMETRE,
     beregn=beregn,
+    beregn_valg=beregn_valg,
     valider=valider,
     tabel_til_download=tabel_til_download,
 )

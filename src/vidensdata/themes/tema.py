@@ -24,7 +24,8 @@ class Tema:
 
     ``beregn(**parametre)`` returns the theme's result for one view, ``valider(**parametre)``
     the validated choice (a frozen dataclass: the same view however its parameters were
-    spelled) and ``tabel_til_download(resultat)`` the long table offered for download,
+    spelled), ``beregn_valg(valg)`` the result of an already validated choice (``beregn`` is
+    ``beregn_valg(valider(**parametre))``) and ``tabel_til_download(resultat)`` the long table offered for download,
     suppressed exactly like the screen. ``datasaet`` names every dataset ``beregn`` reads:
     their fingerprints are part of every report's and view's cache key.
     """
@@ -35,6 +36,7 @@ class Tema:
     datasaet: tuple[str, ...]
     parametre: tuple[str, ...]
     beregn: Callable
+    beregn_valg: Callable
     valider: Callable
     tabel_til_download: Callable
 
