@@ -179,6 +179,52 @@ def test_lexis_zero_length_death_is_kept():
     assert out["personaar"].sum() == 0
 
 
+def test_lexis_two_persons_across_age_group_and_year_by_two_columns():
+    """Hand-computed: each person crosses a year end and an age-group birthday; output is sorted by the
+    by-columns (not the input order) and the by-values decode to their own types."""
+    out = lexis_split(
+        # P1 turns 30 on 10 March 2015 and dies 30 April 2015 (exit 1 May);
+        # P2 turns 50 on 1 January 2010, the same day as the year changes
+        entry=["2014-11-01", "2009-12-15"], exit=["2015-05-01", "2010-01-10"], birth=["1985-03-10", "1960-01-01"],
+        died=[True, False], by=pd.DataFrame({"koen": ["M", "K"], "kommune_kode": [851, 101]}))
+    expected = pd.DataFrame({
+        "koen": ["K", "K", "M", "M", "M"],
+        "kommune_kode": np.array([101, 101, 851, 851, 851], dtype=np.int64),
+        "aar": np.array([2009, 2010, 2014, 2015, 2015], dtype=np.int64),
+        "aldersgruppe": ["45-49", "50-54", "25-29", "25-29", "30-34"],
+        # Dec 15 -> Jan 1; Jan 1 -> Jan 10 | Nov 1 -> Jan 1; Jan 1 -> Mar 10; Mar 10 -> May 1
+        "personaar": np.array([17, 9, 61, 68, 52]) / D,
+        "doede": np.array([0, 0, 0, 0, 1], dtype=np.int64),
+    })
+    pd.testing.assert_frame_equal(out, expected, check_exact=True)
+
+
+def test_lexis_deaths_on_the_window_edges():
+    """Window 2015: a death on 31 Dec 2015 (exit 1 Jan 2016) counts, one on 1 Jan 2016 is censored,
+    one on 31 Dec 2014 is outside, and a zero-length death on 1 Jan 2015 is inside."""
+    out = lexis_split(entry=["2014-06-01", "2014-06-01", "2014-06-01", "2015-01-01"],
+                      exit=["2016-01-01", "2016-01-02", "2015-01-01", "2015-01-01"],
+                      birth=["1952-07-01"] * 4, died=[True] * 4, by=pd.Series(list("ABCD"), name="id"),
+                      start=2015, end=2015)
+    assert list(out["id"]) == ["A", "B", "D"]
+    assert list(out["aar"]) == [2015] * 3 and list(out["aldersgruppe"]) == ["60-64"] * 3
+    assert list(out["personaar"] * D) == pytest.approx([365, 365, 0], abs=1e-9)
+    assert list(out["doede"]) == [1, 0, 1]
+
+
+@pytest.mark.parametrize("persons", [
+    (["2001-01-01"], ["2003-01-01"], ["1950-01-01"], [True]),  # nobody in the window
+    ([], [], [], []),  # nobody at all
+])
+def test_lexis_without_follow_up_gives_an_empty_typed_table(persons):
+    by = pd.DataFrame({"koen": pd.Series(["K"][:len(persons[0])], dtype=object),
+                       "kode": pd.Series([101][:len(persons[0])], dtype="int64")})
+    out = lexis_split(*persons, by=by, start=2010, end=2012)
+    assert len(out) == 0
+    assert dict(out.dtypes.astype(str)) == {"koen": "object", "kode": "int64", "aar": "int64",
+                                            "aldersgruppe": "object", "personaar": "float64", "doede": "int64"}
+
+
 def _reference_split(entry, exit_, birth, died):
     """Day-by-day reference implementation with the standard library (slow, obviously correct)."""
     cells: dict = {}

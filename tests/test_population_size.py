@@ -437,6 +437,26 @@ def test_small_area_uncertainty_and_inputs(units):
     pd.testing.assert_frame_equal(out, out2)
 
 
+def test_small_area_model_with_a_group_covariate_is_the_group_rate(units):
+    """Hand-computed: with an intercept and a 0/1 covariate the Poisson MLE rate of each group is its
+    observed / population, so a kommune's share is population x group rate / sum of the same."""
+    out = small_area(10_000, 100, units, covariates=["by"])
+    g = units.groupby("by")[["observeret", "befolkning"]].sum()
+    rate = units["by"].map(g["observeret"] / g["befolkning"])
+    mu = units["befolkning"] * rate
+    assert out["estimate"].to_numpy() == pytest.approx((10_000 * mu / mu.sum()).to_numpy(), rel=1e-9)
+
+
+def test_small_area_every_draw_adds_up_to_the_total(units):
+    """With a known total (se 0) and a single draw, the 'interval' is that draw: whole-number counts per
+    kommune, rescaled so that they add up to the total exactly."""
+    out = small_area(1_234.5, 0, units, covariates=["by"], n_sim=1, seed=8)
+    assert (out["lower"] == out["upper"]).all()
+    assert out["lower"].sum() == pytest.approx(1_234.5, rel=1e-12)
+    assert np.allclose(out["lower"] / (1_234.5 / 1_234), np.rint(out["lower"] / (1_234.5 / 1_234)))
+    assert not out["lower"].equals(out["estimate"])  # a random draw, not the model's expectation
+
+
 # --------------------------------------------------------------------------- errors
 
 
@@ -545,3 +565,16 @@ def test_error_small_area(units):
     _raises(small_area, 1000, 10, zero_pop, match="befolkning")
     _raises(small_area, 1000, 10, units, observed=np.ones(3), match="rows")
     _raises(small_area, 1000, 10, units.assign(observeret=0), match="all observed counts are 0")
+
+
+def test_error_small_area_units_and_covariates(units):
+    _raises(small_area, 1000, 10, units.to_dict(), match="DataFrame")
+    _raises(small_area, 1000, 10, units.iloc[:0], match="empty")
+    partial = units.set_index("kommune_kode")["observeret"].iloc[1:]
+    _raises(small_area, 1000, 10, units, observed=partial, match=r"no value for kommune_kode \['101'\]")
+    _raises(small_area, 1000, 10, units.assign(by="x"), covariates=["by"], match="covariate by must be numeric")
+    _raises(small_area, 1000, 10, units.assign(by=np.nan), covariates=["by"], match="missing or infinite")
+    twice = units.assign(by2=2 * units["by"])
+    _raises(small_area, 1000, 10, twice, covariates=["by", "by2"], match="collinear")
+    _raises(small_area, 1000, 10, units.head(2), covariates=["by"], match="too many for 2 units")
+    _raises(small_area, 1000, 10, units, n_sim=0, match="n_sim")

@@ -259,19 +259,57 @@ def trend(series, horizon: int = 3, family: str = "poisson", level: float = 0.95
     them from Poisson(mu), a gamma-Poisson with variance ``dispersion*mu`` (quasi-Poisson) or the
     NB; the interval is the counts' quantiles, widened to include the point projection if needed.
     """
-    import statsmodels.api as sm
-
     s = _check_counts(series)
+    family = _check_options(family, level, horizon)
+    fit = _fit_trend(s, family)
+    growth, lower, upper = _growth_interval(fit, level)
+    return TrendResult(
+        annual_growth=growth,
+        lower=lower,
+        upper=upper,
+        family=family,
+        dispersion=fit.dispersion,
+        level=float(level),
+        n_years=len(fit.fitted),
+        fitted=fit.fitted,
+        projection=_projection(fit, horizon, level),
+        alpha=fit.alpha,
+    )
+
+
+def _check_options(family, level, horizon) -> str:
+    """Check the options of :func:`trend`; returns the family in its canonical form."""
     if not isinstance(family, str) or family.strip().lower() not in FAMILIES:
         raise InvalidValueError(f"trend: unknown family {family!r}; valid families: {', '.join(FAMILIES)}",
                                 dansk=f"Ukendt modeltype {family!r}; vælg {' eller '.join(FAMILIES)}.")
-    family = family.strip().lower()
     if isinstance(level, bool) or not isinstance(level, numbers.Real) or not 0 < level < 1:
         raise InvalidValueError(f"trend: level must be strictly between 0 and 1, got {_fmt(level)}",
                                 dansk=f"Konfidensniveauet skal ligge mellem 0 og 1, ikke {_fmt(level)}.")
     if isinstance(horizon, bool) or not isinstance(horizon, numbers.Integral) or horizon < 0:
         raise InvalidValueError(f"trend: horizon must be a whole number >= 0, got {horizon!r}",
                                 dansk=f"Antal fremskrevne år skal være et helt tal ≥ 0, ikke {horizon!r}.")
+    return family.strip().lower()
+
+
+@dataclass(frozen=True)
+class _TrendFit:
+    """``log E[count] = a + b*(year - first)`` fitted: ``params`` (a, b), their covariance ``cov`` and the
+    fitted means by year. ``dispersion`` is the Pearson chi2/df of the Poisson fit; the extra variance
+    used is ``phi`` (quasi-Poisson scale, 1 if none) or ``alpha`` (negative binomial, 0 if none)."""
+
+    params: np.ndarray
+    cov: np.ndarray
+    fitted: pd.Series
+    first: int
+    last: int
+    dispersion: float
+    phi: float
+    alpha: float
+
+
+def _fit_trend(s: pd.Series, family: str) -> _TrendFit:
+    """The Poisson GLM, refitted as quasi-Poisson or negative binomial when it is overdispersed."""
+    import statsmodels.api as sm
 
     years = s.index.to_numpy()
     first = int(years[0])
@@ -289,45 +327,51 @@ def trend(series, horizon: int = 3, family: str = "poisson", level: float = 0.95
         alpha = float(_negbin_alpha(y, X, df))
         res = _glm(y, X, sm.families.NegativeBinomial(alpha=alpha))
 
-    params = np.asarray(res.params, dtype=float)
-    cov = np.asarray(res.cov_params(), dtype=float)
-    z = stats.norm.ppf(0.5 + level / 2)
-    b, se_b = params[1], math.sqrt(cov[1, 1])
-    growth = lambda v: (math.exp(v) - 1) * 100  # noqa: E731
-
     fitted = pd.Series(np.asarray(res.fittedvalues, dtype=float), index=pd.Index(years, name="aar"),
                        name="forventet")
+    return _TrendFit(params=np.asarray(res.params, dtype=float), cov=np.asarray(res.cov_params(), dtype=float),
+                     fitted=fitted, first=first, last=int(years[-1]), dispersion=dispersion, phi=phi, alpha=alpha)
 
-    future = np.arange(int(years[-1]) + 1, int(years[-1]) + 1 + horizon)
-    Xf = np.column_stack([np.ones(horizon), future - first]).astype(float)
-    point = np.exp(Xf @ params)
-    rng = np.random.default_rng(SEED)
-    draws = rng.multivariate_normal(params, cov, size=N_SIMULATIONS)
-    mu = np.exp(draws @ Xf.T)  # (N_SIMULATIONS, horizon)
-    if alpha > 0:
-        mu = rng.gamma(shape=1 / alpha, scale=alpha * mu)
-    elif phi > 1:
-        mu = rng.gamma(shape=mu / (phi - 1), scale=phi - 1)
-    counts = rng.poisson(mu)
+
+def _percent_growth(b: float) -> float:
+    """Annual growth in percent for the log-scale slope ``b``."""
+    return (math.exp(b) - 1) * 100
+
+
+def _growth_interval(fit: _TrendFit, level: float) -> tuple[float, float, float]:
+    """Annual growth in percent with its Wald CI at ``level`` (computed for b, then transformed)."""
+    z = stats.norm.ppf(0.5 + level / 2)
+    b, se_b = fit.params[1], math.sqrt(fit.cov[1, 1])
+    return _percent_growth(b), _percent_growth(b - z * se_b), _percent_growth(b + z * se_b)
+
+
+def _projection(fit: _TrendFit, horizon: int, level: float) -> pd.DataFrame:
+    """The next ``horizon`` years: the fitted mean continued, with a simulated prediction interval
+    widened to include it (columns ``aar``, ``forventet``, ``nedre``, ``oevre``)."""
+    future = np.arange(fit.last + 1, fit.last + 1 + horizon)
+    Xf = np.column_stack([np.ones(horizon), future - fit.first]).astype(float)
+    point = np.exp(Xf @ fit.params)
+    counts = _simulated_counts(fit, Xf)
     q = (0.5 - level / 2, 0.5 + level / 2)
     lo, hi = (np.quantile(counts, q, axis=0, method="inverted_cdf") if horizon
               else (np.empty(0), np.empty(0)))
-    projection = pd.DataFrame({
+    return pd.DataFrame({
         "aar": future.astype(int),
         "forventet": point,
         "nedre": np.minimum(lo, point).astype(float),
         "oevre": np.maximum(hi, point).astype(float),
     })
 
-    return TrendResult(
-        annual_growth=growth(b),
-        lower=growth(b - z * se_b),
-        upper=growth(b + z * se_b),
-        family=family,
-        dispersion=dispersion,
-        level=float(level),
-        n_years=len(y),
-        fitted=fitted,
-        projection=projection,
-        alpha=alpha,
-    )
+
+def _simulated_counts(fit: _TrendFit, Xf: np.ndarray) -> np.ndarray:
+    """Counts for the design rows ``Xf`` (seed ``SEED``, ``N_SIMULATIONS`` rows): (a, b) drawn from their
+    normal distribution, then counts around the means from Poisson, gamma-Poisson with variance
+    ``phi*mu`` (quasi-Poisson) or the negative binomial."""
+    rng = np.random.default_rng(SEED)
+    draws = rng.multivariate_normal(fit.params, fit.cov, size=N_SIMULATIONS)
+    mu = np.exp(draws @ Xf.T)  # (N_SIMULATIONS, horizon)
+    if fit.alpha > 0:
+        mu = rng.gamma(shape=1 / fit.alpha, scale=fit.alpha * mu)
+    elif fit.phi > 1:
+        mu = rng.gamma(shape=mu / (fit.phi - 1), scale=fit.phi - 1)
+    return rng.poisson(mu)

@@ -25,7 +25,7 @@ import math
 import numbers
 import warnings
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -306,10 +306,46 @@ def lexis_split(entry, exit, birth, died, by=None, start=None, end=None) -> pd.D
     birthday (a 29 February birthday falls on 1 March in non-leap years). Total ``personaar``
     equals the total follow-up time exactly (up to float rounding).
     """
+    fu = _follow_up(entry, exit, birth, died, by)
+    lo, hi = _window(start, end)
+    _check_no_missing_dates(fu)
+    fu = _censor_missing_exits(fu, hi)
+    _check_date_order(fu)
+    fu = _clip_to_window(fu, lo, hi)
+    # Per-person work uses integer calendar arithmetic; per-segment work only table look-ups
+    # (a register of a million persons has ~10 million segments).
+    cal = _calendar(fu)
+    pieces = _split_at_group_birthdays(_split_at_new_year(fu, cal), cal)
+    return _tabulate(pieces, fu.by)
+
+
+@dataclass(frozen=True)
+class _FollowUp:
+    """Follow-up of each person: ``[entry, exit)``, ``birth`` (int64 days since 1970-01-01), ``died``
+    at exit (bool), and the by-columns (one row per person, index 0..n-1)."""
+
+    entry: np.ndarray
+    exit: np.ndarray
+    birth: np.ndarray
+    died: np.ndarray
+    by: pd.DataFrame
+
+
+def _follow_up(entry, exit, birth, died, by) -> _FollowUp:
+    """The inputs of :func:`lexis_split` as days and booleans, checked to have one value per person."""
     ent = _days(entry, "entry")
     ext = _days(exit, "exit")
     bir = _days(birth, "birth")
     n = ent.size
+    dead = _died(died)
+    if not (ext.size == n and bir.size == n and dead.size == n):
+        raise InvalidValueError(f"entry, exit, birth and died must have the same length, got {n}, {ext.size}, "
+                                f"{bir.size}, {dead.size}", dansk="entry, exit, birth og died har ikke samme længde.")
+    return _FollowUp(ent, ext, bir, dead, _by_frame(by, n))
+
+
+def _died(died) -> np.ndarray:
+    """``died`` as booleans; 0/1 numbers are accepted."""
     dead = np.asarray(died)
     if dead.dtype != bool:
         try:
@@ -320,94 +356,184 @@ def lexis_split(entry, exit, birth, died, by=None, start=None, end=None) -> pd.D
         if not np.isin(dead_f, (0, 1)).all():
             raise InvalidValueError("died must be booleans or 0/1", dansk="died skal være sand/falsk.")
         dead = dead_f.astype(bool)
-    if not (ext.size == n and bir.size == n and dead.size == n):
-        raise InvalidValueError(f"entry, exit, birth and died must have the same length, got {n}, {ext.size}, "
-                                f"{bir.size}, {dead.size}", dansk="entry, exit, birth og died har ikke samme længde.")
-    frame = _by_frame(by, n)
+    return dead
+
+
+def _window(start, end) -> tuple[int | None, int | None]:
+    """The window ``[lo, hi)`` in days (None: open on that side); ``start`` must come before ``end``."""
     lo, hi = _bound(start, "start", False), _bound(end, "end", True)
     if lo is not None and hi is not None and lo >= hi:
         raise InvalidValueError(f"start ({start}) must be before end ({end})", dansk="Start skal ligge før slut.")
-    for arr, name in ((ent, "entry"), (bir, "birth")):
+    return lo, hi
+
+
+def _check_no_missing_dates(fu: _FollowUp) -> None:
+    """Every person has an entry and a birth date (a missing exit is handled by :func:`_censor_missing_exits`)."""
+    for arr, name in ((fu.entry, "entry"), (fu.birth, "birth")):
         if (arr == _NAT).any():
             raise InvalidValueError(f"{name} has missing dates (row {int(np.argmax(arr == _NAT))})",
                                     dansk=f"{name} mangler datoer.")
-    missing_exit = ext == _NAT
-    if missing_exit.any():
-        if hi is None:
-            raise InvalidValueError("exit has missing dates; give end= to censor them at the end of follow-up",
-                                    dansk="Slutdato mangler for nogle personer.")
-        if dead[missing_exit].any():
-            raise InvalidValueError("a person marked as dead has no exit date",
-                                    dansk="En død person mangler dødsdato.")
-        ext = np.where(missing_exit, np.maximum(hi, ent), ext)  # entry after the window: dropped below
+
+
+def _censor_missing_exits(fu: _FollowUp, hi: int | None) -> _FollowUp:
+    """A missing exit means alive at the end of the window ``hi`` (which must then be given)."""
+    missing_exit = fu.exit == _NAT
+    if not missing_exit.any():
+        return fu
+    if hi is None:
+        raise InvalidValueError("exit has missing dates; give end= to censor them at the end of follow-up",
+                                dansk="Slutdato mangler for nogle personer.")
+    if fu.died[missing_exit].any():
+        raise InvalidValueError("a person marked as dead has no exit date",
+                                dansk="En død person mangler dødsdato.")
+    # entry after the window: dropped by _clip_to_window
+    return replace(fu, exit=np.where(missing_exit, np.maximum(hi, fu.entry), fu.exit))
+
+
+def _check_date_order(fu: _FollowUp) -> None:
+    """birth <= entry <= exit for every person."""
+    ent, ext = fu.entry, fu.exit
     bad = ext < ent
     if bad.any():
         i = int(np.argmax(bad))
         raise InvalidValueError(f"exit before entry for {int(bad.sum())} person(s), first at row {i}: "
                                 f"entry {ent[i].astype('datetime64[D]')}, exit {ext[i].astype('datetime64[D]')}",
                                 dansk="Slutdatoen ligger før startdatoen for nogle personer.")
-    bad = bir > ent
+    bad = fu.birth > ent
     if bad.any():
         i = int(np.argmax(bad))
         raise InvalidValueError(f"entry before birth for {int(bad.sum())} person(s), first at row {i}",
                                 dansk="Startdatoen ligger før fødselsdatoen for nogle personer.")
 
-    # ---- window
-    keep = np.ones(n, dtype=bool)
+
+def _clip_to_window(fu: _FollowUp, lo: int | None, hi: int | None) -> _FollowUp:
+    """Follow-up cut to ``[lo, hi)``; persons without follow-up in it are dropped, and a death at or after
+    ``hi`` is censored. Zero-length follow-up (entry == exit) is kept only if it lies inside."""
+    ent, ext, dead = fu.entry, fu.exit, fu.died
+    keep = np.ones(ent.size, dtype=bool)
     if lo is not None:
-        keep = (ext > lo) | ((ent == ext) & (ent >= lo))  # zero-length follow-up only if inside
+        keep = (ext > lo) | ((ent == ext) & (ent >= lo))
         ent = np.maximum(ent, lo)
     if hi is not None:
         dead = dead & (ext <= hi)  # died on the last day inside the window (exit = the day after)
         keep &= (ent < hi)
         ext = np.minimum(ext, hi)
     idx_keep = np.flatnonzero(keep)
-    ent, ext, bir, dead = ent[idx_keep], ext[idx_keep], bir[idx_keep], dead[idx_keep]
-    frame = frame.iloc[idx_keep].reset_index(drop=True)
+    return _FollowUp(ent[idx_keep], ext[idx_keep], fu.birth[idx_keep], dead[idx_keep],
+                     fu.by.iloc[idx_keep].reset_index(drop=True))
 
-    # ---- split at 1 January. Per-person work uses integer calendar arithmetic; per-segment work
-    # only table look-ups (a register of a million persons has ~10 million segments).
-    ey, em, ed = _ymd(ent)
-    y1 = _ymd(np.maximum(ext - 1, ent))[0]
-    by_, bm, bd = _ymd(bir)
+
+@dataclass(frozen=True)
+class _Calendar:
+    """Calendar facts of each person, and a table of 1 January for every year ``ylo..yhi`` a segment or
+    birthday can fall in (``jan1[y - ylo]``, ``leap[y - ylo]``: is year y a leap year)."""
+
+    entry_year: np.ndarray
+    last_year: np.ndarray  # year of the last day of follow-up
+    birth_year: np.ndarray
+    age_at_entry: np.ndarray  # completed years on the entry day
+    born_jan1: np.ndarray
+    birthday_common: np.ndarray  # day of the year (0-based) of the birthday in a non-leap year
+    birthday_leap: np.ndarray  # ... and in a leap year (29 February falls on 1 March otherwise)
+    ylo: int
+    yhi: int
+    jan1: np.ndarray
+    leap: np.ndarray
+
+
+def _calendar(fu: _FollowUp) -> _Calendar:
+    """The per-person calendar arithmetic, done once so the segments need only table look-ups."""
+    ey, em, ed = _ymd(fu.entry)
+    y1 = _ymd(np.maximum(fu.exit - 1, fu.entry))[0]
+    by_, bm, bd = _ymd(fu.birth)
     ylo = int(min(by_.min(initial=1970), ey.min(initial=1970)))
     yhi = int(max(y1.max(initial=1970), by_.max(initial=1970) + 100)) + 2
     jan1_tab = _jan1(np.arange(ylo, yhi + 1))
     leap_tab = (jan1_tab[1:] - jan1_tab[:-1]) == 366
-    # day of the year (0-based) of the birthday in a non-leap and a leap year (29 Feb -> 1 Mar)
     off_common = _date_days(1970, bm, bd) - _date_days(1970, 1, 1)
     off_leap = _date_days(1972, bm, bd) - _date_days(1972, 1, 1)
     age_entry = ey - by_ - ((em < bm) | ((em == bm) & (ed < bd)))
     born_jan1 = (bm == 1) & (bd == 1)
+    return _Calendar(ey, y1, by_, age_entry, born_jan1, off_common, off_leap, ylo, yhi, jan1_tab, leap_tab)
 
-    nseg = (y1 - ey + 1).astype(np.int64)
+
+@dataclass(frozen=True)
+class _Segments:
+    """Pieces of follow-up ``[start, end)`` in days, each within one calendar ``year`` (and, after
+    :func:`_split_at_group_birthdays`, one age group ``group``); ``pid`` is the person's row, ``first``
+    marks a person's first piece, ``died`` a death at the end of the piece."""
+
+    pid: np.ndarray
+    year: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+    died: np.ndarray
+    first: np.ndarray | None = None
+    group: np.ndarray | None = None
+
+
+def _split_at_new_year(fu: _FollowUp, cal: _Calendar) -> _Segments:
+    """One segment per person and calendar year of follow-up; the death goes to the last one."""
+    nseg = (cal.last_year - cal.entry_year + 1).astype(np.int64)
     total = int(nseg.sum())
-    pid = np.repeat(np.arange(ent.size), nseg)
+    pid = np.repeat(np.arange(fu.entry.size), nseg)
     offset = np.arange(total) - np.repeat(np.cumsum(nseg) - nseg, nseg)
-    year = ey[pid] + offset
+    year = cal.entry_year[pid] + offset
     first = offset == 0
-    s = np.where(first, ent[pid], jan1_tab[year - ylo])
-    e = np.minimum(ext[pid], jan1_tab[year + 1 - ylo])
+    s = np.where(first, fu.entry[pid], cal.jan1[year - cal.ylo])
+    e = np.minimum(fu.exit[pid], cal.jan1[year + 1 - cal.ylo])
     last = offset == nseg[pid] - 1
-    seg_dead = dead[pid] & last
+    return _Segments(pid, year, s, e, fu.died[pid] & last, first=first)
 
-    # ---- split at the birthday that starts the next 5-year group (at most one per calendar year)
-    pby = by_[pid]
-    age = np.where(first, age_entry[pid], year - pby - 1 + born_jan1[pid])
+
+def _split_at_group_birthdays(seg: _Segments, cal: _Calendar) -> _Segments:
+    """Each year segment split at the birthday that starts the next 5-year group (at most one per year).
+
+    The pieces before the birthday keep the order of ``seg``; the pieces after it follow, in the same order.
+    """
+    pid, year, s, e = seg.pid, seg.year, seg.start, seg.end
+    pby = cal.birth_year[pid]
+    age = np.where(seg.first, cal.age_at_entry[pid], year - pby - 1 + cal.born_jan1[pid])
     g0 = np.minimum(age // 5, 19)
     bday_year = pby + 5 * (g0 + 1)
-    bday_year = np.minimum(bday_year, yhi - 1)  # beyond the table only for 95+, where it is unused
-    birthday = jan1_tab[bday_year - ylo] + np.where(leap_tab[bday_year - ylo], off_leap[pid], off_common[pid])
+    bday_year = np.minimum(bday_year, cal.yhi - 1)  # beyond the table only for 95+, where it is unused
+    birthday = cal.jan1[bday_year - cal.ylo] + np.where(cal.leap[bday_year - cal.ylo], cal.birthday_leap[pid],
+                                                         cal.birthday_common[pid])
     split = (g0 < 19) & (birthday < e)
     e1 = np.where(split, birthday, e)
+    return _Segments(
+        pid=np.concatenate([pid, pid[split]]),
+        year=np.concatenate([year, year[split]]),
+        start=np.concatenate([s, birthday[split]]),
+        end=np.concatenate([e1, e[split]]),
+        died=np.concatenate([seg.died & ~split, seg.died[split]]),
+        group=np.concatenate([g0, g0[split] + 1]),
+    )
 
-    grp = np.concatenate([g0, g0[split] + 1])
-    yrs = np.concatenate([year, year[split]])
-    days = np.concatenate([e1 - s, e[split] - birthday[split]])
-    deaths = np.concatenate([seg_dead & ~split, seg_dead[split]])
-    pid2 = np.concatenate([pid, pid[split]])
 
-    # ---- aggregate with integer keys (bincount), then decode
+@dataclass(frozen=True)
+class _ByCodes:
+    """The by-columns encoded as one integer per person (``codes``, 0..n-1) and decodable back:
+    ``combos[code]`` mixes the sorted per-column codes with radices ``len(uniques[i])``."""
+
+    columns: list
+    uniques: list
+    combos: np.ndarray | None
+    codes: np.ndarray
+    n: int
+
+    def decode(self, code: np.ndarray) -> dict:
+        """The by-column values of the combination numbers ``code``."""
+        out = {}
+        rest = self.combos[code]
+        for c, uu in reversed(list(zip(self.columns, self.uniques))):
+            out[c] = np.asarray(uu)[rest % len(uu)]
+            rest = rest // len(uu)
+        return {c: out[c] for c in self.columns}
+
+
+def _encode_by(frame: pd.DataFrame) -> _ByCodes:
+    """Integer codes of the by-combinations (sorted per column); missing values are errors."""
     by_cols = list(frame.columns)
     col_codes, col_uniques = [], []
     for c in by_cols:
@@ -417,45 +543,40 @@ def lexis_split(entry, exit, birth, died, by=None, start=None, end=None) -> pd.D
                                     dansk=f"Grupperingskolonnen {c!r} mangler værdier.")
         col_codes.append(cc.astype(np.int64))
         col_uniques.append(uu)
-    if by_cols:
-        mixed = np.zeros(len(frame), dtype=np.int64)
-        for cc, uu in zip(col_codes, col_uniques):
-            mixed = mixed * len(uu) + cc
-        combos, codes = np.unique(mixed, return_inverse=True)
-        n_by = combos.size
-    else:
-        combos, codes, n_by = None, np.zeros(len(frame), dtype=np.int64), 1
-    if total == 0:
-        return pd.DataFrame({**{c: pd.Series(dtype=frame[c].dtype) for c in by_cols},
+    if not by_cols:
+        return _ByCodes(by_cols, col_uniques, None, np.zeros(len(frame), dtype=np.int64), 1)
+    mixed = np.zeros(len(frame), dtype=np.int64)
+    for cc, uu in zip(col_codes, col_uniques):
+        mixed = mixed * len(uu) + cc
+    combos, codes = np.unique(mixed, return_inverse=True)
+    return _ByCodes(by_cols, col_uniques, combos, codes, combos.size)
+
+
+def _tabulate(pieces: _Segments, by: pd.DataFrame) -> pd.DataFrame:
+    """Person-years and deaths summed per by-combination x year x age group (integer keys and
+    bincount), one row per cell with a piece, sorted by the by-columns, ``aar`` and age order."""
+    enc = _encode_by(by)
+    if pieces.pid.size == 0:
+        return pd.DataFrame({**{c: pd.Series(dtype=by[c].dtype) for c in enc.columns},
                              "aar": pd.Series(dtype="int64"), "aldersgruppe": pd.Series(dtype=object),
                              "personaar": pd.Series(dtype=float), "doede": pd.Series(dtype="int64")})
+    yrs, grp = pieces.year, pieces.group
     ymin = int(yrs.min())
     n_years = int(yrs.max()) - ymin + 1
-    key = (np.asarray(codes, dtype=np.int64)[pid2] * n_years + (yrs - ymin)) * 20 + grp
-    size = n_by * n_years * 20
-    py = np.bincount(key, weights=days, minlength=size)
-    dd = np.bincount(key, weights=deaths, minlength=size)
-    present = np.bincount(key, minlength=size) > 0
-    cells = np.flatnonzero(present)
+    key = (np.asarray(enc.codes, dtype=np.int64)[pieces.pid] * n_years + (yrs - ymin)) * 20 + grp
+    size = enc.n * n_years * 20
+    py = np.bincount(key, weights=pieces.end - pieces.start, minlength=size)
+    dd = np.bincount(key, weights=pieces.died, minlength=size)
+    cells = np.flatnonzero(np.bincount(key, minlength=size) > 0)
     g_out = cells % 20
-    y_out = (cells // 20) % n_years + ymin
-    b_out = cells // (20 * n_years)
-    out = {}
-    if by_cols:
-        rest = combos[b_out]
-        for c, uu in reversed(list(zip(by_cols, col_uniques))):
-            out[c] = np.asarray(uu)[rest % len(uu)]
-            rest = rest // len(uu)
-        out = {c: out[c] for c in by_cols}
-    out["aar"] = y_out.astype(np.int64)
+    out = enc.decode(cells // (20 * n_years)) if enc.columns else {}
+    out["aar"] = ((cells // 20) % n_years + ymin).astype(np.int64)
     out["aldersgruppe"] = np.asarray(AGE_GROUPS, dtype=object)[g_out]
     out["personaar"] = py[cells] / DAYS_PER_YEAR
     out["doede"] = np.rint(dd[cells]).astype(np.int64)
     result = pd.DataFrame(out)
-    order = by_cols + ["aar", "_g"]
     result["_g"] = g_out
-    result = result.sort_values(order, kind="stable").drop(columns="_g").reset_index(drop=True)
-    return result
+    return result.sort_values(enc.columns + ["aar", "_g"], kind="stable").drop(columns="_g").reset_index(drop=True)
 
 
 # =========================================================================== SMR

@@ -889,6 +889,50 @@ def small_area(total, total_se_or_ci, units: pd.DataFrame, observed="observeret"
     level = _check_level(level, who)
     total = _number(total, "total", who, minimum=0.0, strict=True)
     se_log = _total_log_se(total, total_se_or_ci, level, who)
+    area = _area_data(units, observed, population, covariates, unit, who)
+    model = _prevalence_model(area)
+    estimate = total * model.shares(model.beta)
+    lower, upper = _bootstrap_interval(total, se_log, model, level, n_sim, seed, who)
+    out = pd.DataFrame({
+        unit: area.keys,
+        "estimate": estimate,
+        "lower": lower,
+        "upper": upper,
+        "per_1000": estimate / area.population * 1000,
+        "per_1000_lower": lower / area.population * 1000,
+        "per_1000_upper": upper / area.population * 1000,
+    })
+    return out.reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class _AreaData:
+    """The checked inputs of :func:`small_area`, one entry per unit in the order of ``units``:
+    the unit keys, population (> 0), observed counts (>= 0, not all 0) and the design matrix
+    (intercept, then the covariates; full column rank)."""
+
+    keys: np.ndarray
+    population: np.ndarray
+    observed: np.ndarray
+    X: np.ndarray
+
+
+def _area_data(units, observed, population: str, covariates, unit: str, who: str) -> _AreaData:
+    """Check ``units`` and ``observed`` and turn them into numbers for the prevalence model."""
+    covariates = _check_units(units, observed, population, covariates, unit, who)
+    obs = _observed_counts(units, observed, unit, who)
+    pop = _unit_values(units, unit, units[population], population, positive=True, who=who)
+    y = _unit_values(units, unit, obs, "observed", positive=False, who=who)
+    if y.sum() <= 0:
+        raise InvalidValueError(f"{who}: all observed counts are 0; there is nothing to model",
+                                dansk="Alle observerede antal er 0.")
+    X = _covariate_design(units, covariates, who)
+    return _AreaData(keys=units[unit].to_numpy(), population=pop, observed=y, X=X)
+
+
+def _check_units(units, observed, population: str, covariates, unit: str, who: str) -> list:
+    """``units`` is a non-empty DataFrame with the needed columns and one row per unit; returns the
+    covariates as a list."""
     if not isinstance(units, pd.DataFrame):
         raise InvalidValueError(f"{who}: units must be a DataFrame, got {type(units).__name__}",
                                 dansk="Kommunedata skal være en tabel (DataFrame).")
@@ -906,40 +950,46 @@ def small_area(total, total_se_or_ci, units: pd.DataFrame, observed="observeret"
         dup = sorted(units.loc[units[unit].duplicated(), unit].astype(str).unique())
         raise InvalidValueError(f"{who}: {unit} values occur more than once: {dup}",
                                 dansk=f"{unit} optræder mere end én gang: {dup}.")
+    return covariates
+
+
+def _observed_counts(units: pd.DataFrame, observed, unit: str, who: str):
+    """The observed counts in the row order of ``units``, from a column name, a Series indexed by
+    ``unit`` or an array in row order (values unchecked)."""
     if isinstance(observed, str):
-        obs = units[observed]
-    elif isinstance(observed, pd.Series):
+        return units[observed]
+    if isinstance(observed, pd.Series):
         miss = [k for k in units[unit] if k not in observed.index]
         if miss:
             raise InvalidValueError(f"{who}: observed has no value for {unit} {miss[:5]}",
                                     dansk=f"Der mangler observerede antal for {miss[:5]}.")
-        obs = observed.reindex(units[unit].to_numpy())
-    else:
-        obs = np.asarray(observed)
-        if obs.shape != (len(units),):
-            raise InvalidValueError(f"{who}: observed has {obs.size} values but units has {len(units)} rows",
-                                    dansk="Antallet af observerede værdier passer ikke med antallet af kommuner.")
+        return observed.reindex(units[unit].to_numpy())
+    obs = np.asarray(observed)
+    if obs.shape != (len(units),):
+        raise InvalidValueError(f"{who}: observed has {obs.size} values but units has {len(units)} rows",
+                                dansk="Antallet af observerede værdier passer ikke med antallet af kommuner.")
+    return obs
 
-    def _col(values, name, positive):
-        try:
-            arr = np.asarray(values, dtype=float)
-        except (TypeError, ValueError):
-            raise InvalidValueError(f"{who}: {name} must be numbers",
-                                    dansk=f"{name} skal være tal.") from None
-        bad = ~np.isfinite(arr) | ((arr <= 0) if positive else (arr < 0))
-        if bad.any():
-            i = int(np.argmax(bad))
-            raise InvalidValueError(
-                f"{who}: {name} must be {'> 0' if positive else '>= 0'} and finite; {unit} "
-                f"{units[unit].iloc[i]} has {_fmt(arr[i])}",
-                dansk=f"{name} for {units[unit].iloc[i]} er ugyldig ({_fmt(arr[i])}).")
-        return arr
 
-    pop = _col(units[population], population, positive=True)
-    y = _col(obs, "observed", positive=False)
-    if y.sum() <= 0:
-        raise InvalidValueError(f"{who}: all observed counts are 0; there is nothing to model",
-                                dansk="Alle observerede antal er 0.")
+def _unit_values(units: pd.DataFrame, unit: str, values, name: str, *, positive: bool, who: str) -> np.ndarray:
+    """One finite number per unit, > 0 if ``positive`` else >= 0; an error names the first bad unit."""
+    try:
+        arr = np.asarray(values, dtype=float)
+    except (TypeError, ValueError):
+        raise InvalidValueError(f"{who}: {name} must be numbers",
+                                dansk=f"{name} skal være tal.") from None
+    bad = ~np.isfinite(arr) | ((arr <= 0) if positive else (arr < 0))
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise InvalidValueError(
+            f"{who}: {name} must be {'> 0' if positive else '>= 0'} and finite; {unit} "
+            f"{units[unit].iloc[i]} has {_fmt(arr[i])}",
+            dansk=f"{name} for {units[unit].iloc[i]} er ugyldig ({_fmt(arr[i])}).")
+    return arr
+
+
+def _covariate_design(units: pd.DataFrame, covariates: list, who: str) -> np.ndarray:
+    """Design matrix: an intercept and one numeric, finite column per covariate, estimable from the units."""
     X_cols = [np.ones(len(units))]
     for c in covariates:
         try:
@@ -955,40 +1005,54 @@ def small_area(total, total_se_or_ci, units: pd.DataFrame, observed="observeret"
     if np.linalg.matrix_rank(X) < X.shape[1] or X.shape[1] >= len(units):
         raise InvalidValueError(f"{who}: the covariates {covariates} are collinear or too many for "
                                 f"{len(units)} units", dansk="De forklarende variable kan ikke estimeres.")
-    offset = np.log(pop)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        fit = sm.GLM(y, X, family=sm.families.Poisson(), offset=offset).fit()
-    beta = np.asarray(fit.params, dtype=float)
-    df_resid = len(units) - X.shape[1]
-    dispersion = max(1.0, float(fit.pearson_chi2) / df_resid) if df_resid > 0 else 1.0
-    cov = np.asarray(fit.cov_params(), dtype=float) * dispersion
+    return X
 
-    def shares(b):
-        eta = offset + X @ b.T if b.ndim == 1 else offset[None, :] + b @ X.T
+
+@dataclass(frozen=True)
+class _PrevalenceModel:
+    """The fitted Poisson prevalence model: ``beta`` and its covariance ``cov`` (scaled by the Pearson
+    dispersion when it exceeds 1), with the design ``X`` and the offset log(population)."""
+
+    X: np.ndarray
+    offset: np.ndarray
+    beta: np.ndarray
+    cov: np.ndarray
+
+    def shares(self, b: np.ndarray) -> np.ndarray:
+        """Each unit's share of the predicted counts for coefficients ``b`` (one vector, or one per row)."""
+        eta = self.offset + self.X @ b.T if b.ndim == 1 else self.offset[None, :] + b @ self.X.T
         eta = eta - eta.max(axis=-1, keepdims=True)
         w = np.exp(eta)
         return w / w.sum(axis=-1, keepdims=True)
 
-    estimate = total * shares(beta)
+
+def _prevalence_model(area: _AreaData) -> _PrevalenceModel:
+    """Poisson GLM ``log E[observed_i] = log(population_i) + x_i' beta`` (quasi-Poisson covariance)."""
+    X, y = area.X, area.observed
+    offset = np.log(area.population)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit = sm.GLM(y, X, family=sm.families.Poisson(), offset=offset).fit()
+    beta = np.asarray(fit.params, dtype=float)
+    df_resid = len(y) - X.shape[1]
+    dispersion = max(1.0, float(fit.pearson_chi2) / df_resid) if df_resid > 0 else 1.0
+    cov = np.asarray(fit.cov_params(), dtype=float) * dispersion
+    return _PrevalenceModel(X=X, offset=offset, beta=beta, cov=cov)
+
+
+def _bootstrap_interval(total: float, se_log: float, model: _PrevalenceModel, level: float, n_sim, seed,
+                        who: str) -> tuple[np.ndarray, np.ndarray]:
+    """Percentile interval per unit from the parametric bootstrap described in :func:`small_area`:
+    a log-normal total, ``beta`` from its normal distribution, multinomial unit counts."""
     rng = np.random.default_rng(seed)
     n_sim = int(_number(n_sim, "n_sim", who, minimum=1.0, integer=True))
     totals = total * np.exp(rng.normal(0.0, se_log, size=n_sim))  # log-normal with median = total
-    betas = rng.multivariate_normal(beta, cov, size=n_sim, method="eigh")
-    sh = shares(betas)
+    betas = rng.multivariate_normal(model.beta, model.cov, size=n_sim, method="eigh")
+    sh = model.shares(betas)
     n_k = np.rint(totals).astype(np.int64)
     counts = rng.multinomial(n_k, sh).astype(float)
     # rescale the whole-number draw to the drawn (real) total so each draw adds up to it exactly
     draws = counts * np.where(n_k > 0, totals / np.maximum(n_k, 1), 0.0)[:, None]
     q = (0.5 - level / 2, 0.5 + level / 2)
     lower, upper = np.quantile(draws, q, axis=0)
-    out = pd.DataFrame({
-        unit: units[unit].to_numpy(),
-        "estimate": estimate,
-        "lower": lower,
-        "upper": upper,
-        "per_1000": estimate / pop * 1000,
-        "per_1000_lower": lower / pop * 1000,
-        "per_1000_upper": upper / pop * 1000,
-    })
-    return out.reset_index(drop=True)
+    return lower, upper
