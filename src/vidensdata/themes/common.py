@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 import pandas as pd
 
 from .. import geography
@@ -122,3 +124,14 @@ def geografi_metadata(valg) -> str | list[str]:
     a single geography code, or the list of the parts' codes."""
     omr = valg.omraade
     return omr.enkelt.kode if omr.enkelt is not None else [d.kode for d in omr.dele]
+
+
+def resume_html(titel: str, noegletal: list[tuple[str, str, str]], noter: list[str]) -> str:
+    """A result's readable Danish summary in a notebook: its key figures as shown, then notes and source.
+
+    ``noegletal`` holds ``(testid, label, value as shown)``, the same figures the reports and apps show.
+    """
+    rows = "".join(f"<tr><th style='text-align:left'>{html.escape(label)}</th>"
+                   f"<td style='text-align:right'>{html.escape(value)}</td></tr>" for _, label, value in noegletal)
+    notes = "".join(f"<p>{html.escape(n)}</p>" for n in noter if n)
+    return f"<div><p><b>{html.escape(titel)}</b></p><table>{rows}</table>{notes}</div>"

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -43,7 +43,7 @@ from ..methods import population_size as ps
 from ..presentation import formatting as fmt
 from ..sources import register
 from ..sources.synthetic_capture import PUBLICERET_OMFANG
-from .common import as_year, normalise_choice
+from .common import as_year, normalise_choice, resume_html
 from .tema import Tema
 
 TITEL = "Målgruppens størrelse"
@@ -74,8 +74,10 @@ class Valg:
     registre: tuple[str, ...]
 
 
-@dataclass
+@dataclass(frozen=True)
 class Resultat:
+    """Everything the theme shows for one view; ``noegletal_vist(resultat)`` gives its key figures as shown."""
+
     valg: Valg
     niveau: str  # "land", "region", "kommune" or "flere" (several geographies as one area)
     overlap: pd.DataFrame  # historie, antal (Int64, <NA> = suppressed), undertrykt, primaer, raa, 0/1 per register
@@ -97,6 +99,11 @@ class Resultat:
     @property
     def kildelinje(self) -> str:
         return fmt.source_line([self.kilde, METODE_KILDE], synthetic=self.syntetisk)
+
+    def _repr_html_(self) -> str:
+        v = self.valg
+        return resume_html(f"{TITEL}: {v.omraade.navn}, {v.aar}", noegletal_vist(self),
+                           [f"Metode: {self.estimat['metode']}", self.kildelinje])
 
 
 # ---------------------------------------------------------------- parameters
@@ -452,8 +459,7 @@ def beregn_valg(valg: Valg) -> Resultat:
                    None if total["undertrykt"] else int(total["antal"]), bool(total["undertrykt"]),
                    bool(total["primaer"]), estimat, modeller, model_navn, forklaring, kommuner, voksne, sand,
                    src["kilde"], src["synthetic"])
-    res.noegletal = _noegletal(res)
-    return res
+    return replace(res, noegletal=_noegletal(res))
 
 
 def _kommune_table(est, omr, niveau, year, regs) -> pd.DataFrame:
@@ -491,7 +497,30 @@ def _noegletal(res: Resultat) -> dict:
             "pr_1000_oevre": None if pr is None else e["upper"] / res.voksne * 1000}
 
 
-# ---------------------------------------------------------------- tables
+# ---------------------------------------------------------------- what is shown
+
+def noegletal_vist(res: Resultat) -> list[tuple[str, str, str]]:
+    """The key figures as shown (``testid``, Danish label, value): counts suppressed, Danish numbers."""
+    v, n = res.valg, res.noegletal
+    publ = f"{fmt.fmt_int(OFFENTLIGGJORT_NEDRE)}–{fmt.fmt_int(OFFENTLIGGJORT_OEVRE)}"
+    out = [
+        ("noegletal-estimat", f"Anslået størrelse af målgruppen {v.aar} (95 %-konfidensinterval)",
+         _interval(n["estimat"], n["nedre"], n["oevre"])),
+        ("noegletal-publiceret", "Offentliggjort skøn for hele landet", publ),
+        ("noegletal-observeret", f"Set i mindst ét af de {len(v.registre)} registre",
+         vist_antal(res.observeret, res.observeret_undertrykt, res.observeret_primaer)),
+    ]
+    if n["uset"] is not None:
+        out.append(("noegletal-uset", "Anslået ikke set af nogen register",
+                    f"{fmt.fmt_int(n['uset'])} ({fmt.fmt_pct(n['uset_pct'], 0)})"))
+    if n["pr_1000"] is not None:
+        out.append(("noegletal-pr1000", "Pr. 1.000 voksne (95 %-konfidensinterval)",
+                    _interval(n["pr_1000"], n["pr_1000_nedre"], n["pr_1000_oevre"], decimals=1)))
+    if res.syntetisk and res.sand is not None:
+        out.append(("noegletal-sand", "Plantet sand størrelse (kun syntetiske data)", fmt.fmt_int(res.sand)))
+    return out
+
+
 
 def _interval(n, lo, hi, decimals: int = 0) -> str:
     if n is None or (isinstance(n, float) and math.isnan(n)):

@@ -34,7 +34,7 @@ period (``parameters/overdoedelighed.yaml``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -46,7 +46,7 @@ from ..errors import InvalidValueError
 from ..methods import mortality
 from ..presentation import formatting as fmt
 from ..sources import register
-from .common import check_years
+from .common import check_years, resume_html
 from .tema import Tema
 
 TITEL = "Overdødelighed i målgruppen"
@@ -77,8 +77,10 @@ class Valg:
         return ("M", "K") if self.koen == "alle" else (self.koen,)
 
 
-@dataclass
+@dataclass(frozen=True)
 class Resultat:
+    """Everything the theme shows for one view; ``noegletal_vist(resultat)`` gives its key figures as shown."""
+
     valg: Valg
     tabel: pd.DataFrame  # koen, doede (Int64, <NA> suppressed), undertrykt, primaer, personaar, forventede, smr..
     smr: dict  # koen -> mortality.SMRResult or None (suppressed)
@@ -97,6 +99,11 @@ class Resultat:
     @property
     def kildelinje(self) -> str:
         return fmt.source_line([self.kilde, REFERENCE_KILDE], synthetic=self.syntetisk)
+
+    def _repr_html_(self) -> str:
+        v = self.valg
+        titel = f"{TITEL}: {v.omraade.navn}, {v.startaar}–{v.slutaar}, {KOEN_VALG[v.koen].lower()}"
+        return resume_html(titel, noegletal_vist(self), [*self.noter, self.kildelinje])
 
 
 # ---------------------------------------------------------------- validation
@@ -323,8 +330,7 @@ def beregn_valg(valg: Valg) -> Resultat:
     src = register.current_source()
     res = Resultat(valg, tabel.drop(columns=["_O", "_E_tg"]), smrs, lyl, levetid, aldersrater, overlevelse, tragt,
                    skjult, niveau, src["kilde"], src["synthetic"], noter)
-    res.noegletal = _noegletal(res)
-    return res
+    return replace(res, noegletal=_noegletal(res))
 
 
 def _protect_sex_relation(rows: list[dict]) -> None:
@@ -413,7 +419,39 @@ def _noegletal(res: Resultat) -> dict:
             "levetid": {s: res.levetid.get(s) for s in res.valg.koenner}}
 
 
-# ---------------------------------------------------------------- tables
+# ---------------------------------------------------------------- what is shown
+
+def _interval(d: dict | None, decimals: int = 1) -> str:
+    if d is None:
+        return fmt.MISSING
+    return fmt.fmt_interval(d["value"], d["lower"], d["upper"], decimals=decimals)
+
+
+def noegletal_vist(res: Resultat) -> list[tuple[str, str, str]]:
+    """The key figures as shown (``testid``, Danish label, value): counts suppressed, Danish numbers."""
+    v, n = res.valg, res.noegletal
+    s = n["smr"]
+    smr_text = fmt.MISSING if s is None else fmt.fmt_interval(s.value, s.lower, s.upper, decimals=2)
+    if n["undertrykt"]:
+        smr_text = vist_antal(None, True, n["primaer"]) + " døde"
+    gaps = n["levetid"]
+    if v.koen == "alle":
+        gap_text = " · ".join(f"{KOEN_NAVN[x]}: {_interval(gaps[x])}" for x in ("M", "K"))
+    else:
+        gap_text = _interval(gaps[v.koen])
+    koen_txt = "" if v.koen == "alle" else f" ({KOEN_NAVN[v.koen].lower()})"
+    return [
+        ("noegletal-smr", f"SMR{koen_txt}: dødelighed i forhold til befolkningen (95 %-KI)", smr_text),
+        ("noegletal-doede", f"Døde i målgruppen {v.startaar}–{v.slutaar}{koen_txt}",
+         vist_antal(n["doede"], n["undertrykt"], n["primaer"])),
+        ("noegletal-lyl-maend", f"Tabte leveår ud over befolkningens, mænd ({LYL_ALDER}–95 år, 95 %-KI)",
+         _interval(n["lyl_M"])),
+        ("noegletal-lyl-kvinder", f"Tabte leveår ud over befolkningens, kvinder ({LYL_ALDER}–95 år, 95 %-KI)",
+         _interval(n["lyl_K"])),
+        ("noegletal-levetid-forskel", f"Kortere forventet restlevetid som {LYL_ALDER}-årig, år (95 %-KI)", gap_text),
+    ]
+
+
 
 def tabel_til_download(res: Resultat) -> pd.DataFrame:
     """Deaths, person-years, expected deaths and SMR by sex; suppressed exactly like the screen."""

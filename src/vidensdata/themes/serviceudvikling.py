@@ -9,7 +9,7 @@ geography hierarchy (see :mod:`vidensdata.disclosure`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -24,7 +24,7 @@ from ..methods import growth
 from ..presentation import formatting as fmt
 from ..sources import register
 from ..sources.synthetic import YDELSER
-from .common import check_years, normalise_choice, suppression_pattern
+from .common import check_years, normalise_choice, resume_html, suppression_pattern
 from .tema import Tema
 
 #: Datasets this theme reads (part of every report's cache key and provenance).
@@ -46,8 +46,10 @@ class Valg:
     ydelser: tuple[str, ...]
 
 
-@dataclass
+@dataclass(frozen=True)
 class Resultat:
+    """Everything the theme shows for one view; ``noegletal_vist(resultat)`` gives its key figures as shown."""
+
     valg: Valg
     serie: pd.DataFrame  # aar, ydelse, antal (Int64, <NA> if suppressed), undertrykt
     sammenligning: pd.DataFrame  # omraade, aar, antal, befolkning, pr_1000
@@ -61,6 +63,11 @@ class Resultat:
     @property
     def kildelinje(self) -> str:
         return fmt.source_line([self.kilde, BEFOLKNING_KILDE], synthetic=self.syntetisk)
+
+    def _repr_html_(self) -> str:
+        v = self.valg
+        return resume_html(f"{TITEL}: {v.omraade.navn}, {v.startaar}–{v.slutaar}", noegletal_vist(self),
+                           [self.trend_note, self.kildelinje])
 
 
 def data_years() -> tuple[int, int]:
@@ -160,8 +167,7 @@ def beregn_valg(valg: Valg) -> Resultat:
             note = exc.dansk
     src = register.current_source()
     res = Resultat(valg, serie, sammenligning, befolkning, trend, note, src["kilde"], src["synthetic"])
-    res.noegletal = _noegletal(res, alle)
-    return res
+    return replace(res, noegletal=_noegletal(res, alle))
 
 
 def _noegletal(res: Resultat, alle: pd.DataFrame) -> dict:
@@ -178,7 +184,24 @@ def _noegletal(res: Resultat, alle: pd.DataFrame) -> dict:
             "primaer": last is not None and bool(last["primaer"]), "aendring_pct": change, "pr_1000": rate}
 
 
-# ---------------------------------------------------------------- tables
+# ---------------------------------------------------------------- what is shown
+
+def noegletal_vist(res: Resultat) -> list[tuple[str, str, str]]:
+    """The key figures as shown (``testid``, Danish label, value): counts suppressed, Danish numbers."""
+    v, n = res.valg, res.noegletal
+    change = fmt.MISSING if n["aendring_pct"] is None else fmt.fmt_signed_pct(n["aendring_pct"])
+    rate = fmt.MISSING if n["pr_1000"] is None else fmt.fmt_dec(n["pr_1000"], 1)
+    t = res.trend
+    trend = fmt.MISSING if t is None else fmt.fmt_interval(t.annual_growth, t.lower, t.upper, decimals=1, pct=True)
+    return [
+        ("noegletal-antal", f"Modtagere af mindst én ydelse i {v.slutaar}",
+         vist_antal(n["antal"], n["undertrykt"], n["primaer"])),
+        ("noegletal-aendring", f"Ændring {v.startaar}–{v.slutaar}", change),
+        ("noegletal-pr1000", "Pr. 1.000 indbyggere", rate),
+        ("noegletal-trend", "Årlig vækst (trend, 95 %-konfidensinterval)", trend),
+    ]
+
+
 
 def tabel(res: Resultat) -> pd.DataFrame:
     """Wide table: one row per service, one column per year (numbers; <NA> where suppressed)."""

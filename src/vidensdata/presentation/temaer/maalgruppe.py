@@ -18,7 +18,7 @@ from ...publish import publicer
 from ...themes.common import as_year, geografi_metadata
 from ...themes.maalgruppe import (BEFOLKNING_KILDE, KORT, METODE_KILDE, OFFENTLIGGJORT_KILDE, OFFENTLIGGJORT_NEDRE,
                                   OFFENTLIGGJORT_OEVRE, REGISTER_NAVNE, TEMA, Resultat, _interval, _model_name,
-                                  _parse_interactions, data_years, tabel_kommuner)
+                                  _parse_interactions, data_years, noegletal_vist, tabel_kommuner)
 from .. import formatting as fmt
 from .. import komponenter as k
 from .. import plots
@@ -31,22 +31,8 @@ TABELLER = ("vis_noegletal", "vis_overlap_tabel", "vis_modeller", "vis_kommuner"
 def vis_noegletal(res: Resultat):
     """Key figures as HTML (stable data-testid attributes), published as a table."""
     v, n, e = res.valg, res.noegletal, res.estimat
-    estimat = _interval(n["estimat"], n["nedre"], n["oevre"])
-    observeret = k.vist_antal(res.observeret, res.observeret_undertrykt, res.observeret_primaer)
     publ = f"{fmt.fmt_int(OFFENTLIGGJORT_NEDRE)}–{fmt.fmt_int(OFFENTLIGGJORT_OEVRE)}"
-    cards = [
-        k.Kort("noegletal-estimat", f"Anslået størrelse af målgruppen {v.aar} (95 %-konfidensinterval)", estimat),
-        k.Kort("noegletal-publiceret", "Offentliggjort skøn for hele landet", publ),
-        k.Kort("noegletal-observeret", f"Set i mindst ét af de {len(v.registre)} registre", observeret),
-    ]
-    if n["uset"] is not None:
-        cards.append(k.Kort("noegletal-uset", "Anslået ikke set af nogen register",
-                      f"{fmt.fmt_int(n['uset'])} ({fmt.fmt_pct(n['uset_pct'], 0)})"))
-    if n["pr_1000"] is not None:
-        cards.append(k.Kort("noegletal-pr1000", "Pr. 1.000 voksne (95 %-konfidensinterval)",
-                      _interval(n["pr_1000"], n["pr_1000_nedre"], n["pr_1000_oevre"], decimals=1)))
-    if res.syntetisk and res.sand is not None:
-        cards.append(k.Kort("noegletal-sand", "Plantet sand størrelse (kun syntetiske data)", fmt.fmt_int(res.sand)))
+    cards = [k.Kort(*c) for c in noegletal_vist(res)]
     if e["metode"] == "capture–recapture":
         metode = (f"Metode: log-lineær capture–recapture med tre registre ({', '.join(KORT[r] for r in v.registre)})"
                   f"; valgt model: {_html.escape(e['model'])} (laveste AIC).")

@@ -15,7 +15,7 @@ from ...methods import mortality
 from ...publish import publicer
 from ...themes.common import geografi_metadata
 from ...themes.overdoedelighed import (KOEN_NAVN, KOEN_VALG, LYL_ALDER, MIN_DOEDE_LYL, REFERENCE_KILDE, TEMA,
-                                       Resultat, data_years, normalise_koen)
+                                       Resultat, _interval, data_years, noegletal_vist, normalise_koen)
 from .. import formatting as fmt
 from .. import komponenter as k
 from .. import plots
@@ -25,36 +25,10 @@ from ._faelles import geografi_kontroller, start_geografi
 TABELLER = ("vis_noegletal", "vis_tabel", "vis_leveaar")
 
 
-def _interval(d: dict | None, decimals: int = 1) -> str:
-    if d is None:
-        return fmt.MISSING
-    return fmt.fmt_interval(d["value"], d["lower"], d["upper"], decimals=decimals)
-
-
 def vis_noegletal(res: Resultat):
     """Key figures as HTML (with stable data-testid attributes for tests and apps), published as a table."""
-    v, n = res.valg, res.noegletal
-    s = n["smr"]
-    smr_text = fmt.MISSING if s is None else fmt.fmt_interval(s.value, s.lower, s.upper, decimals=2)
-    if n["undertrykt"]:
-        smr_text = k.vist_antal(None, True, n["primaer"]) + " døde"
-    gaps = n["levetid"]
-    if v.koen == "alle":
-        gap_text = " · ".join(f"{KOEN_NAVN[x]}: {_interval(gaps[x])}" for x in ("M", "K"))
-    else:
-        gap_text = _interval(gaps[v.koen])
-    koen_txt = "" if v.koen == "alle" else f" ({KOEN_NAVN[v.koen].lower()})"
-    kort = [
-        k.Kort("noegletal-smr", f"SMR{koen_txt}: dødelighed i forhold til befolkningen (95 %-KI)", smr_text),
-        k.Kort("noegletal-doede", f"Døde i målgruppen {v.startaar}–{v.slutaar}{koen_txt}",
-               k.vist_antal(n["doede"], n["undertrykt"], n["primaer"])),
-        k.Kort("noegletal-lyl-maend", f"Tabte leveår ud over befolkningens, mænd ({LYL_ALDER}–95 år, 95 %-KI)",
-               _interval(n["lyl_M"])),
-        k.Kort("noegletal-lyl-kvinder", f"Tabte leveår ud over befolkningens, kvinder ({LYL_ALDER}–95 år, 95 %-KI)",
-               _interval(n["lyl_K"])),
-        k.Kort("noegletal-levetid-forskel", f"Kortere forventet restlevetid som {LYL_ALDER}-årig, år (95 %-KI)",
-               gap_text),
-    ]
+    v = res.valg
+    kort = [k.Kort(*c) for c in noegletal_vist(res)]
     notes = [f"Område: <b>{v.omraade.navn}</b>, {v.startaar}–{v.slutaar}, {KOEN_VALG[v.koen].lower()}. "
              "En SMR på 2 betyder dobbelt så mange dødsfald som i befolkningen med samme alder og køn."]
     notes.extend(res.noter)

@@ -16,7 +16,7 @@ from ...methods import growth
 from ...publish import publicer
 from ...sources.synthetic import YDELSER
 from ...themes.common import geografi_metadata
-from ...themes.serviceudvikling import BEFOLKNING_KILDE, TEMA, Resultat, data_years
+from ...themes.serviceudvikling import BEFOLKNING_KILDE, TEMA, Resultat, data_years, noegletal_vist
 from .. import formatting as fmt
 from .. import komponenter as k
 from .. import plots
@@ -28,21 +28,8 @@ TABELLER = ("vis_noegletal", "vis_tabel")
 
 def vis_noegletal(res: Resultat):
     """Key figures as HTML (with stable data-testid attributes for tests and apps), published as a table."""
-    v, n = res.valg, res.noegletal
-    change = "–" if n["aendring_pct"] is None else fmt.fmt_signed_pct(n["aendring_pct"])
-    rate = "–" if n["pr_1000"] is None else fmt.fmt_dec(n["pr_1000"], 1)
-    if res.trend is not None:
-        t = res.trend
-        trend = fmt.fmt_interval(t.annual_growth, t.lower, t.upper, decimals=1, pct=True)
-    else:
-        trend = "–"
-    kort = [
-        k.Kort("noegletal-antal", f"Modtagere af mindst én ydelse i {v.slutaar}",
-               k.vist_antal(n["antal"], n["undertrykt"], n["primaer"])),
-        k.Kort("noegletal-aendring", f"Ændring {v.startaar}–{v.slutaar}", change),
-        k.Kort("noegletal-pr1000", "Pr. 1.000 indbyggere", rate),
-        k.Kort("noegletal-trend", "Årlig vækst (trend, 95 %-konfidensinterval)", trend),
-    ]
+    v = res.valg
+    kort = [k.Kort(*c) for c in noegletal_vist(res)]
     notes = [f"Område: <b>{v.omraade.navn}</b>. Befolkningsgrundlag: {fmt.fmt_int(res.befolkning)} indbyggere "
              "pr. 1. januar 2020 (FOLK1A)."]
     if res.trend_note:
