@@ -1,34 +1,136 @@
-"""pyproject.toml and environment.yml list the same packages; the constraints pin them all."""
+"""Packaging holds on upgrade: pyproject.toml and environment.yml declare the same packages with the same
+version specifiers; the constraints pin them all within those specifiers; every third-party import of the
+package is declared; `python -m vidensdata` works; the wheel installs the Voila template as shared data."""
 
+import ast
 import re
+import subprocess
+import sys
 import tomllib
+import zipfile
 
+import pytest
 import yaml
+from packaging.requirements import Requirement
+from packaging.specifiers import SpecifierSet
+from packaging.version import Version
 
 from vidensdata.parameters import notebook_parameters, themes
+
+#: conda-only entries of environment.yml (not Python packages of the project)
+CONDA_ONLY = {"python", "pip", "nodejs"}
 
 
 def _name(req: str) -> str:
     return re.split(r"[<>=!~\[ ;]", req.strip(), maxsplit=1)[0].lower().replace("_", "-")
 
 
-def test_environment_yml_matches_pyproject(repo):
+def _pyproject_specs(repo) -> dict[str, SpecifierSet]:
     py = tomllib.loads((repo / "pyproject.toml").read_text())["project"]
-    pyproject = {_name(r) for r in py["dependencies"]} | {_name(r) for r in py["optional-dependencies"]["test"]}
+    reqs = [Requirement(r) for r in py["dependencies"] + py["optional-dependencies"]["test"]]
+    return {_name(r.name): r.specifier for r in reqs}
+
+
+def _conda_specs(repo) -> dict[str, SpecifierSet]:
     env = yaml.safe_load((repo / "environment.yml").read_text())
-    conda = {_name(d) for d in env["dependencies"] if isinstance(d, str)} - {"python", "pip"}
-    assert conda == pyproject, (conda ^ pyproject)
+    out = {}
+    for dep in env["dependencies"]:
+        if isinstance(dep, str):
+            name = _name(dep)
+            spec = dep.strip()[len(name):].strip().replace(" ", "")
+            if re.fullmatch(r"=[^=<>!].*", spec):  # conda's "python=3.11" is pip's "==3.11.*"
+                spec = f"={spec}.*"
+            out[name] = SpecifierSet(spec)
+    return out
 
 
-def test_constraints_pin_every_dependency(repo):
-    py = tomllib.loads((repo / "pyproject.toml").read_text())["project"]
-    wanted = {_name(r) for r in py["dependencies"]} | {_name(r) for r in py["optional-dependencies"]["test"]}
+def _pins(repo) -> dict[str, str]:
     pins = {}
     for line in (repo / "requirements/constraints.txt").read_text().splitlines():
         if "==" in line and not line.startswith("#"):
             name, version = line.split("==")
-            pins[_name(name)] = version
-    assert wanted <= set(pins), wanted - set(pins)
+            pins[_name(name)] = version.strip()
+    return pins
+
+
+def test_environment_yml_matches_pyproject(repo):
+    pyproject = _pyproject_specs(repo)
+    conda = {k: v for k, v in _conda_specs(repo).items() if k not in CONDA_ONLY}
+    assert set(conda) == set(pyproject), f"listed in only one of the two: {sorted(set(conda) ^ set(pyproject))}"
+    differ = {k: (str(pyproject[k]), str(conda[k])) for k in pyproject if pyproject[k] != conda[k]}
+    assert not differ, f"version specifiers differ (pyproject.toml, environment.yml): {differ}"
+
+
+def test_environment_yml_has_python_and_nodejs(repo):
+    conda = _conda_specs(repo)
+    assert "python" in conda and conda["python"].contains("3.11")
+    # the accessibility test installs axe-core with npm (tests/a11y/package.json, `make test`)
+    assert "nodejs" in conda, "environment.yml must provide nodejs (npm) for the a11y tests"
+
+
+def test_constraints_pin_every_dependency_within_its_specifier(repo):
+    wanted, pins = _pyproject_specs(repo), _pins(repo)
+    assert set(wanted) <= set(pins), f"not pinned in requirements/constraints.txt: {sorted(set(wanted) - set(pins))}"
+    outside = {k: (pins[k], str(spec)) for k, spec in wanted.items() if not spec.contains(Version(pins[k]))}
+    assert not outside, f"pinned version outside pyproject's specifier (pin, specifier): {outside}"
+
+
+def test_installed_versions_satisfy_pyproject(repo):
+    """What the tests run against is what pyproject.toml allows (catches a venv older than a new cap)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    bad = {}
+    for name, spec in _pyproject_specs(repo).items():
+        try:
+            installed = version(name)
+        except PackageNotFoundError:
+            bad[name] = ("not installed", str(spec))
+            continue
+        if not spec.contains(Version(installed), prereleases=True):
+            bad[name] = (installed, str(spec))
+    assert not bad, f"installed version outside pyproject's specifier: {bad}"
+
+
+# import name -> distribution name, where they differ
+IMPORT_TO_DIST = {"yaml": "pyyaml", "IPython": "ipython", "sklearn": "scikit-learn", "PIL": "pillow"}
+
+
+def _third_party_imports(root) -> dict[str, set[str]]:
+    """Top-level modules imported anywhere under ``root`` (imports inside functions too), with the files."""
+    found: dict[str, set[str]] = {}
+    for path in root.rglob("*.py"):
+        tree = ast.parse(path.read_text(), filename=str(path))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module]
+            else:
+                continue
+            for n in names:
+                top = n.split(".")[0]
+                if top not in sys.stdlib_module_names and top != "vidensdata":
+                    found.setdefault(top, set()).add(path.name)
+    return found
+
+
+def _lazy_imports(root) -> set[str]:
+    """Modules imported on first use through ``vidensdata.methods._lazy.lazy("scipy.stats")``."""
+    out = set()
+    for path in root.rglob("*.py"):
+        out |= {m.split(".")[0] for m in re.findall(r"\blazy\(\s*[\"']([\w.]+)[\"']\s*\)", path.read_text())}
+    return out
+
+
+def test_every_third_party_import_of_the_package_is_declared(repo):
+    declared = set(_pyproject_specs(repo))
+    src = repo / "src" / "vidensdata"
+    imports = _third_party_imports(src)
+    for mod in _lazy_imports(src):
+        imports.setdefault(mod, set()).add("(lazy)")
+    missing = {mod: sorted(files) for mod, files in imports.items()
+               if _name(IMPORT_TO_DIST.get(mod, mod)) not in declared}
+    assert not missing, f"imported by the package but not declared in pyproject.toml dependencies: {missing}"
 
 
 def test_every_theme_has_a_parameter_file_matching_its_notebook(repo):
