@@ -149,3 +149,15 @@ def test_ci_runs_make_test_and_readme_starts_with_the_two_commands(repo):
     assert "make test" in (repo / ".ci/run").read_text()
     head = "\n".join((repo / "README.md").read_text().splitlines()[:8])
     assert "make reports" in head and "make test" in head
+
+
+def test_python_m_vidensdata_runs_the_cli():
+    """`python -m vidensdata` is the CLI (e.g. where the venv's bin/ is not on PATH)."""
+    done = subprocess.run([sys.executable, "-m", "vidensdata", "--help"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("Usage: vidensdata "), done.stdout
+    for command in ("run", "app", "audit", "data"):
+        assert command in done.stdout
+    bad = subprocess.run([sys.executable, "-m", "vidensdata", "no-such-command"], capture_output=True, text=True,
+                         timeout=120)
+    assert bad.returncode == 2 and "no-such-command" in bad.stderr
