@@ -16,7 +16,10 @@ PORT ?= 8866
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-14s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-$(STAMP): pyproject.toml $(CONSTRAINTS)
+TEMPLATE_FILES := $(wildcard src/vidensdata/app_template/voila/templates/vidensdata/*)
+
+# the template files too: the install copies them to .venv/share/jupyter (a plain `voila --template=vidensdata`)
+$(STAMP): pyproject.toml $(CONSTRAINTS) $(TEMPLATE_FILES)
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -c $(CONSTRAINTS) -e '.[test]'
 	@touch $(STAMP)

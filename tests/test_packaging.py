@@ -3,11 +3,14 @@ version specifiers; the constraints pin them all within those specifiers; every 
 package is declared; `python -m vidensdata` works; the wheel installs the Voila template as shared data."""
 
 import ast
+import json
+import os
 import re
 import subprocess
 import sys
 import tomllib
 import zipfile
+from pathlib import Path
 
 import pytest
 import yaml
@@ -161,3 +164,46 @@ def test_python_m_vidensdata_runs_the_cli():
     bad = subprocess.run([sys.executable, "-m", "vidensdata", "no-such-command"], capture_output=True, text=True,
                          timeout=120)
     assert bad.returncode == 2 and "no-such-command" in bad.stderr
+
+
+TEMPLATE = "share/jupyter/voila/templates/vidensdata"
+
+
+def _template_files(repo) -> dict[str, bytes]:
+    src = repo / "src/vidensdata/app_template/voila/templates/vidensdata"
+    return {p.relative_to(src).as_posix(): p.read_bytes() for p in src.rglob("*") if p.is_file()}
+
+
+@pytest.mark.slow
+def test_wheel_installs_the_voila_template_as_shared_data(repo, tmp_path):
+    """`pip install .` puts the template where a plain `voila --template=vidensdata` looks for it."""
+    done = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--quiet",
+         "--wheel-dir", str(tmp_path), str(repo)],
+        capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    (wheel,) = tmp_path.glob("vidensdata-*.whl")
+    with zipfile.ZipFile(wheel) as zf:
+        names = zf.namelist()
+        prefix = next((n.split("/data/")[0] for n in names if n.endswith(".data/data/" + TEMPLATE + "/conf.json")),
+                      None)
+        assert prefix, f"no {TEMPLATE}/ among the wheel's data files: {[n for n in names if '.data/' in n][:20]}"
+        shipped = {n[len(f"{prefix}/data/{TEMPLATE}/"):]: zf.read(n) for n in names
+                   if n.startswith(f"{prefix}/data/{TEMPLATE}/")}
+        assert "vidensdata/__main__.py" in names and "vidensdata/_snapshots/manifest.json" in names
+    assert shipped == _template_files(repo), "the wheel's template differs from src/vidensdata/app_template"
+
+
+def test_voila_finds_the_installed_template_without_jupyter_path(repo):
+    """In this environment (installed with pip, editable or not), Voila's own lookup finds the template in
+    <prefix>/share/jupyter, with no JUPYTER_PATH set; the copy there is the current one."""
+    code = ("import json; from voila.paths import collect_template_paths; "
+            "print(json.dumps(collect_template_paths(['voila', 'nbconvert'], 'vidensdata', prune=True)))")
+    env = {k: v for k, v in os.environ.items() if k != "JUPYTER_PATH"}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 0, done.stderr
+    found = Path(json.loads(done.stdout)[0])
+    assert found == Path(sys.prefix) / TEMPLATE, found
+    installed = {p.relative_to(found).as_posix(): p.read_bytes() for p in found.rglob("*") if p.is_file()}
+    assert installed == _template_files(repo), (
+        f"{found} is out of date with src/vidensdata/app_template: reinstall (make setup)")
