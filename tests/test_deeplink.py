@@ -9,7 +9,8 @@ from vidensdata.presentation.widgets import Kontrol, Visning
 KONTROLLER = [
     Kontrol("geografi", "Geografi", "dropdown", [("Hele landet", "Hele landet"), ("Aarhus", "Aarhus"),
                                                  ("Region Midtjylland", "Region Midtjylland")]),
-    Kontrol("flere_kommuner", "Læg flere kommuner til", "flere", [("Skanderborg", "Skanderborg"), ("Aarhus", "Aarhus")]),
+    Kontrol("flere_kommuner", "Læg flere kommuner til", "flere",
+            [("Skanderborg", "Skanderborg"), ("Aarhus", "Aarhus")]),
     Kontrol("aar", "År", "aarinterval", min=2014, max=2024),
     Kontrol("ydelser", "Ydelser", "multi", [("§ 85 Socialpædagogisk støtte", "§85"), ("§ 107 Botilbud", "§107")]),
     Kontrol("koen", "Køn", "dropdown", [("Alle", "alle"), ("Kvinder", "K"), ("Mænd", "M")]),

@@ -247,7 +247,8 @@ def test_voila_lab_template_has_what_our_template_extends():
               "voila.tornado.treehandler renders something else")
     err = inspect.getsource(jsh.JupyterHandler.write_error)
     if '"%s.html" % status_code' not in err or '"error.html"' not in err or '"status_code"' not in err:
-        moved("jupyter_server error pages (<code>.html, error.html, status_code)", "app_template/…/error.html, 404.html",
+        moved("jupyter_server error pages (<code>.html, error.html, status_code)",
+              "app_template/…/error.html, 404.html",
               "JupyterHandler.write_error renders something else")
 
 
@@ -322,7 +323,8 @@ def test_warm_kernel_engine_mirrors_papermills_nbclient_engine():
     where = "vidensdata.reporting.engine.WarmKernelEngine"
     if not issubclass(WarmKernelEngine, engines.NBClientEngine):
         moved("papermill.engines.NBClientEngine", where, "no longer our base class")
-    ours, theirs = params(WarmKernelEngine.execute_managed_notebook), params(engines.NBClientEngine.execute_managed_notebook)
+    ours = params(WarmKernelEngine.execute_managed_notebook)
+    theirs = params(engines.NBClientEngine.execute_managed_notebook)
     if ours != theirs:
         moved("NBClientEngine.execute_managed_notebook", where,
               f"papermill's signature is now {inspect.signature(engines.NBClientEngine.execute_managed_notebook)}; "

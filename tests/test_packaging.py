@@ -207,3 +207,16 @@ def test_voila_finds_the_installed_template_without_jupyter_path(repo):
     installed = {p.relative_to(found).as_posix(): p.read_bytes() for p in found.rglob("*") if p.is_file()}
     assert installed == _template_files(repo), (
         f"{found} is out of date with src/vidensdata/app_template: reinstall (make setup)")
+
+
+def test_make_test_lints_before_pytest(repo):
+    """`make test` runs `make lint` (ruff, configured in pyproject.toml) before the tests."""
+    ruff = tomllib.loads((repo / "pyproject.toml").read_text())["tool"]["ruff"]
+    assert ruff["line-length"] == 120 and {"E", "F", "W", "B"} <= set(ruff["lint"]["select"])
+    assert not {"I", "I001"} & set(ruff["lint"]["select"]), "no import sorting"
+    done = subprocess.run(["make", "-n", "test"], cwd=repo, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    lint = next(i for i, line in enumerate(lines) if "ruff check" in line)
+    pytest_ = next(i for i, line in enumerate(lines) if "-m pytest" in line)
+    assert lint < pytest_
