@@ -11,12 +11,15 @@ AXE := tests/a11y/node_modules/axe-core/axe.min.js
 CONSTRAINTS := requirements/constraints.txt
 PORT ?= 8866
 
-.PHONY: help setup reports test test-fast app lab bench bench-reports bench-apps audit clean distclean
+.PHONY: help setup lint reports test test-fast app lab bench bench-reports bench-apps audit clean distclean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-14s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-$(STAMP): pyproject.toml $(CONSTRAINTS)
+TEMPLATE_FILES := $(wildcard src/vidensdata/app_template/voila/templates/vidensdata/*)
+
+# the template files too: the install copies them to .venv/share/jupyter (a plain `voila --template=vidensdata`)
+$(STAMP): pyproject.toml $(CONSTRAINTS) $(TEMPLATE_FILES)
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -c $(CONSTRAINTS) -e '.[test]'
 	@touch $(STAMP)
@@ -38,7 +41,10 @@ reports: $(STAMP) ## Set up, then regenerate the theme reports that changed (rep
 audit: $(STAMP) ## Disclosure audit of every table published under reports/
 	$(VENV)/bin/vidensdata audit reports
 
-test: $(STAMP) $(BROWSER_STAMP) $(AXE) reports ## Set up (incl. headless Chromium and axe-core), make reports (with the audit), then run every test
+lint: $(STAMP) ## Lint the code with ruff (rules in pyproject.toml, [tool.ruff])
+	$(VENV)/bin/ruff check .
+
+test: $(STAMP) lint $(BROWSER_STAMP) $(AXE) reports ## Set up (incl. headless Chromium and axe-core), lint, make reports (with the audit), then run every test
 	$(PY) -m pytest
 
 test-fast: $(STAMP) ## Unit tests only (no notebooks, no browser)

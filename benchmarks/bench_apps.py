@@ -101,7 +101,10 @@ async def first_render(browser, url: str, timeout: float) -> float:
 
 CHANGE_JS = """async ([label, timeout, which]) => {
   const key = () => (document.querySelector('[data-testid^="noegletal-"]') || {}).innerText;
-  const img = () => { const i = document.querySelector('.jp-OutputArea-output img'); return i ? i.src.length + ':' + i.src.slice(-64) : ''; };
+  const img = () => {
+    const i = document.querySelector('.jp-OutputArea-output img');
+    return i ? i.src.length + ':' + i.src.slice(-64) : '';
+  };
   const k0 = key(), i0 = img();
   const sel = document.querySelectorAll('.widget-dropdown select')[which];
   const opt = [...sel.options].find(o => o.text === label);

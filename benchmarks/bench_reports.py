@@ -166,7 +166,8 @@ def main() -> None:
     full_geos = SAMPLE_GEOS if args.quick else None
     full = report.plan(temaer, full_geos)
     print(f"vidensdata report benchmark: {len(temaer)} themes ({', '.join(temaer)}), "
-          f"{os.cpu_count()} cores, {args.workers} workers for (b) and (c); sample {len(sample)} reports, full set {len(full)} reports", flush=True)
+          f"{os.cpu_count()} cores, {args.workers} workers for (b) and (c); "
+          f"sample {len(sample)} reports, full set {len(full)} reports", flush=True)
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
         tmp = Path(tmp)
         (tmp / "a").mkdir()

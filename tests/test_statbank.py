@@ -203,7 +203,8 @@ class FakeStatbank:
             return sum(self.folk_value({**c, "ALDER": a}) for a, _ in AGES)
         q = self.folk_tid.index(c["Tid"])
         scale = 2000 if c["OMRÅDE"] == "000" else 1  # a national population of a plausible size
-        return scale * (int(c["OMRÅDE"]) % 97 + 3) * (3 + (int(c["ALDER"]) * 7 + int(c["KØN"]) * 5) % 11) + q + self.version
+        age_sex = 3 + (int(c["ALDER"]) * 7 + int(c["KØN"]) * 5) % 11
+        return scale * (int(c["OMRÅDE"]) % 97 + 3) * age_sex + q + self.version
 
     def dod_value(self, c):
         a = 99 if c["ALDER"] == "99-" else int(c["ALDER"])
@@ -216,7 +217,8 @@ class FakeStatbank:
     def hisb_value(self, c):
         if c["ALDER"] == "99":
             return None  # ".."
-        base = 80.0 - int(c["ALDER"]) * 0.8 + (3.5 if c["KØN"] == "K" else 0.0) + (0.25 if c["Tid"] == "2022:2023" else 0)
+        base = (80.0 - int(c["ALDER"]) * 0.8 + (3.5 if c["KØN"] == "K" else 0.0)
+                + (0.25 if c["Tid"] == "2022:2023" else 0))
         return round(max(base, 1.5), 2) if c["TAVLE"] == "LEV" else 1000.0
 
     def hand_value(self, c):

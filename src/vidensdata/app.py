@@ -50,6 +50,9 @@ MAX_KERNELS = 40
 #: Seconds a notebook cell may run while a page is rendered before it is stopped with the Danish error message.
 CELL_TIMEOUT = 120
 
+#: Files Voila's ``/voila/files/`` never serves (regular expressions on the path): notebooks, code, config, hidden.
+FILE_DENYLIST = (r".*\.(ipynb|py|pyc|yaml|yml|json|toml|cfg|ini|sh|env|txt)$", r"(^|.*/)\..*")
+
 FEJL_INSTRUKTION = "Der opstod en fejl i appen. Prøv at genindlæse siden, eller kontakt os, hvis fejlen fortsætter."
 
 
@@ -70,9 +73,10 @@ def voila_command(port: int = 8866, ip: str = "127.0.0.1", tuned: bool = True, p
         "--VoilaConfiguration.allow_theme_override=NO",
         f"--VoilaExecutor.cell_error_instruction={FEJL_INSTRUKTION}",
         f"--VoilaExecutor.cell_timeout_instruction={FEJL_INSTRUKTION}",
-        # nothing but images below the notebook folder is served; notebooks and Python never
-        "--VoilaConfiguration.file_denylist=['.*\\.(ipynb|py|pyc|yaml|yml|json|toml|cfg|ini|sh|env|txt)$', '(^|.*/)\\..*']",
     ]
+    # nothing but images below the notebook folder is served; notebooks and Python never. One flag per item:
+    # traitlets 5 deprecated a whole list in one flag (``--X.list=[...]``).
+    cmd += [f"--VoilaConfiguration.file_denylist={pattern}" for pattern in FILE_DENYLIST]
     # deployment-specific flags (e.g. --Voila.base_url=/services/vidensdata-apps/ behind JupyterHub)
     cmd += shlex.split(os.environ.get("VIDENSDATA_VOILA_ARGS", ""))
     if not tuned:
@@ -81,6 +85,8 @@ def voila_command(port: int = 8866, ip: str = "127.0.0.1", tuned: bool = True, p
     pools.update(kernel_pools or {})
     return cmd + [
         "--preheat_kernel=True", f"--pool_size={pool_size}",
+        # the whole dict as JSON: traitlets 5 deprecates that form, but its ``key=value`` form keeps values as
+        # strings and the pool configs are dicts (tests/test_internals.py checks the parsed value)
         f"--VoilaKernelManager.kernel_pools_config={json.dumps(pools)}",
         "--VoilaConfiguration.multi_kernel_manager_class=vidensdata.app_server.BegraensetKernelManager",
         f"--BegraensetKernelManager.max_kernels={max_kernels}",

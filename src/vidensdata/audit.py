@@ -77,7 +77,8 @@ class AuditResult:
         if self.rapporter == 0:
             return head + "\nNo published tables found / Ingen offentliggjorte tabeller fundet."
         if not self.fund:
-            return head + "\nNo problems: nothing unsafe is published / Ingen problemer: intet usikkert er offentliggjort."
+            return (head + "\nNo problems: nothing unsafe is published"
+                    " / Ingen problemer: intet usikkert er offentliggjort.")
         lines = [head, f"{len(self.fund)} problem(s) / {len(self.fund)} problem(er):"]
         lines += ["  " + f.line() for f in self.fund]
         return "\n".join(lines)
@@ -176,7 +177,8 @@ def _check_cells(rep: _Report, navn: str, payload: dict, frame: pd.DataFrame, re
                                         f"{text!r} er hverken et antal eller {SUPPRESSED}/x"))
             elif kind == "tal" and 1 <= value < THRESHOLD:
                 result.fund.append(Fund(rep.navn, navn, where,
-                                        f"published count {text} is in 1-{THRESHOLD - 1} (must be shown as {SUPPRESSED})",
+                                        f"published count {text} is in 1-{THRESHOLD - 1} "
+                                        f"(must be shown as {SUPPRESSED})",
                                         f"offentliggjort antal {text} ligger i 1–{THRESHOLD - 1} "
                                         f"(skal vises som {SUPPRESSED})"))
 

@@ -72,9 +72,9 @@ def _cell(v):
         return v
     if isinstance(v, bool):
         return bool(v)
-    if isinstance(v, int) or (hasattr(v, "dtype") and getattr(v, "dtype").kind in "iu"):
+    if isinstance(v, int) or (hasattr(v, "dtype") and v.dtype.kind in "iu"):
         return int(v)
-    if isinstance(v, float) or (hasattr(v, "dtype") and getattr(v, "dtype").kind == "f"):
+    if isinstance(v, float) or (hasattr(v, "dtype") and v.dtype.kind == "f"):
         f = float(v)
         return "" if math.isnan(f) else f
     return str(v)
