@@ -837,7 +837,7 @@ def multiplier(benchmark_count, proportion, proportion_se=None, n_sample=None,
 def _total_log_se(total: float, spec, level: float, who: str) -> float:
     """The standard error of log(total) from an SE, a (lower, upper) CI or a result object."""
     if hasattr(spec, "lower") and hasattr(spec, "upper") and not isinstance(spec, (tuple, list)):
-        spec = (getattr(spec, "lower"), getattr(spec, "upper"))
+        spec = (spec.lower, spec.upper)
     if isinstance(spec, (tuple, list, np.ndarray)):
         if len(spec) != 2:
             raise InvalidValueError(f"{who}: the total's CI must be (lower, upper), got {spec!r}",

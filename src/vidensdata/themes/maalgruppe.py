@@ -413,7 +413,7 @@ def beregn_valg(valg: Valg) -> Resultat:
 
     # per-register totals: shown only when none of their cells is suppressed
     reg_rows = []
-    for i, r in enumerate(regs):
+    for r in regs:
         part = overlap[overlap[r] == 1]
         raw = int(part["raa"].sum())
         supp = bool(part["undertrykt"].any()) or 1 <= raw < disclosure.THRESHOLD

@@ -132,7 +132,8 @@ def figur_kommuner(res: Resultat):
     fig.get_layout_engine().set(rect=(0, bottom, 1, 1 - bottom))
     ys = np.arange(len(kom))
     colours = np.where(kom["valgt"], plots.PALETTE[4], plots.PALETTE[3])
-    ax.errorbar(kom["per_1000"], ys, xerr=[kom["per_1000"] - kom["per_1000_lower"], kom["per_1000_upper"] - kom["per_1000"]],
+    spread = [kom["per_1000"] - kom["per_1000_lower"], kom["per_1000_upper"] - kom["per_1000"]]
+    ax.errorbar(kom["per_1000"], ys, xerr=spread,
                 fmt="none", ecolor="#888888", capsize=2, zorder=1)
     ax.scatter(kom["per_1000"], ys, c=list(colours), zorder=2, s=22)
     ax.set_yticks(ys)
