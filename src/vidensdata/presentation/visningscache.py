@@ -10,8 +10,9 @@ written atomically), where the key is a hash of
 * the validated choices (``repr`` of the theme's ``valider(**parametre)``: the same view
   however its parameters were spelled),
 * the theme's context from :func:`vidensdata.reporting.provenance.theme_context`: the
-  notebook's cells, the fingerprint of every dataset the theme reads and the package
-  version and source hash — so a data refresh or a code change never serves an old view.
+  notebook's cells, the fingerprint of every dataset the theme reads, the package
+  version and source hash and the versions of the numerical libraries — read afresh for
+  every view, so a data refresh or a code change never serves an old view.
 
 The report run fills the cache as a by-product (``make reports`` leaves every default
 view of every geography ready for the apps); the app fills it with every view it draws.
@@ -21,7 +22,6 @@ published: the cached HTML is exactly what the same code drew, disclosure contro
 
 from __future__ import annotations
 
-import functools
 import zlib
 from pathlib import Path
 
@@ -29,16 +29,12 @@ from ..config import paths
 from ..datasets.cache import atomic_write_bytes, fingerprint
 
 
-@functools.lru_cache(maxsize=16)
 def _context_key(tema: str) -> str:
+    """The theme's context, read afresh for every view (a few milliseconds: file metadata and hashes, no
+    data), so a data refresh or a changed notebook in a long-lived app process never serves an old view."""
     from ..reporting.provenance import theme_context
 
     return fingerprint(theme_context(tema))
-
-
-def clear_context() -> None:
-    """Forget the themes' contexts (after a data refresh in the same process)."""
-    _context_key.cache_clear()
 
 
 def folder(tema, valg) -> Path:

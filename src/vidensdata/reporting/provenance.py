@@ -80,14 +80,33 @@ def git_commit() -> str:
         return "ukendt"
 
 
+#: The numerical libraries whose versions can change a number (part of every report's and view's key).
+BIBLIOTEKER = ("numpy", "pandas", "scipy", "statsmodels", "matplotlib")
+
+
+@functools.lru_cache(maxsize=1)
+def library_versions() -> dict[str, str]:
+    """Installed versions of :data:`BIBLIOTEKER` (fixed for the life of a process)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {}
+    for name in BIBLIOTEKER:
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            out[name] = "mangler"
+    return out
+
+
 def theme_context(tema) -> dict:
-    """What every report of a theme shares: notebook hash, data provenance, package."""
+    """What every report of a theme shares: notebook hash, data provenance, package, numerical libraries."""
     from ..themes import tema as find
 
     t = find(tema)
     data = [dataset_provenance(n) for n in t.datasaet]
     nb = t.notebook
-    return {"notebook": notebook_hash(nb), "data": data, "version": __version__, "pakke": package_hash()}
+    return {"notebook": notebook_hash(nb), "data": data, "version": __version__, "pakke": package_hash(),
+            "biblioteker": library_versions()}
 
 
 def job_key(context: dict, parametre: dict) -> str:
@@ -102,6 +121,7 @@ def record(context: dict, parametre: dict, key: str, sekunder: float) -> dict:
         "parametre": parametre,
         "data": context["data"],
         "version": context["version"],
+        "biblioteker": context.get("biblioteker", {}),
         "git": git_commit(),
         "sekunder": round(sekunder, 3),
     }
