@@ -37,13 +37,13 @@ import pandas as pd
 
 from .. import disclosure, geography
 from ..datasets import registry as cat
-from ..datasets.derive import REGISTRE
 from ..errors import InvalidValueError, VidensdataError
 from ..methods import population_size as ps
 from ..presentation import formatting as fmt
 from ..publish import publicer
 from ..sources import register
 from ..sources.synthetic_capture import PUBLICERET_OMFANG
+from ..vocabulary import REGISTRE, SEKUNDAER
 from .common import as_year, geografi_kontroller, geografi_metadata, normalise_choice, start_geografi
 
 TEMA = "maalgruppe"
@@ -64,7 +64,6 @@ OFFENTLIGGJORT_NEDRE, OFFENTLIGGJORT_OEVRE, OFFENTLIGGJORT_KILDE = PUBLICERET_OM
 BEFOLKNING_KILDE = "Danmarks Statistik (FOLK1A 1. januar 2020; voksenandel fra FOLK1A/DODC1)"
 METODE_KILDE = "Egne beregninger: log-lineær capture–recapture (Cormack 1992) og small area-fordeling"
 ALT = "alt"  # the history row "seen by at least one register"
-SEKUNDAER = "x"
 LEVEL = 0.95
 
 
@@ -331,7 +330,7 @@ def _area_cells(omr: geography.Omraade, aar: int, registre: tuple[str, ...]) -> 
     total = out[out["historie"] == ALT]
     mask = np.append(cells["undertrykt"].to_numpy(), total["undertrykt"].to_numpy())
     values = np.append(cells["raa"].to_numpy(), total["raa"].to_numpy())
-    disclosure._protect_group(values, mask)
+    disclosure.protect_group(values, mask)
     out.loc[cells.index, "undertrykt"] = mask[:-1]
     out.loc[total.index, "undertrykt"] = mask[-1]
     out["antal"] = out["raa"].astype("Int64").mask(out["undertrykt"])

@@ -46,6 +46,7 @@ from ..methods import mortality
 from ..presentation import formatting as fmt
 from ..publish import publicer
 from ..sources import register
+from ..vocabulary import SEKUNDAER
 from .common import check_years, geografi_kontroller, geografi_metadata, start_geografi
 
 TEMA = "overdoedelighed"
@@ -58,7 +59,6 @@ LYL_ALDER = 20  # life-years lost and life expectancy from this age (a 5-year gr
 TAU = mortality.TAU
 MIN_DOEDE_LYL = disclosure.THRESHOLD  # fewer deaths of a sex in the area: no life-years lost or life expectancy
 MIN_DOEDE_BLOK = 10  # national target-group age groups with fewer deaths are pooled with neighbours
-SEKUNDAER = "x"
 #: Datasets this theme reads (part of every report's cache key and provenance).
 DATASETS = ("doedelighed_maalgruppe", "doedelighed_land", "kommuner")
 TABELLER = ("vis_noegletal", "vis_tabel", "vis_leveaar")  # the renderers that publish tables (vidensdata.publish)

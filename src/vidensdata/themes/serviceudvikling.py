@@ -16,14 +16,12 @@ import pandas as pd
 
 from .. import disclosure, geography
 from ..datasets import registry as cat
-from ..datasets.registry import YDELSE_NAVNE
-from ..datasets.derive import ALLE
 from ..errors import VidensdataError
 from ..methods import growth
 from ..presentation import formatting as fmt
 from ..publish import publicer
 from ..sources import register
-from ..sources.synthetic import YDELSER
+from ..vocabulary import ALLE, SEKUNDAER, YDELSE_NAVNE, YDELSER
 from .common import (check_years, geografi_kontroller, geografi_metadata, normalise_choice, start_geografi,
                      suppression_pattern)
 
@@ -177,8 +175,6 @@ def _noegletal(res: Resultat, alle: pd.DataFrame) -> dict:
 
 
 # ---------------------------------------------------------------- presentation
-
-SEKUNDAER = "x"  # secondary suppression: hidden so that a <5 cell cannot be recovered from totals
 
 
 def vist_antal(antal, undertrykt: bool, primaer: bool) -> str:
