@@ -187,7 +187,7 @@ def extend(p, personer: pd.DataFrame, forloeb: pd.DataFrame, serviceliste: pd.Da
                             index=svc_people)
     # the pool: kommune, rank, stratum, age and death; in the group in year y are the first
     # N_k - S_ky of the kommune's pool persons alive in y (in rank order)
-    pool = _Pool(*_pool(p, u, first, years, rng))
+    pool = _pool(p, u, first, years, rng)
     pool_stratum = rng.choice(len(strata.names), size=len(pool.kom), p=strata.share_off)
 
     # contacts of the persons on the services list (years on the list only)
@@ -327,10 +327,10 @@ class _Pool:
     in_group: np.ndarray
 
 
-def _pool(p, u: np.ndarray, first: int, years: np.ndarray, rng):
+def _pool(p, u: np.ndarray, first: int, years: np.ndarray, rng) -> _Pool:
     """Pool persons per kommune (row of ``u``) with sex, birth year and death (:mod:`.synthetic_mortality`).
 
-    Returns ``(kommune, foedselsaar, male, death date, in_group[person, year])``: in
+    Returns a :class:`_Pool` (kommune, foedselsaar, male, death date, in_group[person, year]): in
     year ``y`` the first ``u[k, y]`` pool persons of kommune ``k`` alive in ``y``
     are in the group. The pool grows until every year has enough living persons.
     """
@@ -375,7 +375,7 @@ def _pool(p, u: np.ndarray, first: int, years: np.ndarray, rng):
             break
         size = np.where(enough, size, np.ceil(size * 1.2).astype(int) + 3)
     in_group = alive & (rank_alive <= u[kom])
-    return kom, born, male, death, in_group
+    return _Pool(kom, born, male, death, in_group)
 
 
 def true_totals(sandhed: pd.DataFrame, kommune_koder=None) -> pd.Series:
