@@ -149,8 +149,8 @@ def _ydelsesmodtagere() -> pd.DataFrame:
 
 
 def _doedelighed_maalgruppe() -> pd.DataFrame:
-    from . import derive_mortality
     from ..storage import cached_tables
+    from . import derive_mortality
 
     codes = [g.kode for g in geography.kommuner()]
     key = register.current_source()["fingerprint"] + "-v1"  # the extract is only read when the cache is missing

@@ -17,7 +17,7 @@ Conventions
 * Infinite values are a programming error (e.g. a rate with a zero
   denominator) and raise :class:`~vidensdata.errors.InvalidValueError`.
 * Suppressed counts (see :mod:`vidensdata.disclosure`) are shown as
-  :data:`SUPPRESSED` (``"<5"``).
+  :data:`SUPPRESSED` (``"<5"``; :data:`vidensdata.vocabulary.PRIMAER`).
 """
 
 from __future__ import annotations
