@@ -152,7 +152,7 @@ def test_missing_snapshot(home, monkeypatch):
     (home / "data/snapshots/kommuner_folk1a_2020k1.csv").unlink()
     with pytest.raises(errors.DataError, match="snapshot file missing.*kommuner_folk1a_2020k1.csv.*Restore it"):
         snapshots.read_snapshot("kommuner_folk1a_2020k1.csv")
-    monkeypatch.setattr(registry, "_FRAMES", {})
+    registry.invalidate("kommuner")
     with pytest.raises(errors.DataError, match="kommuner_folk1a_2020k1.csv") as e:
         vd.load("kommuner")
     assert "mangler" in e.value.dansk

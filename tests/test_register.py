@@ -110,4 +110,4 @@ def test_cache_corruption_is_rebuilt_with_a_warning(tmp_path, monkeypatch):
     with pytest.warns(CacheWarning, match="corrupt"):
         rebuilt, _ = cached_tables("demo", "k1", build)
     assert len(calls) == 2 and rebuilt["t"]["a"].tolist() == [1, 2, 3]
-    registry._FRAMES.clear()
+    registry.invalidate()

@@ -26,6 +26,7 @@ import vidensdata as vd
 from vidensdata import geography
 from vidensdata.cli import main
 from vidensdata.datasets import registry as cat
+from vidensdata.datasets.refresh import refresh
 from vidensdata.errors import DataError
 from vidensdata.sources import statbank_mappings as sbm
 from vidensdata.sources.statbank import (RequestLimitError, StatbankClient, StatbankError, parse_age,
@@ -357,9 +358,9 @@ def fake(server, monkeypatch, tmp_path):
     monkeypatch.setenv("VIDENSDATA_STATBANK_RETRIES", "2")
     monkeypatch.setenv("VIDENSDATA_STATBANK_TIMEOUT", "5")
     monkeypatch.setenv("VIDENSDATA_CACHE", str(tmp_path / "cache"))
-    cat._FRAMES.clear()
+    cat.invalidate()
     yield server.fake
-    cat._FRAMES.clear()
+    cat.invalidate()
 
 
 # ---------------------------------------------------------------- client round trips
@@ -450,7 +451,7 @@ def _expected_kommune(fake, kode, tid):
 
 def test_refresh_replaces_numbers_not_schema(fake):
     before = {n: vd.load(n) for n in ("kommuner", "regioner", "doedelighed_land")}
-    records = sbm.refresh()
+    records = refresh()
     assert {r["navn"] for r in records} == set(sbm.REFRESHABLE)
     k = vd.load("kommuner")
     assert list(k.columns) == list(before["kommuner"].columns) and len(k) == 98
@@ -504,19 +505,19 @@ def test_refresh_replaces_numbers_not_schema(fake):
 
 
 def test_interrupted_refresh_leaves_previous_cache_intact(fake):
-    sbm.refresh(["kommuner", "doedelighed_land"])
+    refresh(["kommuner", "doedelighed_land"])
     old_k = vd.load("kommuner")
     old_meta = (sbm.cache_dir() / "kommuner" / "meta.json").read_bytes()
     files = sorted(p.name for p in sbm.cache_dir().rglob("*"))
     fake.version = 7  # new numbers on the server...
     fake.fail = ("truncate", lambda p, b: p.endswith("/data") and b.get("table") == "DOD")  # ...cut off halfway
     with pytest.raises(StatbankError, match="cut off"):
-        sbm.refresh(["kommuner", "doedelighed_land"])
+        refresh(["kommuner", "doedelighed_land"])
     assert (sbm.cache_dir() / "kommuner" / "meta.json").read_bytes() == old_meta
     assert sorted(p.name for p in sbm.cache_dir().rglob("*")) == files  # nothing staged is left behind
     pd.testing.assert_frame_equal(vd.load("kommuner"), old_k)
     fake.fail = None
-    sbm.refresh(["kommuner"])
+    refresh(["kommuner"])
     k = vd.load("kommuner").set_index("kommune_kode")
     assert k.loc["101", "indbyggere"] == _expected_kommune(fake, "101", "2024K2")
     assert k.loc["101", "indbyggere"] != old_k.set_index("kommune_kode").loc["101", "indbyggere"]
@@ -526,15 +527,15 @@ def test_invalid_data_is_not_cached(fake):
     orig = fake.folk_value
     fake.tables["FOLK1A"].value = lambda c: -5 if c["OMRÅDE"] == "101" else orig(c)
     with pytest.raises(DataError, match="below 0"):
-        sbm.refresh(["kommuner"])
+        refresh(["kommuner"])
     assert sbm.cached_meta("kommuner") is None and vd.load("kommuner")["indbyggere"].sum() == 5_822_679
 
 
 def test_corrupt_cache_falls_back_to_embedded_snapshot(fake):
-    sbm.refresh(["kommuner"])
+    refresh(["kommuner"])
     meta = sbm.cached_meta("kommuner")
     (sbm.cache_dir() / "kommuner" / meta["fil"]).write_bytes(b"garbage")
-    cat._FRAMES.clear()
+    cat.invalidate()
     sbm._READ_MEMO.clear()
     with pytest.warns(UserWarning, match="corrupt"):
         assert vd.load("kommuner")["indbyggere"].sum() == 5_822_679
@@ -545,7 +546,7 @@ def test_befolkning_needs_a_refresh_first(fake):
         vd.load("befolkning")
     assert not cat.get("befolkning").tilgaengelig()
     with pytest.raises(vd.VidensdataError, match="cannot be refreshed"):
-        sbm.refresh(["ydelsesmodtagere"])
+        refresh(["ydelsesmodtagere"])
 
 
 # ---------------------------------------------------------------- CLI
@@ -596,9 +597,9 @@ def test_theme_notebooks_run_unchanged_on_refreshed_data(server, monkeypatch, tm
     server.fake = FakeStatbank(first_year=2008)
     monkeypatch.setenv("VIDENSDATA_STATBANK_URL", f"http://127.0.0.1:{server.server_address[1]}/v1")
     monkeypatch.setenv("VIDENSDATA_CACHE", str(cache))
-    cat._FRAMES.clear()
+    cat.invalidate()
     try:
-        sbm.refresh(["kommuner", "doedelighed_land"])
+        refresh(["kommuner", "doedelighed_land"])
         assert sorted(vd.load("doedelighed_land")["aar"].unique()) == list(range(2008, 2024))
         assert vd.load("kommuner")["indbyggere"].sum() != 5_822_679
         notebooks = sorted((repo / "notebooks" / "temaer").glob("*.ipynb"))
@@ -620,7 +621,7 @@ def test_theme_notebooks_run_unchanged_on_refreshed_data(server, monkeypatch, tm
 
         assert fmt_int(int(vd.load("kommuner")["indbyggere"].sum())) in outputs["serviceudvikling"]
     finally:
-        cat._FRAMES.clear()
+        cat.invalidate()
 
 
 def test_cli_names_a_failing_mapping_and_suggests_the_others(fake):

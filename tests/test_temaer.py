@@ -64,7 +64,7 @@ def test_one_stylesheet_and_one_secondary_mark():
     sheets = [p for p in SRC.rglob("*.py") if ".vd-kort-tal{" in p.read_text(encoding="utf-8")]
     assert sheets == [SRC / "presentation" / "komponenter.py"]
     assert [p.name for p in SRC.rglob("*.py") if 'SEKUNDAER = "x"' in p.read_text(encoding="utf-8")] == \
-        ["disclosure.py"]
+        ["vocabulary.py"]
 
 
 def test_components_draw_cards_notes_and_marks():

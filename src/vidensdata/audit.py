@@ -34,10 +34,10 @@ import pandas as pd
 
 from . import geography
 from .disclosure import THRESHOLD
-from .presentation.formatting import MISSING, SUPPRESSED
+from .presentation.formatting import MISSING
 from .publish import MANIFEST, read_tables
-
-SECONDARY = "x"  # the mark for secondary suppression (see themes.serviceudvikling.SEKUNDAER)
+from .vocabulary import PRIMAER as SUPPRESSED
+from .vocabulary import SEKUNDAER as SECONDARY
 TABLES_SUFFIX = ".tabeller"
 
 
@@ -173,8 +173,9 @@ def _check_cells(rep: _Report, navn: str, payload: dict, frame: pd.DataFrame, re
             kind, value = parse_cell(text)
             where = _cell_name(payload, frame, pos, col)
             if kind == "ugyldig":
-                result.fund.append(Fund(rep.navn, navn, where, f"{text!r} is neither a count nor {SUPPRESSED}/x",
-                                        f"{text!r} er hverken et antal eller {SUPPRESSED}/x"))
+                result.fund.append(Fund(rep.navn, navn, where,
+                                        f"{text!r} is neither a count nor {SUPPRESSED}/{SECONDARY}",
+                                        f"{text!r} er hverken et antal eller {SUPPRESSED}/{SECONDARY}"))
             elif kind == "tal" and 1 <= value < THRESHOLD:
                 result.fund.append(Fund(rep.navn, navn, where,
                                         f"published count {text} is in 1-{THRESHOLD - 1} "

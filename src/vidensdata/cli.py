@@ -140,13 +140,14 @@ def data_status() -> None:
 def data_refresh(datasets, no_progress) -> None:
     """Fetch the newest numbers from Statistics Denmark's StatBank, validate them, then replace the cache."""
     from .datasets import registry as cat
+    from .datasets.refresh import refresh
     from .sources import register
     from .sources import statbank_mappings as sbm
     from .sources.statbank import StatbankError, base_url
 
     names = [n.strip() for d in datasets for n in d.split(",") if n.strip()] or None
     try:
-        records = sbm.refresh(names, progress=not no_progress)
+        records = refresh(names, progress=not no_progress)
     except VidensdataError as exc:
         src = register.current_source()
         kept = "; ".join(f"{ds.navn}: {_data_source(ds, src)}" for ds in cat.DATASETS.values()

@@ -4,11 +4,12 @@ The rule (project convention)
 -----------------------------
 * **Primary suppression.** A count of persons between 1 and ``THRESHOLD - 1``
   (1–4) is never published; it is shown as ``"<5"``
-  (:data:`vidensdata.presentation.formatting.SUPPRESSED`). Zero is publishable.
+  (:data:`vidensdata.vocabulary.PRIMAER`). Zero is publishable.
 * **Derived figures.** Rates, shares and estimates whose numerator is a
   suppressed count are suppressed too (:func:`apply_to_rates`).
 * **Secondary suppression.** A suppressed cell must not be recoverable from
-  published totals (a total minus the published cells).
+  published totals (a total minus the published cells); the cells hidden for
+  that are shown as ``"x"`` (:data:`vidensdata.vocabulary.SEKUNDAER`).
 * **Public statistics** (population counts from Statistics Denmark and other
   published aggregates) are never suppressed: only pass counts derived from
   person-level data to this module.
@@ -76,7 +77,9 @@ import pandas as pd
 from babel.numbers import NumberFormatError, parse_decimal
 
 from .errors import InvalidValueError, UnknownColumnError
-from .presentation.formatting import LOCALE, MISSING, SUPPRESSED, fmt_int
+from .presentation.formatting import LOCALE, MISSING, fmt_int
+from .vocabulary import PRIMAER as SUPPRESSED
+from .vocabulary import SEKUNDAER
 
 THRESHOLD = 5
 MASK_SUFFIX = "_undertrykt"
@@ -85,10 +88,6 @@ __all__ = [
     "THRESHOLD", "MASK_SUFFIX", "SeriesSuppression", "primary_mask", "suppress_series", "suppress_long",
     "suppress_geography", "apply_to_rates", "publishable", "check_published", "mask_column",
 ]
-
-
-#: Secondary suppression mark: a count hidden so that a ``<5`` cell cannot be worked out from totals.
-SEKUNDAER = "x"
 
 
 def vist_antal(antal, undertrykt: bool, primaer: bool) -> str:
@@ -196,8 +195,15 @@ def primary_mask(counts):
         return (arr >= 1) & (arr < THRESHOLD)
 
 
-def _protect_group(values: np.ndarray, mask: np.ndarray) -> bool:
-    """Apply step 2 of the algorithm to one group in place; True if ``mask`` changed."""
+def protect_group(values: np.ndarray, mask: np.ndarray) -> bool:
+    """Apply step 2 of the algorithm to one group in place; True if ``mask`` changed.
+
+    ``values`` are the group's counts with its total as one more member (usually the
+    last); ``mask`` (booleans, same length) marks the suppressed ones and is widened
+    in place so that no suppressed member can be recovered from the others and the
+    total. For a theme that builds its own additive relation (e.g. the capture
+    histories of the target group and their sum).
+    """
     if mask.all():
         return False
     if 1 <= values.max() < THRESHOLD:  # small group
@@ -255,7 +261,7 @@ def suppress_series(counts: pd.Series, total: float | None = None) -> SeriesSupp
         )
     members = np.append(values, tot)
     mask = primary_mask(members)
-    _protect_group(members, mask)
+    protect_group(members, mask)
     return SeriesSuppression(pd.Series(mask[:-1], index=s.index, name=s.name, dtype=bool), bool(mask[-1]))
 
 
@@ -268,7 +274,7 @@ def _suppress(values: np.ndarray, groups: list[np.ndarray]) -> np.ndarray:
         changed = False
         for g in groups:
             sub = mask[g]
-            if _protect_group(values[g], sub):
+            if protect_group(values[g], sub):
                 mask[g] = sub
                 changed = True
     return _prune(values, mask, groups)
@@ -284,7 +290,7 @@ def _prune(values: np.ndarray, mask: np.ndarray, groups: list[np.ndarray]) -> np
     candidates = np.flatnonzero(mask & ~primary & (values > 0))
     for pos in sorted(candidates.tolist(), key=lambda p: (-int(values[p]), p)):
         mask[pos] = False
-        if any(_protect_group(values[g], mask[g].copy()) for g in member_of.get(pos, ())):
+        if any(protect_group(values[g], mask[g].copy()) for g in member_of.get(pos, ())):
             mask[pos] = True  # some relation needs it
     return mask
 

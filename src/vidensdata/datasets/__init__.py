@@ -1,5 +1,6 @@
 """Datasets: the catalog, schemas, loaders and caches."""
 
-from .registry import DATASETS, YDELSE_NAVNE, catalog, get, load
+from ..vocabulary import YDELSE_NAVNE
+from .registry import DATASETS, catalog, get, load
 
 __all__ = ["DATASETS", "YDELSE_NAVNE", "catalog", "get", "load"]

@@ -16,12 +16,11 @@ from ..errors import InvalidValueError, InvalidYearsError, UnknownColumnError, U
 from ..sources import register
 from ..sources import statbank_mappings as statbank_cache
 from ..sources.snapshots import read_snapshot, snapshot_info
-from ..sources.synthetic import YDELSER
+from ..vocabulary import ALDERSGRUPPER_5, ALDERSGRUPPER_VOKSNE, REGISTRE, YDELSE_KODER
 from . import derive
 from .schema import Column, Schema
 
 KOEN = ("K", "M")
-ALDERSGRUPPER_5 = tuple(f"{a}-{a + 4}" for a in range(0, 95, 5)) + ("95+",)
 DST_LICENS = "Frit anvendelig med kildeangivelse (Danmarks Statistik)"
 SYNTETISK_LICENS = "CC0 (syntetiske data genereret af vidensdata)"
 
@@ -140,7 +139,7 @@ def _doedelighed_land() -> pd.DataFrame:
 
 
 def _ydelsesmodtagere() -> pd.DataFrame:
-    from .cache import cached_tables
+    from ..storage import cached_tables
 
     codes = [g.kode for g in geography.kommuner()]
     key = register.current_source()["fingerprint"] + "-v1"  # the extract is only read when the cache is missing
@@ -150,8 +149,8 @@ def _ydelsesmodtagere() -> pd.DataFrame:
 
 
 def _doedelighed_maalgruppe() -> pd.DataFrame:
+    from ..storage import cached_tables
     from . import derive_mortality
-    from .cache import cached_tables
 
     codes = [g.kode for g in geography.kommuner()]
     key = register.current_source()["fingerprint"] + "-v1"  # the extract is only read when the cache is missing
@@ -161,7 +160,7 @@ def _doedelighed_maalgruppe() -> pd.DataFrame:
 
 
 def _registeroverlap() -> pd.DataFrame:
-    from .cache import cached_tables
+    from ..storage import cached_tables
 
     codes = [g.kode for g in geography.kommuner()]
     key = register.current_source()["fingerprint"] + "-v1"  # the extract is only read when the cache is missing
@@ -254,13 +253,13 @@ _declare(Dataset(
             KOMMUNE,
             Column("aar", "int", "År", min=1990, max=2100),
             Column("ydelse", "str", "Ydelse (§85, §107, §108, §103, §104, §99) eller 'alle'",
-                   allowed=derive.YDELSE_KODER),
+                   allowed=YDELSE_KODER),
             Column("koen", "str", "Køn: M eller K", allowed=KOEN),
-            Column("aldersgruppe", "str", "Aldersgruppe ved årets udgang", allowed=derive.ALDERSGRUPPER_VOKSNE),
+            Column("aldersgruppe", "str", "Aldersgruppe ved årets udgang", allowed=ALDERSGRUPPER_VOKSNE),
             Column("antal", "int", "Antal personer", min=0),
         ),
         key=("kommune_kode", "aar", "ydelse", "koen", "aldersgruppe"),
-        sort_values={"ydelse": derive.YDELSE_KODER},
+        sort_values={"ydelse": YDELSE_KODER},
     ),
     build=_ydelsesmodtagere,
     personhenfoerbar=True,
@@ -399,7 +398,7 @@ _declare(Dataset(
             Column("historie", "str", "Fangsthistorie: ét ciffer pr. register (serviceloven, psykiatri, misbrug), "
                    "fx 101 = set af serviceloven og misbrug", allowed=derive.HISTORIER),
             *(Column(r, "int", f"1 hvis registeret {r} så personerne, ellers 0", min=0, max=1)
-              for r in derive.REGISTRE),
+              for r in REGISTRE),
             Column("antal", "int", "Antal personer", min=0),
         ),
         key=("kommune_kode", "aar", "historie"),
@@ -409,9 +408,6 @@ _declare(Dataset(
     personhenfoerbar=True,
     **_register_meta(),
 ))
-
-YDELSE_NAVNE = {**YDELSER, derive.ALLE: "Mindst én ydelse"}
-
 
 # ---------------------------------------------------------------- public API
 
@@ -455,6 +451,16 @@ def frame(navn: str) -> pd.DataFrame:
     if key not in _FRAMES:
         _FRAMES[key] = ds.schema.validate(ds.build(), navn)
     return _FRAMES[key]
+
+
+def invalidate(navn: str | None = None) -> None:
+    """Forget the memoised frames of dataset ``navn`` (default: of every dataset); they are rebuilt on use."""
+    if navn is None:
+        _FRAMES.clear()
+        return
+    get(navn)  # an unknown name is an error, not a silent no-op
+    for key in [k for k in _FRAMES if k[0] == navn]:
+        del _FRAMES[key]
 
 
 GEO_FILTERS = ("geografi", "kommune_kode", "region_kode")

@@ -17,7 +17,7 @@ Conventions
 * Infinite values are a programming error (e.g. a rate with a zero
   denominator) and raise :class:`~vidensdata.errors.InvalidValueError`.
 * Suppressed counts (see :mod:`vidensdata.disclosure`) are shown as
-  :data:`SUPPRESSED` (``"<5"``).
+  :data:`SUPPRESSED` (``"<5"``; :data:`vidensdata.vocabulary.PRIMAER`).
 """
 
 from __future__ import annotations
@@ -34,10 +34,10 @@ from babel.dates import format_date as _babel_date
 from babel.numbers import format_decimal as _babel_decimal
 
 from ..errors import InvalidValueError, UnknownColumnError
+from ..vocabulary import PRIMAER as SUPPRESSED
 
 LOCALE = "da_DK"
 MISSING = "–"  # en dash, U+2013
-SUPPRESSED = "<5"
 SYNTHETIC_NOTE = "Syntetiske data (demo)."
 
 __all__ = [

@@ -30,9 +30,12 @@ from pathlib import Path
 import pandas as pd
 
 from .. import config
-from ..datasets.schema import Column, Schema
 from ..errors import RegisterError, SchemaError
+from ..schema import Column, Schema
+from ..storage import cached_tables, fingerprint
+from ..vocabulary import KONTAKT_REGISTRE, YDELSER
 from . import synthetic, synthetic_capture
+from .snapshots import sha256
 
 PERSON_SCHEMA = Schema(
     columns=(
@@ -49,7 +52,7 @@ PERSON_SCHEMA = Schema(
 EPISODE_SCHEMA = Schema(
     columns=(
         Column("person_id", "str", "Pseudonymt person-id"),
-        Column("ydelse", "str", "Ydelse efter serviceloven", allowed=tuple(synthetic.YDELSER)),
+        Column("ydelse", "str", "Ydelse efter serviceloven", allowed=tuple(YDELSER)),
         Column("start_dato", "date", "Forløbets start"),
         Column("slut_dato", "date", "Forløbets slut (tom hvis igangværende)", nullable=True),
         Column("handlekommune_kode", "str", "Handlekommune (3-cifret kode)", width=3),
@@ -61,7 +64,7 @@ KONTAKT_SCHEMA = Schema(
     columns=(
         Column("person_id", "str", "Pseudonymt person-id"),
         Column("register", "str", "Register: psykiatri (behandlingskontakt) eller misbrug (misbrugsbehandling)",
-               allowed=synthetic_capture.KONTAKT_REGISTRE),
+               allowed=KONTAKT_REGISTRE),
         Column("aar", "int", "År med mindst én kontakt", min=1900, max=2100),
     ),
     key=("person_id", "register", "aar"),
@@ -115,8 +118,6 @@ def load_extract(path: str | Path | None = None, params: synthetic.SyntheticPara
     key = p.fingerprint()
     memo_key = f"{config.paths().cache}:{key}"
     if memo_key not in _MEMO:
-        from ..datasets.cache import cached_tables
-
         def build():
             personer, forloeb = synthetic.generate(p)
             personer, kontakter, sandhed = synthetic_capture.extend(p, personer, forloeb)
@@ -208,9 +209,6 @@ def read_real_extract(folder: Path) -> RegisterExtract:
     if not folder.is_dir():
         raise RegisterError(f"register extract folder does not exist: {folder}",
                             dansk=f"Mappen med registerudtrækket findes ikke: {folder}")
-    from ..datasets.cache import fingerprint
-    from .snapshots import sha256
-
     files = sorted(p for p in folder.iterdir() if p.suffix in (".csv", ".parquet"))
     fp = fingerprint([(p.name, sha256(p)) for p in files])
     memo_key = f"real:{folder}:{fp}"

@@ -7,7 +7,6 @@ altered file gives a :class:`DataError` naming the file.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from functools import lru_cache
 from pathlib import Path
@@ -16,14 +15,7 @@ import pandas as pd
 
 from ..config import paths
 from ..errors import DataError
-
-
-def sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+from ..storage import sha256
 
 
 def manifest() -> dict:

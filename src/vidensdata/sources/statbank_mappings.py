@@ -32,7 +32,9 @@ import pandas as pd
 from .. import geography
 from ..config import paths
 from ..errors import DataError, InvalidValueError, VidensdataError, suggestion
-from .snapshots import sha256
+from ..schema import Schema
+from ..storage import atomic_write_bytes, sha256
+from ..vocabulary import ALDERSGRUPPER_5
 from .statbank import StatbankClient, StatbankError, parse_age
 
 PRODUCENT = "Danmarks Statistik"
@@ -41,7 +43,6 @@ DOEDE_TABEL = "DOD"
 DOEDSFALD_TABEL = "FOD207"
 LEVETID_TABEL = "HISB3"
 HAND_PREFIX = "HAND"
-ALDERSGRUPPER_5 = tuple(f"{a}-{a + 4}" for a in range(0, 95, 5)) + ("95+",)
 
 
 # ---------------------------------------------------------------- cache
@@ -111,8 +112,6 @@ def _write_staged(navn: str, df: pd.DataFrame, meta: dict) -> dict:
     """Write the data file (named by checksum) next to the live one; nothing live changes yet."""
     folder = cache_dir() / navn
     folder.mkdir(parents=True, exist_ok=True)
-    from ..datasets.cache import atomic_write_bytes
-
     tmp = folder / f".staging-{dt.datetime.now().strftime('%H%M%S%f')}.parquet"
     df.to_parquet(tmp, index=False)
     digest = sha256(tmp)
@@ -493,15 +492,17 @@ def _resolve(datasets: Iterable[str] | None) -> list[str]:
 
 
 def refresh(datasets: Iterable[str] | None = None, client: StatbankClient | None = None,
-            progress: bool = False, today: dt.date | None = None) -> list[dict]:
+            progress: bool = False, today: dt.date | None = None, *, schema: Callable[[str], Schema]
+            ) -> list[dict]:
     """Fetch, validate and only then replace the StatBank cache of the given datasets.
 
+    ``schema(navn)`` is the schema each fetched dataset is validated against (the
+    catalog's; :func:`vidensdata.datasets.refresh.refresh` passes it and then drops
+    the catalog's memoised frames).
     All-or-nothing: if any request or validation fails, nothing in the cache changes
     and the error (a :class:`StatbankError` or :class:`DataError`) is raised.
     Returns one record per refreshed dataset (``navn``, ``kilde``, ``hentet``, ``raekker``, ...).
     """
-    from ..datasets import registry
-
     names = _resolve(datasets)
     client = client or StatbankClient()
     jobs = [j for j in JOBS if set(j.datasets) & set(names)]
@@ -525,8 +526,7 @@ def refresh(datasets: Iterable[str] | None = None, client: StatbankClient | None
                 raise
             requests = [r["body"] | {"funktion": r["funktion"]} for r in client.requests[before:]]
             for navn in wanted:
-                ds = registry.get(navn)
-                df = ds.schema.validate(_plain(result.tables[navn]), f"{navn} (StatBank)")
+                df = schema(navn).validate(_plain(result.tables[navn]), f"{navn} (StatBank)")
                 meta = {"hentet": hentet,
                         "hentet_tidspunkt": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
                         "adresse": client.url, "anmodninger": requests, **result.meta.get(navn, {})}
@@ -540,7 +540,6 @@ def refresh(datasets: Iterable[str] | None = None, client: StatbankClient | None
     finally:
         if bar is not None:
             bar.close()
-    registry._FRAMES.clear()
     return [{k: v for k, v in rec.items() if not k.startswith("_")} for rec in staged]
 
 

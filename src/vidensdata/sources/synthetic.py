@@ -59,23 +59,15 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from ..vocabulary import YDELSER
 from . import synthetic_mortality
 from .synthetic_capture import CaptureParams
+from .synthetic_mortality import MAX_AGE
 
-#: Service codes of the extract, with their Danish names.
-YDELSER: dict[str, str] = {
-    "§85": "§ 85 Socialpædagogisk støtte",
-    "§107": "§ 107 Midlertidigt botilbud",
-    "§108": "§ 108 Længerevarende botilbud",
-    "§103": "§ 103 Beskyttet beskæftigelse",
-    "§104": "§ 104 Aktivitets- og samværstilbud",
-    "§99": "§ 99 Støtte- og kontaktperson",
-}
 PRIMARY = ("§85", "§107", "§108")
 SECONDARY = ("§103", "§104", "§99")
 
 GENERATOR_VERSION = "3"  # 2: deaths (synthetic_mortality); 3: target group and capture registers (synthetic_capture)
-MAX_AGE = 90  # ASSUMPTION: oldest age in the first observed year
 
 SOURCE_KL_2018 = (
     "KL (2018), citeret i Social- og Boligstyrelsen: Socialpsykiatrien i dag (social.dk, 1. maj 2021)"

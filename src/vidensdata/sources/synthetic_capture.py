@@ -13,7 +13,7 @@ The three registers (one digit each in a capture history, in this order)
 ``serviceloven``
     Persons with complex support needs under serviceloven in the year: a botilbud
     (§ 107/§ 108) or at least two different services
-    (:func:`vidensdata.datasets.derive.serviceloven_liste`). It is derived from the
+    (:func:`vidensdata.sources.episodes.serviceloven_liste`). It is derived from the
     existing service episodes, which are not changed. Everybody on this list is
     in the target group that year.
 ``psykiatri``
@@ -61,14 +61,16 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InvalidValueError
+from ..vocabulary import KONTAKT_REGISTRE
+from . import synthetic_mortality
+from .episodes import serviceloven_liste
+from .snapshots import read_snapshot
+from .synthetic_mortality import MAX_AGE
 
 SOURCE_OMFANG = ("Social- og Boligstyrelsen: Borgere med psykiske vanskeligheder og komplekse støttebehov, "
                  "afsnittet Omfang (social.dk)")
 #: Published range of the target group's size (lower, upper, source).
 PUBLICERET_OMFANG = (32_000, 40_000, SOURCE_OMFANG)
-
-REGISTRE = ("serviceloven", "psykiatri", "misbrug")
-KONTAKT_REGISTRE = ("psykiatri", "misbrug")
 
 #: Parameters with no published figure behind them.
 ASSUMPTIONS = (
@@ -157,120 +159,181 @@ def extend(p, personer: pd.DataFrame, forloeb: pd.DataFrame, serviceliste: pd.Da
     ``maalgruppe`` field holds the :class:`CaptureParams`). ``personer`` comes back
     with the pool persons seen by a register appended; the service episodes are
     not touched. ``serviceliste`` (the result of
-    :func:`~vidensdata.datasets.derive.serviceloven_liste` for these tables) saves
+    :func:`~vidensdata.sources.episodes.serviceloven_liste` for these tables) saves
     recomputing it.
-    """
-    from ..datasets.derive import serviceloven_liste
-    from .snapshots import read_snapshot
 
+    The steps, in the order they draw from the random stream: the true sizes
+    (:func:`true_sizes`), a stratum for everybody on the services list, the pool
+    (:func:`_pool`) and its strata, the contacts (:func:`_draw_contacts`), the
+    recorded truth (:func:`_truth`), the pool persons who enter the extract
+    (:func:`_seen_pool_persons`) and the table ``registerkontakter`` (:func:`_contacts_table`).
+    """
     cp: CaptureParams = p.maalgruppe
     rng = np.random.default_rng([p.seed, 4])  # a stream of its own: the episodes are unchanged
     first, last = p.first_year, p.last_year
     years = np.arange(first, last + 1)
-    kom = read_snapshot("kommuner_folk1a_2020k1.csv", dtype={"kommune_kode": str}).sort_values("kommune_kode")
-    population = kom.set_index("kommune_kode")["indbyggere"]
+    population = _population()
     codes = population.index.to_numpy()
 
-    ext = SimpleNamespace(personer=personer, forloeb=forloeb)
-    svc = (serviceloven_liste(ext, first, last) if serviceliste is None else serviceliste).copy()
-    svc["kommune_kode"] = svc["person_id"].map(personer.set_index("person_id")["kommune_kode"]).to_numpy()
-    s = svc.groupby(["kommune_kode", "aar"]).size().unstack("aar").reindex(index=codes, columns=years, fill_value=0)
-    s = s.fillna(0).astype(int)
+    svc = _services_list(personer, forloeb, first, last, serviceliste)
+    s = _list_sizes(svc, codes, years)
     n_k = true_sizes(cp, s.max(axis=1), population, rng)
     u = n_k.to_numpy()[:, None] - s.to_numpy()  # pool members in the group, per kommune and year
 
-    names = list(cp.strata)
-    st = np.array([cp.strata[k] for k in names], dtype=float)
-    share_on, share_off = st[:, 0] / st[:, 0].sum(), st[:, 1] / st[:, 1].sum()
-    lp_psyk, lp_mis = _logit(st[:, 2]), _logit(st[:, 3])
-    b_sp, b_pm = np.log(cp.or_serviceloven_psykiatri), np.log(cp.or_psykiatri_misbrug)
-
+    strata = _Strata.of(cp)
     # persons on the services list: one stratum each, for all their years
     svc_people = np.sort(svc["person_id"].unique())
-    svc_stratum = pd.Series(rng.choice(len(names), size=len(svc_people), p=share_on), index=svc_people)
+    svc_stratum = pd.Series(rng.choice(len(strata.names), size=len(svc_people), p=strata.share_on),
+                            index=svc_people)
     # the pool: kommune, rank, stratum, age and death; in the group in year y are the first
     # N_k - S_ky of the kommune's pool persons alive in y (in rank order)
-    pool_kom, pool_born, pool_male, pool_death, in_group = _pool(p, u, first, years, rng)
-    pool_stratum = rng.choice(len(names), size=len(pool_kom), p=share_off)
+    pool = _pool(p, u, first, years, rng)
+    pool_stratum = rng.choice(len(strata.names), size=len(pool.kom), p=strata.share_off)
 
     # contacts of the persons on the services list (years on the list only)
-    sv_st = svc_stratum.loc[svc["person_id"]].to_numpy()
-    sv_psyk = rng.random(len(svc)) < _expit(lp_psyk[sv_st] + b_sp)
-    sv_mis = rng.random(len(svc)) < _expit(lp_mis[sv_st] + b_pm * sv_psyk)
+    sv_psyk, sv_mis = _draw_contacts(strata, svc_stratum.loc[svc["person_id"]].to_numpy(), True, rng)
     # contacts of the pool (years in the group only)
-    pi, yi = np.nonzero(in_group)
-    pl_st = pool_stratum[pi]
-    pl_psyk = rng.random(len(pi)) < _expit(lp_psyk[pl_st])
-    pl_mis = rng.random(len(pi)) < _expit(lp_mis[pl_st] + b_pm * pl_psyk)
+    pi, yi = np.nonzero(pool.in_group)
+    pl_psyk, pl_mis = _draw_contacts(strata, pool_stratum[pi], False, rng)
 
-    # the truth: every history, "000" included, per kommune and year
-    kom_index = {c: i for i, c in enumerate(codes)}
-    hist_sv = 4 + 2 * sv_psyk + sv_mis
-    hist_pl = 2 * pl_psyk + pl_mis
-    k_all = np.concatenate([svc["kommune_kode"].map(kom_index).to_numpy(), pool_kom[pi]])
-    y_all = np.concatenate([svc["aar"].to_numpy() - first, yi])
-    h_all = np.concatenate([hist_sv, hist_pl])
+    on_list = (svc["kommune_kode"].map({c: i for i, c in enumerate(codes)}).to_numpy(),
+               svc["aar"].to_numpy() - first, 4 + 2 * sv_psyk + sv_mis)
+    in_pool = (pool.kom[pi], yi, 2 * pl_psyk + pl_mis)
+    sandhed = _truth(codes, years, on_list, in_pool)
+    sizes = sandhed.groupby(["kommune_kode", "aar"])["antal"].sum().unstack().to_numpy()
+    assert (sizes == n_k.to_numpy()[:, None]).all(), "the planted group must have exactly N_k persons every year"
+
+    seen_person = np.zeros(len(pool.kom), dtype=bool)
+    seen_person[pi[pl_psyk | pl_mis]] = True
+    personer_all, ids = _seen_pool_persons(personer, pool, seen_person, codes, first, rng)
+    pool_ids = np.full(len(pool.kom), None, dtype=object)  # person_id of the pool persons who are seen
+    pool_ids[seen_person] = ids
+    kontakter = _contacts_table(
+        (svc["person_id"].to_numpy(), svc["aar"].to_numpy(), sv_psyk, sv_mis),
+        (pool_ids[pi], years[yi], pl_psyk, pl_mis),
+    )
+    return personer_all, kontakter, sandhed
+
+
+def _population() -> pd.Series:
+    """Population per kommune (FOLK1A 2020K1; index: kommune_kode, sorted)."""
+    kom = read_snapshot("kommuner_folk1a_2020k1.csv", dtype={"kommune_kode": str}).sort_values("kommune_kode")
+    return kom.set_index("kommune_kode")["indbyggere"]
+
+
+def _services_list(personer: pd.DataFrame, forloeb: pd.DataFrame, first: int, last: int,
+                   serviceliste: pd.DataFrame | None) -> pd.DataFrame:
+    """The serviceloven list (``person_id``, ``aar``) with each person's ``kommune_kode`` of residence."""
+    ext = SimpleNamespace(personer=personer, forloeb=forloeb)
+    svc = (serviceloven_liste(ext, first, last) if serviceliste is None else serviceliste).copy()
+    svc["kommune_kode"] = svc["person_id"].map(personer.set_index("person_id")["kommune_kode"]).to_numpy()
+    return svc
+
+
+def _list_sizes(svc: pd.DataFrame, codes: np.ndarray, years: np.ndarray) -> pd.DataFrame:
+    """Persons on the services list per kommune (rows, ``codes``) and year (columns, ``years``)."""
+    s = svc.groupby(["kommune_kode", "aar"]).size().unstack("aar").reindex(index=codes, columns=years, fill_value=0)
+    return s.fillna(0).astype(int)
+
+
+@dataclass(frozen=True)
+class _Strata:
+    """The latent strata as arrays: shares on and off the services list, log-odds of contacts, odds ratios."""
+
+    names: list
+    share_on: np.ndarray
+    share_off: np.ndarray
+    lp_psyk: np.ndarray
+    lp_mis: np.ndarray
+    b_sp: float  # log odds ratio: on the services list -> psychiatric contact
+    b_pm: float  # log odds ratio: psychiatric contact -> substance-abuse contact
+
+    @classmethod
+    def of(cls, cp: CaptureParams) -> _Strata:
+        names = list(cp.strata)
+        st = np.array([cp.strata[k] for k in names], dtype=float)
+        return cls(names, st[:, 0] / st[:, 0].sum(), st[:, 1] / st[:, 1].sum(), _logit(st[:, 2]), _logit(st[:, 3]),
+                   np.log(cp.or_serviceloven_psykiatri), np.log(cp.or_psykiatri_misbrug))
+
+
+def _draw_contacts(strata: _Strata, stratum: np.ndarray, on_list: bool, rng) -> tuple[np.ndarray, np.ndarray]:
+    """Psychiatric and substance-abuse contacts (booleans) of person-years in the given strata."""
+    lp = strata.lp_psyk[stratum] + strata.b_sp if on_list else strata.lp_psyk[stratum]
+    psyk = rng.random(len(stratum)) < _expit(lp)
+    mis = rng.random(len(stratum)) < _expit(strata.lp_mis[stratum] + strata.b_pm * psyk)
+    return psyk, mis
+
+
+def _truth(codes: np.ndarray, years: np.ndarray, *groups: tuple) -> pd.DataFrame:
+    """The recorded truth: persons per kommune, year and history (``"000"`` included), zeros included.
+
+    Each group is ``(kommune index, year index, history as an int)`` of its person-years.
+    """
+    k_all, y_all, h_all = (np.concatenate(parts) for parts in zip(*groups))
     cube = np.zeros((len(codes), len(years), 8), dtype=np.int64)
     np.add.at(cube, (k_all, y_all, h_all), 1)
     kk, yy, hh = np.meshgrid(np.arange(len(codes)), np.arange(len(years)), np.arange(8), indexing="ij")
-    sandhed = pd.DataFrame({
+    return pd.DataFrame({
         "kommune_kode": codes[kk.ravel()],
         "aar": years[yy.ravel()],
         "historie": [f"{h:03b}" for h in hh.ravel()],
         "antal": cube.ravel(),
     })
-    sizes = sandhed.groupby(["kommune_kode", "aar"])["antal"].sum().unstack().to_numpy()
-    assert (sizes == n_k.to_numpy()[:, None]).all(), "the planted group must have exactly N_k persons every year"
 
-    # pool persons seen by a register become persons of the extract
-    seen_py = pl_psyk | pl_mis
-    seen_person = np.zeros(len(pool_kom), dtype=bool)
-    seen_person[pi[seen_py]] = True
-    new_index = np.full(len(pool_kom), -1)
-    new_index[seen_person] = np.arange(int(seen_person.sum()))
+
+def _seen_pool_persons(personer: pd.DataFrame, pool: _Pool, seen_person: np.ndarray, codes: np.ndarray,
+                       first: int, rng) -> tuple[pd.DataFrame, np.ndarray]:
+    """``personer`` with the pool persons seen by a register appended (ids ``M0000000``...), and those ids."""
     n_new = int(seen_person.sum())
     ids = np.array([f"M{i:07d}" for i in range(n_new)], dtype=object)
-    entry_year = first + np.argmax(in_group[seen_person], axis=1)
+    entry_year = first + np.argmax(pool.in_group[seen_person], axis=1)
     day = rng.integers(0, 365, size=n_new)
     entry = (entry_year - 1970).astype("datetime64[Y]").astype("datetime64[D]") + day.astype("timedelta64[D]")
-    death = pool_death[seen_person]
+    death = pool.death[seen_person]
     entry = np.where(np.isnat(death) | (entry <= death), entry, death)  # dies in the entry year: enters first
     new_people = pd.DataFrame({
         "person_id": ids,
-        "koen": np.where(pool_male[seen_person], "M", "K"),
-        "foedselsaar": pool_born[seen_person],
-        "kommune_kode": codes[pool_kom[seen_person]],
+        "koen": np.where(pool.male[seen_person], "M", "K"),
+        "foedselsaar": pool.born[seen_person],
+        "kommune_kode": codes[pool.kom[seen_person]],
         "indgang_dato": entry.astype("datetime64[ns]"),
         "doedsdato": death.astype("datetime64[ns]"),
     })
     for col in personer.columns:  # columns other modules add to personer (e.g. emigration): empty
         if col not in new_people.columns:
             new_people[col] = pd.Series([None] * n_new, dtype=personer[col].dtype)
-    personer_all = pd.concat([personer, new_people[list(personer.columns)]], ignore_index=True)
+    return pd.concat([personer, new_people[list(personer.columns)]], ignore_index=True), ids
 
-    # the registerkontakter table
+
+def _contacts_table(*groups: tuple) -> pd.DataFrame:
+    """The table ``registerkontakter`` from groups of ``(person_id, aar, psykiatri, misbrug)`` per person-year."""
     parts = []
-    for reg, sv_flag, pl_flag in (("psykiatri", sv_psyk, pl_psyk), ("misbrug", sv_mis, pl_mis)):
-        parts.append(pd.DataFrame({"person_id": svc["person_id"].to_numpy()[sv_flag], "register": reg,
-                                   "aar": svc["aar"].to_numpy()[sv_flag]}))
-        parts.append(pd.DataFrame({"person_id": ids[new_index[pi[pl_flag]]], "register": reg,
-                                   "aar": years[yi[pl_flag]]}))
+    for i, reg in enumerate(KONTAKT_REGISTRE):
+        for person_id, aar, *flags in groups:
+            parts.append(pd.DataFrame({"person_id": person_id[flags[i]], "register": reg, "aar": aar[flags[i]]}))
     kontakter = pd.concat(parts, ignore_index=True)
     kontakter["aar"] = kontakter["aar"].astype("int64")
-    kontakter = kontakter.sort_values(["person_id", "register", "aar"], kind="mergesort").reset_index(drop=True)
-    return personer_all, kontakter, sandhed
+    return kontakter.sort_values(["person_id", "register", "aar"], kind="mergesort").reset_index(drop=True)
 
 
-def _pool(p, u: np.ndarray, first: int, years: np.ndarray, rng):
+@dataclass(frozen=True)
+class _Pool:
+    """Pool persons (see :func:`_pool`): kommune index, birth year, male, death date, in the group per year."""
+
+    kom: np.ndarray
+    born: np.ndarray
+    male: np.ndarray
+    death: np.ndarray
+    in_group: np.ndarray
+
+
+def _pool(p, u: np.ndarray, first: int, years: np.ndarray, rng) -> _Pool:
     """Pool persons per kommune (row of ``u``) with sex, birth year and death (:mod:`.synthetic_mortality`).
 
-    Returns ``(kommune, foedselsaar, male, death date, in_group[person, year])``: in
+    Returns a :class:`_Pool` (kommune, foedselsaar, male, death date, in_group[person, year]): in
     year ``y`` the first ``u[k, y]`` pool persons of kommune ``k`` alive in ``y``
     are in the group. The pool grows until every year has enough living persons.
     """
-    from . import synthetic_mortality
-    from .synthetic import MAX_AGE
-
     bands = np.array([b[:2] for b in p.entry_age])
     w = np.array([b[2] for b in p.entry_age], dtype=float)
     need = u.max(axis=1)
@@ -312,7 +375,7 @@ def _pool(p, u: np.ndarray, first: int, years: np.ndarray, rng):
             break
         size = np.where(enough, size, np.ceil(size * 1.2).astype(int) + 3)
     in_group = alive & (rank_alive <= u[kom])
-    return kom, born, male, death, in_group
+    return _Pool(kom, born, male, death, in_group)
 
 
 def true_totals(sandhed: pd.DataFrame, kommune_koder=None) -> pd.Series:

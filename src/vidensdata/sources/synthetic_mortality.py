@@ -53,6 +53,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..vocabulary import ALDERSGRUPPER_5 as AGE_GROUPS_5
+
 #: Follow-up of the target group for mortality: from entry (or this date) ...
 FOLLOWUP_START = "2010-01-01"
 #: ... to death, emigration or this date (the last year of the national reference rates).
@@ -88,7 +90,8 @@ ASSUMPTIONS = (
     "a replacement for a person who dies enters the target group the year after, in the same kommune",
 )
 
-AGE_GROUPS_5 = tuple(f"{a}-{a + 4}" for a in range(0, 95, 5)) + ("95+",)
+#: ASSUMPTION: oldest age in the first observed year (of the extract's persons and of the target-group pool).
+MAX_AGE = 90
 
 
 def national_rates() -> tuple[np.ndarray, int, int]:

@@ -37,12 +37,12 @@ import pandas as pd
 from .. import disclosure, geography
 from ..disclosure import vist_antal
 from ..datasets import registry as cat
-from ..datasets.derive import REGISTRE
 from ..errors import InvalidValueError
 from ..methods import population_size as ps
 from ..presentation import formatting as fmt
 from ..sources import register
 from ..sources.synthetic_capture import PUBLICERET_OMFANG
+from ..vocabulary import REGISTRE
 from .common import as_year, normalise_choice, resume_html
 from .tema import Tema
 
@@ -335,7 +335,7 @@ def _area_cells(omr: geography.Omraade, aar: int, registre: tuple[str, ...]) -> 
     total = out[out["historie"] == ALT]
     mask = np.append(cells["undertrykt"].to_numpy(), total["undertrykt"].to_numpy())
     values = np.append(cells["raa"].to_numpy(), total["raa"].to_numpy())
-    disclosure._protect_group(values, mask)
+    disclosure.protect_group(values, mask)
     out.loc[cells.index, "undertrykt"] = mask[:-1]
     out.loc[total.index, "undertrykt"] = mask[-1]
     out["antal"] = out["raa"].astype("Int64").mask(out["undertrykt"])

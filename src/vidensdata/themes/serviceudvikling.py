@@ -17,13 +17,11 @@ import pandas as pd
 from .. import disclosure, geography
 from ..disclosure import vist_antal
 from ..datasets import registry as cat
-from ..datasets.registry import YDELSE_NAVNE
-from ..datasets.derive import ALLE
 from ..errors import VidensdataError
 from ..methods import growth
 from ..presentation import formatting as fmt
 from ..sources import register
-from ..sources.synthetic import YDELSER
+from ..vocabulary import ALLE, YDELSE_NAVNE, YDELSER
 from .common import check_years, normalise_choice, resume_html, suppression_pattern
 from .tema import Tema
 
