@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from vidensdata import disclosure as d
 from vidensdata.errors import InvalidValueError, UnknownColumnError, VidensdataError
-from vidensdata.presentation.formatting import SUPPRESSED
+from vidensdata.formatting import SUPPRESSED
 
 SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

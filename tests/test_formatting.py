@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from vidensdata.errors import InvalidValueError, UnknownColumnError, VidensdataError
-from vidensdata.presentation import formatting as f
+from vidensdata import formatting as f
 
 EN_DASH = "\u2013"
 

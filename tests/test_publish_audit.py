@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from vidensdata import audit, geography, publish
 from vidensdata.cli import main
 from vidensdata.errors import ReportError, UnknownColumnError
-from vidensdata.presentation import formatting as fmt
+from vidensdata import formatting as fmt
 from vidensdata.themes import serviceudvikling as tema
 from vidensdata.disclosure import vist_antal
 from vidensdata.presentation.temaer import serviceudvikling as tegn

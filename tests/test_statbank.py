@@ -617,7 +617,7 @@ def test_theme_notebooks_run_unchanged_on_refreshed_data(server, monkeypatch, tm
         for name, text in outputs.items():
             assert '"output_type": "error"' not in text, name
         # the kernels really used the refreshed numbers: the population base of Hele landet
-        from vidensdata.presentation.formatting import fmt_int
+        from vidensdata.formatting import fmt_int
 
         assert fmt_int(int(vd.load("kommuner")["indbyggere"].sum())) in outputs["serviceudvikling"]
     finally:

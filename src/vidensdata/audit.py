@@ -34,7 +34,7 @@ import pandas as pd
 
 from . import geography
 from .disclosure import THRESHOLD
-from .presentation.formatting import MISSING
+from .formatting import MISSING
 from .publish import MANIFEST, read_tables
 from .vocabulary import PRIMAER as SUPPRESSED
 from .vocabulary import SEKUNDAER as SECONDARY

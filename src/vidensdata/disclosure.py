@@ -77,7 +77,7 @@ import pandas as pd
 from babel.numbers import NumberFormatError, parse_decimal
 
 from .errors import InvalidValueError, UnknownColumnError
-from .presentation.formatting import LOCALE, MISSING, fmt_int
+from .formatting import LOCALE, MISSING, fmt_int
 from .vocabulary import PRIMAER as SUPPRESSED
 from .vocabulary import SEKUNDAER
 

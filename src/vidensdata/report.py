@@ -395,7 +395,7 @@ def export_html(notebook: Path, title: str) -> str:
 
 def write_index(output: Path, summary: Summary | None = None) -> Path:
     """The Danish landing page ``index.html``: every report under ``output`` with its provenance."""
-    from .presentation.formatting import fmt_dec, fmt_int
+    from .formatting import fmt_dec, fmt_int
     from .reporting.export import CSS, _fmt_when
 
     output.mkdir(parents=True, exist_ok=True)

@@ -33,7 +33,8 @@ def ydelsesmodtagere(ext: RegisterExtract, kommune_koder: list[str]) -> pd.DataF
     rows = pd.concat([per_service, any_service], ignore_index=True)
     people = ext.personer.set_index("person_id")
     rows["koen"] = rows["person_id"].map(people["koen"]).to_numpy()
-    rows["aldersgruppe"] = adult_age_group(rows["aar"].to_numpy() - rows["person_id"].map(people["foedselsaar"]).to_numpy())
+    born = rows["person_id"].map(people["foedselsaar"]).to_numpy()
+    rows["aldersgruppe"] = adult_age_group(rows["aar"].to_numpy() - born)
     rows = rows[rows["aldersgruppe"].notna()]
     counts = rows.groupby(["kommune_kode", "aar", "ydelse", "koen", "aldersgruppe"]).size().rename("antal")
     grid = pd.MultiIndex.from_product(

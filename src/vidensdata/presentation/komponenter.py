@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from ..disclosure import SEKUNDAER, vist_antal
-from . import formatting as fmt
+from .. import formatting as fmt
 
 #: The one stylesheet of the theme sections (inlined in the key-figure section: the apps carry no other CSS).
 STIL = """<style>

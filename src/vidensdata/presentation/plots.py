@@ -2,7 +2,7 @@
 
 Every figure is made by :func:`new_figure`, which applies the theme, sets the
 Danish title and axis labels and writes the source line
-(:func:`vidensdata.presentation.formatting.source_line`) at the bottom left.
+(:func:`vidensdata.formatting.source_line`) at the bottom left.
 Axis numbers use Danish decimal commas and thousands dots through
 :func:`danish_axis` (a ``FuncFormatter`` built on :mod:`.formatting`; the
 ``axes.formatter.use_locale`` setting depends on the machine's locale and is not
@@ -31,7 +31,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from ..errors import InvalidValueError, UnknownColumnError
-from .formatting import fmt_dec, fmt_int, fmt_pct, source_line
+from ..formatting import fmt_dec, fmt_int, fmt_pct, source_line
 
 # Okabe, M. & Ito, K. (2008): "Color Universal Design (CUD): How to make figures and
 # presentations that are friendly to colorblind people", https://jfly.uni-koeln.de/color/

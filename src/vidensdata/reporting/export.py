@@ -39,7 +39,7 @@ def _exporter():
 
 
 def _fmt_when(iso: str) -> str:
-    from ..presentation.formatting import fmt_date
+    from ..formatting import fmt_date
 
     t = dt.datetime.fromisoformat(iso)
     return f"{fmt_date(t.date())} kl. {t:%H.%M}"

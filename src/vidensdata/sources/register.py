@@ -99,6 +99,9 @@ class RegisterExtract:
 _MEMO: dict[str, RegisterExtract] = {}
 
 
+#: Columns of an episode shown in the message about an episode that ends before it starts.
+FORLOEB_VIST = ["person_id", "ydelse", "start_dato", "slut_dato"]
+
 def current_source() -> dict:
     """Cheap description of the extract in force, without loading it: synthetic?, kilde, fingerprint."""
     real = config.register_path()
@@ -253,7 +256,7 @@ def check_consistency(personer: pd.DataFrame, forloeb: pd.DataFrame, kontakter: 
     backwards = forloeb["slut_dato"].notna() & (forloeb["slut_dato"] < forloeb["start_dato"])
     if backwards.any():
         problems.append(f"{int(backwards.sum())} episode(s) end before they start; first rows: "
-                        f"{forloeb.loc[backwards, ['person_id', 'ydelse', 'start_dato', 'slut_dato']].head(5).to_dict('records')}")
+                        f"{forloeb.loc[backwards, FORLOEB_VIST].head(5).to_dict('records')}")
     died_before_entry = personer["doedsdato"].notna() & (personer["doedsdato"] < personer["indgang_dato"])
     if died_before_entry.any():
         problems.append(f"{int(died_before_entry.sum())} person(s) die before their entry date; first: "

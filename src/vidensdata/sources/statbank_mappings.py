@@ -335,7 +335,8 @@ def fetch_doedsfald(client: StatbankClient, wanted: set[str], table: str = DOEDS
     kommuner = {g.kode for g in geography.kommuner()}
     area = _area_variable(info, kommuner)
     if area is None:
-        raise DataError(f"{table} has no variable with kommune codes; variables: {[v['id'] for v in info['variables']]}")
+        ids = [v["id"] for v in info["variables"]]
+        raise DataError(f"{table} has no variable with kommune codes; variables: {ids}")
     k, a, t = variable(info, "KØN", "KOEN"), variable(info, "ALDER"), time_variable(info)
     sexes, ages = sex_codes(k), age_groups(a)
     sel = {area["id"]: [str(v["id"]) for v in area["values"] if str(v["id"]) in kommuner],

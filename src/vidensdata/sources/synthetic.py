@@ -107,7 +107,8 @@ class SyntheticParams:
     last_year: int = 2024
     # recipients in 2016 by service: §85 published; botilbud split and day services assumed
     recipients_2016: dict = field(
-        default_factory=lambda: {"§85": 21_500, "§107": 2_400, "§108": 3_600, "§103": 3_000, "§104": 7_000, "§99": 3_000}
+        default_factory=lambda: {"§85": 21_500, "§107": 2_400, "§108": 3_600, "§103": 3_000, "§104": 7_000,
+                                 "§99": 3_000}
     )
     # growth 2014-2017 in percent: §85, §107, §103, §108 published (KL 2018); §104, §99 assumed
     growth_2014_2017: dict = field(
@@ -370,7 +371,8 @@ def _episode_table(p, episodes, personer, rng) -> pd.DataFrame:
         person = e["person"]
         sy, ey = e["start_year"], e["end_year"]
         # start: a day in the start year, never before the person's entry date
-        start = pd.to_datetime(sy.astype(str), format="%Y").to_numpy() + rng.integers(0, 365, n).astype("timedelta64[D]")
+        offset = rng.integers(0, 365, n).astype("timedelta64[D]")
+        start = pd.to_datetime(sy.astype(str), format="%Y").to_numpy() + offset
         start = np.where(sy == entry_year[person], np.maximum(start, entry[person]), start)
         # end: a day in the end year after the start; ongoing episodes have no end date
         year_end = pd.to_datetime((ey + 1).astype(str), format="%Y").to_numpy() - np.timedelta64(1, "D")

@@ -39,7 +39,7 @@ from ..disclosure import vist_antal
 from ..datasets import registry as cat
 from ..errors import InvalidValueError
 from ..methods import population_size as ps
-from ..presentation import formatting as fmt
+from .. import formatting as fmt
 from ..sources import register
 from ..sources.synthetic_capture import PUBLICERET_OMFANG
 from ..vocabulary import REGISTRE

@@ -44,7 +44,7 @@ from ..disclosure import vist_antal
 from ..datasets import registry as cat
 from ..errors import InvalidValueError
 from ..methods import mortality
-from ..presentation import formatting as fmt
+from .. import formatting as fmt
 from ..sources import register
 from .common import check_years, resume_html
 from .tema import Tema

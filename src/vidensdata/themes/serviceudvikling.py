@@ -19,7 +19,7 @@ from ..disclosure import vist_antal
 from ..datasets import registry as cat
 from ..errors import VidensdataError
 from ..methods import growth
-from ..presentation import formatting as fmt
+from .. import formatting as fmt
 from ..sources import register
 from ..vocabulary import ALLE, YDELSE_NAVNE, YDELSER
 from .common import check_years, normalise_choice, resume_html, suppression_pattern

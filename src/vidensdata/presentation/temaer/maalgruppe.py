@@ -19,7 +19,7 @@ from ...themes.common import as_year, geografi_metadata
 from ...themes.maalgruppe import (BEFOLKNING_KILDE, KORT, METODE_KILDE, OFFENTLIGGJORT_KILDE, OFFENTLIGGJORT_NEDRE,
                                   OFFENTLIGGJORT_OEVRE, REGISTER_NAVNE, TEMA, Resultat, _interval, _model_name,
                                   _parse_interactions, data_years, noegletal_vist, tabel_kommuner)
-from .. import formatting as fmt
+from ... import formatting as fmt
 from .. import komponenter as k
 from .. import plots
 from ._faelles import geografi_kontroller, start_geografi

@@ -16,7 +16,7 @@ from ...publish import publicer
 from ...themes.common import geografi_metadata
 from ...themes.overdoedelighed import (KOEN_NAVN, KOEN_VALG, LYL_ALDER, MIN_DOEDE_LYL, REFERENCE_KILDE, TEMA,
                                        Resultat, _interval, data_years, noegletal_vist, normalise_koen)
-from .. import formatting as fmt
+from ... import formatting as fmt
 from .. import komponenter as k
 from .. import plots
 from ._faelles import geografi_kontroller, start_geografi

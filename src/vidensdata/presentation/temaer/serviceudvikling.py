@@ -10,14 +10,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ...datasets.registry import YDELSE_NAVNE
-from ...datasets.derive import ALLE
 from ...methods import growth
 from ...publish import publicer
-from ...sources.synthetic import YDELSER
 from ...themes.common import geografi_metadata
 from ...themes.serviceudvikling import BEFOLKNING_KILDE, TEMA, Resultat, data_years, noegletal_vist
-from .. import formatting as fmt
+from ...vocabulary import ALLE, YDELSE_NAVNE, YDELSER
+from ... import formatting as fmt
 from .. import komponenter as k
 from .. import plots
 from ._faelles import geografi_kontroller, start_geografi

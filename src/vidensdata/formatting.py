@@ -33,8 +33,8 @@ import pandas as pd
 from babel.dates import format_date as _babel_date
 from babel.numbers import format_decimal as _babel_decimal
 
-from ..errors import InvalidValueError, UnknownColumnError
-from ..vocabulary import PRIMAER as SUPPRESSED
+from .errors import InvalidValueError, UnknownColumnError
+from .vocabulary import PRIMAER as SUPPRESSED
 
 LOCALE = "da_DK"
 MISSING = "–"  # en dash, U+2013
