@@ -123,3 +123,44 @@ def test_the_app_landing_page_lists_the_registry(tmp_path, monkeypatch):
     for t in TEMAER.values():
         assert f'voila/render/{t.navn}.ipynb">{t.titel}</a>' in page and t.spoergsmaal in page
     assert str(root) == app.voila_env()["JUPYTER_PATH"].split(":")[0]
+
+
+def test_one_memo_mechanism_keys_on_what_the_value_depends_on():
+    from vidensdata import memo
+
+    calls = []
+    m = memo.Memo("test.lru", stoerrelse=2)
+    try:
+        assert m.hent(("data-1", 2020), lambda: calls.append(1) or "a") == "a"
+        assert m.hent(("data-1", 2020), lambda: calls.append(2) or "b") == "a" and calls == [1]
+        m.hent(("data-2", 2020), lambda: "c")  # a refreshed dataset is a new key, never the old value
+        m.hent(("data-3", 2020), lambda: "d")
+        assert ("data-1", 2020) not in m and len(m) == 2  # least recently used evicted
+        memo.glem_alt()
+        assert len(m) == 0
+        with pytest.raises(ValueError, match="exists already"):
+            memo.Memo("test.lru")
+    finally:
+        del memo.MEMOER["test.lru"]
+    # every in-process cache of the package is one of these
+    names = set(memo.MEMOER)
+    assert {"datasets.frames", "register.udtraek", "statbank.filer", "temaer.moenstre", "maalgruppe.estimater",
+            "overdoedelighed.perioder"} <= names
+
+
+def test_derived_caches_are_keyed_on_the_code_that_derives_them(tmp_path, monkeypatch):
+    import importlib.util
+
+    from vidensdata import storage
+
+    f = tmp_path / "afledt_modul.py"
+    f.write_text("X = 1\n", encoding="utf-8")
+    spec = importlib.util.spec_from_file_location("afledt_modul", f)
+    mod = importlib.util.module_from_spec(spec)
+    before = storage.code_fingerprint(mod)
+    assert storage.code_fingerprint(mod) == before
+    f.write_text("X = 2\n", encoding="utf-8")
+    storage._module_hash.cache_clear()
+    assert storage.code_fingerprint(mod) != before
+    src = (SRC / "sources" / "synthetic.py").read_text(encoding="utf-8")
+    assert "GENERATOR_VERSION" not in src and '"-v1"' not in (SRC / "datasets" / "registry.py").read_text()

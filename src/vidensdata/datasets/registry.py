@@ -13,7 +13,8 @@ import pandas as pd
 
 from .. import geography
 from ..errors import InvalidValueError, InvalidYearsError, UnknownColumnError, UnknownDatasetError, suggestion
-from ..sources import register
+from ..memo import Memo
+from ..sources import episodes, register
 from ..sources import statbank_mappings as statbank_cache
 from ..sources.snapshots import read_snapshot, snapshot_info
 from ..vocabulary import ALDERSGRUPPER_5, ALDERSGRUPPER_VOKSNE, REGISTRE, YDELSE_KODER
@@ -102,7 +103,8 @@ def _from_statbank(navn: str, tabeller: str) -> Callable[[], pd.DataFrame]:
     return build
 
 
-def _register_meta():
+def _register_meta(*modules):
+    """Metadata of a dataset derived from the register extract by ``modules`` (its fingerprint covers both)."""
     src = register.current_source
 
     def kilde():
@@ -113,7 +115,7 @@ def _register_meta():
         licens=lambda: SYNTETISK_LICENS if src()["synthetic"] else "Fortrolig (registerdata)",
         hentet=lambda: None,
         syntetisk=lambda: src()["synthetic"],
-        fingerprint=lambda: src()["fingerprint"],
+        fingerprint=lambda: _derived_key(*modules),
     )
 
 
@@ -138,11 +140,29 @@ def _doedelighed_land() -> pd.DataFrame:
     return read_snapshot("doedelighed_land_dodc1_folk1a.csv")
 
 
+def _derived_key(*modules) -> str:
+    """Fingerprint of a dataset derived from the register extract: the extract's fingerprint and the code
+    deriving it (``modules``; a callable returning them is called, for modules imported only on use).
+    The extract itself is only read when the cache is missing."""
+    from ..storage import code_fingerprint, fingerprint
+
+    mods = [m for entry in modules for m in (entry() if callable(entry) else (entry,))]
+    return fingerprint(register.current_source()["fingerprint"], code_fingerprint(*mods))
+
+
+def _mortality_code():
+    """The modules deriving ``doedelighed_maalgruppe`` (imported on use: they pull in the mortality methods)."""
+    from ..methods import mortality
+    from . import derive_mortality
+
+    return derive_mortality, mortality
+
+
 def _ydelsesmodtagere() -> pd.DataFrame:
     from ..storage import cached_tables
 
     codes = [g.kode for g in geography.kommuner()]
-    key = register.current_source()["fingerprint"] + "-v1"  # the extract is only read when the cache is missing
+    key = get("ydelsesmodtagere").fingerprint()
     tables, _ = cached_tables("ydelsesmodtagere", key,
                               lambda: {"data": derive.ydelsesmodtagere(register.load_extract(), codes)})
     return tables["data"]
@@ -153,7 +173,7 @@ def _doedelighed_maalgruppe() -> pd.DataFrame:
     from . import derive_mortality
 
     codes = [g.kode for g in geography.kommuner()]
-    key = register.current_source()["fingerprint"] + "-v1"  # the extract is only read when the cache is missing
+    key = get("doedelighed_maalgruppe").fingerprint()
     tables, _ = cached_tables("doedelighed_maalgruppe", key,
                               lambda: {"data": derive_mortality.doedelighed_maalgruppe(register.load_extract(), codes)})
     return tables["data"]
@@ -163,7 +183,7 @@ def _registeroverlap() -> pd.DataFrame:
     from ..storage import cached_tables
 
     codes = [g.kode for g in geography.kommuner()]
-    key = register.current_source()["fingerprint"] + "-v1"  # the extract is only read when the cache is missing
+    key = get("registeroverlap").fingerprint()
     tables, _ = cached_tables("registeroverlap", key,
                               lambda: {"data": derive.registeroverlap(register.load_extract(), codes)})
     return tables["data"]
@@ -263,7 +283,7 @@ _declare(Dataset(
     ),
     build=_ydelsesmodtagere,
     personhenfoerbar=True,
-    **_register_meta(),
+    **_register_meta(derive, episodes),
 ))
 
 _declare(Dataset(
@@ -379,7 +399,7 @@ _declare(Dataset(
     ),
     build=_doedelighed_maalgruppe,
     personhenfoerbar=True,
-    **_register_meta(),
+    **_register_meta(_mortality_code),
 ))
 
 _declare(Dataset(
@@ -406,7 +426,7 @@ _declare(Dataset(
     ),
     build=_registeroverlap,
     personhenfoerbar=True,
-    **_register_meta(),
+    **_register_meta(derive, episodes),
 ))
 
 # ---------------------------------------------------------------- public API
@@ -441,26 +461,21 @@ def catalog() -> pd.DataFrame:
     return out
 
 
-_FRAMES: dict[tuple[str, str], pd.DataFrame] = {}
+#: Validated datasets in memory, keyed on (name, data fingerprint): a refreshed dataset is a new key.
+_FRAMES: Memo[pd.DataFrame] = Memo("datasets.frames", stoerrelse=32)
 
 
 def frame(navn: str) -> pd.DataFrame:
     """The whole dataset, validated (memoised per data fingerprint)."""
     ds = get(navn)
-    key = (navn, ds.fingerprint())
-    if key not in _FRAMES:
-        _FRAMES[key] = ds.schema.validate(ds.build(), navn)
-    return _FRAMES[key]
+    return _FRAMES.hent((navn, ds.fingerprint()), lambda: ds.schema.validate(ds.build(), navn))
 
 
 def invalidate(navn: str | None = None) -> None:
     """Forget the memoised frames of dataset ``navn`` (default: of every dataset); they are rebuilt on use."""
-    if navn is None:
-        _FRAMES.clear()
-        return
-    get(navn)  # an unknown name is an error, not a silent no-op
-    for key in [k for k in _FRAMES if k[0] == navn]:
-        del _FRAMES[key]
+    if navn is not None:
+        get(navn)  # an unknown name is an error, not a silent no-op
+    _FRAMES.glem(None if navn is None else (lambda key: key[0] == navn))
 
 
 GEO_FILTERS = ("geografi", "kommune_kode", "region_kode")

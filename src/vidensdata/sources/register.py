@@ -31,6 +31,7 @@ import pandas as pd
 
 from .. import config
 from ..errors import RegisterError, SchemaError
+from ..memo import Memo
 from ..schema import Column, Schema
 from ..storage import cached_tables, fingerprint
 from ..vocabulary import KONTAKT_REGISTRE, YDELSER
@@ -96,7 +97,8 @@ class RegisterExtract:
         return int(max(d.dt.year.max() for d in dates if d.notna().any()))
 
 
-_MEMO: dict[str, RegisterExtract] = {}
+#: Extracts in memory, keyed on their folder and fingerprint (the synthetic one also on the cache folder).
+_EXTRACTS: Memo[RegisterExtract] = Memo("register.udtraek", stoerrelse=4)
 
 
 #: Columns of an episode shown in the message about an episode that ends before it starts.
@@ -119,21 +121,22 @@ def load_extract(path: str | Path | None = None, params: synthetic.SyntheticPara
         return read_real_extract(real)
     p = params or synthetic.SyntheticParams(seed=config.synthetic_seed())
     key = p.fingerprint()
-    memo_key = f"{config.paths().cache}:{key}"
-    if memo_key not in _MEMO:
-        def build():
-            personer, forloeb = synthetic.generate(p)
-            personer, kontakter, sandhed = synthetic_capture.extend(p, personer, forloeb)
-            return {"personer": personer, "ydelsesforloeb": forloeb, "registerkontakter": kontakter,
-                    "maalgruppe_sandhed": sandhed}
 
+    def build():
+        personer, forloeb = synthetic.generate(p)
+        personer, kontakter, sandhed = synthetic_capture.extend(p, personer, forloeb)
+        return {"personer": personer, "ydelsesforloeb": forloeb, "registerkontakter": kontakter,
+                "maalgruppe_sandhed": sandhed}
+
+    def load():
         tables, _meta = cached_tables("register-syntetisk", key, build, {"parametre": p.to_dict()})
         personer = PERSON_SCHEMA.validate(tables["personer"], "personer (syntetisk)")
         forloeb = EPISODE_SCHEMA.validate(tables["ydelsesforloeb"], "ydelsesforloeb (syntetisk)")
         kontakter = KONTAKT_SCHEMA.validate(tables["registerkontakter"], "registerkontakter (syntetisk)")
-        _MEMO[memo_key] = RegisterExtract(personer, forloeb, True, SYNTHETIC_SOURCE, key, p.to_dict(),
-                                          kontakter=kontakter, sandhed=tables["maalgruppe_sandhed"])
-    return _MEMO[memo_key]
+        return RegisterExtract(personer, forloeb, True, SYNTHETIC_SOURCE, key, p.to_dict(),
+                               kontakter=kontakter, sandhed=tables["maalgruppe_sandhed"])
+
+    return _EXTRACTS.hent((str(config.paths().cache), key), load)
 
 
 def _read_table(folder: Path, name: str, optional: bool = False) -> pd.DataFrame | None:
@@ -214,9 +217,11 @@ def read_real_extract(folder: Path) -> RegisterExtract:
                             dansk=f"Mappen med registerudtrækket findes ikke: {folder}")
     files = sorted(p for p in folder.iterdir() if p.suffix in (".csv", ".parquet"))
     fp = fingerprint([(p.name, sha256(p)) for p in files])
-    memo_key = f"real:{folder}:{fp}"
-    if memo_key in _MEMO:
-        return _MEMO[memo_key]
+    return _EXTRACTS.hent((str(folder), fp), lambda: _read_checked(folder, fp))
+
+
+def _read_checked(folder: Path, fp: str) -> RegisterExtract:
+    """Read the tables of a real extract and check its contract and consistency."""
     try:
         personer = PERSON_SCHEMA.validate(_read_table(folder, "personer"), f"personer ({folder})")
         forloeb = EPISODE_SCHEMA.validate(_read_table(folder, "ydelsesforloeb"), f"ydelsesforloeb ({folder})")
@@ -230,10 +235,8 @@ def read_real_extract(folder: Path) -> RegisterExtract:
     meta = folder / "parametre.json"
     if meta.exists():
         params = json.loads(meta.read_text(encoding="utf-8"))
-    ext = RegisterExtract(personer, forloeb, False, f"Registerudtræk ({folder.name})", fp, params,
-                          kontakter=kontakter)
-    _MEMO[memo_key] = ext
-    return ext
+    return RegisterExtract(personer, forloeb, False, f"Registerudtræk ({folder.name})", fp, params,
+                           kontakter=kontakter)
 
 
 def check_consistency(personer: pd.DataFrame, forloeb: pd.DataFrame, kontakter: pd.DataFrame | None = None) -> None:

@@ -32,6 +32,7 @@ import pandas as pd
 from .. import geography
 from ..config import paths
 from ..errors import DataError, InvalidValueError, VidensdataError, suggestion
+from ..memo import Memo
 from ..schema import Schema
 from ..storage import atomic_write_bytes, sha256
 from ..vocabulary import ALDERSGRUPPER_5
@@ -68,7 +69,8 @@ def cached_meta(navn: str) -> dict | None:
     return meta
 
 
-_READ_MEMO: dict[tuple[str, str], pd.DataFrame] = {}
+#: StatBank cache files in memory, keyed on file and checksum.
+_READ: Memo[pd.DataFrame] = Memo("statbank.filer", stoerrelse=16)
 
 
 def read_cached(navn: str) -> pd.DataFrame | None:
@@ -77,16 +79,16 @@ def read_cached(navn: str) -> pd.DataFrame | None:
     if meta is None:
         return None
     f = cache_dir() / navn / meta["fil"]
-    key = (str(f), meta["sha256"])
-    if key not in _READ_MEMO:
-        try:
-            if sha256(f) != meta["sha256"]:
-                raise ValueError("checksum mismatch")
-            _READ_MEMO[key] = pd.read_parquet(f)
-        except (OSError, ValueError) as exc:
-            warnings.warn(f"StatBank cache {f} is corrupt or missing ({exc}); using the embedded data", stacklevel=2)
-            return None
-    return _READ_MEMO[key].copy()
+    def read() -> pd.DataFrame:
+        if sha256(f) != meta["sha256"]:
+            raise ValueError("checksum mismatch")
+        return pd.read_parquet(f)
+
+    try:
+        return _READ.hent((str(f), meta["sha256"]), read).copy()
+    except (OSError, ValueError) as exc:
+        warnings.warn(f"StatBank cache {f} is corrupt or missing ({exc}); using the embedded data", stacklevel=2)
+        return None
 
 
 def fingerprint(navn: str) -> str | None:

@@ -52,22 +52,21 @@ not changed.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
+from ..storage import code_fingerprint, fingerprint
 from ..vocabulary import YDELSER
-from . import synthetic_mortality
+from . import episodes, synthetic_capture, synthetic_mortality
 from .synthetic_capture import CaptureParams
 from .synthetic_mortality import MAX_AGE
 
 PRIMARY = ("§85", "§107", "§108")
 SECONDARY = ("§103", "§104", "§99")
 
-GENERATOR_VERSION = "3"  # 2: deaths (synthetic_mortality); 3: target group and capture registers (synthetic_capture)
 
 SOURCE_KL_2018 = (
     "KL (2018), citeret i Social- og Boligstyrelsen: Socialpsykiatrien i dag (social.dk, 1. maj 2021)"
@@ -143,8 +142,16 @@ class SyntheticParams:
         return json.loads(json.dumps(dataclasses.asdict(self), ensure_ascii=False))
 
     def fingerprint(self) -> str:
-        payload = json.dumps({"v": GENERATOR_VERSION, **self.to_dict()}, sort_keys=True, ensure_ascii=False)
-        return hashlib.sha256(payload.encode()).hexdigest()[:16]
+        """The extract's fingerprint: these parameters and the code of the generator (every module that plants
+        something), so a changed generator never reuses an extract cached by the old one."""
+        return fingerprint(self.to_dict(), generator_code())
+
+
+def generator_code() -> str:
+    """Hash of the generator's source files (this module, deaths, the target group and its registers)."""
+    import sys
+
+    return code_fingerprint(sys.modules[__name__], synthetic_mortality, synthetic_capture, episodes)
 
 
 def target_recipients(p: SyntheticParams) -> pd.DataFrame:

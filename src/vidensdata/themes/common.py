@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import html
+import sys
 
 import pandas as pd
 
-from .. import geography
+from .. import disclosure, geography
 from ..errors import InvalidValueError, InvalidYearsError, ParameterError
+from ..memo import Memo
+from ..storage import cached_tables, code_fingerprint, fingerprint
 
 
 def as_year(value, name: str) -> int:
@@ -89,8 +92,8 @@ def geography_table(kommune_df: pd.DataFrame, value_cols: list[str], by: list[st
     return pd.concat([kom[cols], regi[cols], land[cols]], ignore_index=True)
 
 
-_PATTERNS: dict[tuple, pd.DataFrame] = {}
-PATTERN_VERSION = "2"  # bump when the suppression rule changes (2: pruning of superfluous complements)
+#: Suppression patterns in memory, keyed on the data version and the grouping.
+_MOENSTRE: Memo[pd.DataFrame] = Memo("temaer.moenstre", stoerrelse=8)
 
 
 def suppression_pattern(frame: pd.DataFrame, by: tuple[str, ...], key: str) -> pd.DataFrame:
@@ -99,24 +102,20 @@ def suppression_pattern(frame: pd.DataFrame, by: tuple[str, ...], key: str) -> p
     ``frame`` has ``kommune_kode``, the ``by`` columns and ``antal``. Returns rows for
     every kommune, region and the country (``niveau``, ``kode``) with ``antal``
     (nullable, <NA> where suppressed) and ``antal_undertrykt``. Computed once per
-    data version ``key``.
+    data version ``key`` (in memory, and on disk keyed also on the code that suppresses).
     """
-    from .. import disclosure
+    def build():
+        table = geography_table(frame, ["antal"], list(by))
+        out = disclosure.suppress_geography(table, "antal", by=list(by))
+        out["antal_primaer"] = disclosure.primary_mask(table["antal"].to_numpy())
+        return {"moenster": out}
 
-    from ..datasets.cache import cached_tables, fingerprint
-
-    cache_key = (key, tuple(by))
-    if cache_key not in _PATTERNS:
-        def build():
-            table = geography_table(frame, ["antal"], list(by))
-            out = disclosure.suppress_geography(table, "antal", by=list(by))
-            out["antal_primaer"] = disclosure.primary_mask(table["antal"].to_numpy())
-            return {"moenster": out}
-
+    def read():
         # the pattern is the same for every report on the same data: computed once, then read from the cache
-        tables, _ = cached_tables("diskretionering", fingerprint(key, list(by), PATTERN_VERSION), build)
-        _PATTERNS[cache_key] = tables["moenster"]
-    return _PATTERNS[cache_key]
+        code = code_fingerprint(disclosure, sys.modules[__name__])
+        return cached_tables("diskretionering", fingerprint(key, list(by), code), build)[0]["moenster"]
+
+    return _MOENSTRE.hent((key, tuple(by)), read)
 
 
 def geografi_metadata(valg) -> str | list[str]:

@@ -28,6 +28,7 @@ over the capture histories with their total).
 from __future__ import annotations
 
 import math
+import sys
 import warnings
 from dataclasses import dataclass, field, replace
 
@@ -38,10 +39,12 @@ from .. import disclosure, geography
 from ..disclosure import vist_antal
 from ..datasets import registry as cat
 from ..errors import InvalidValueError
+from ..memo import Memo
 from ..methods import population_size as ps
 from .. import formatting as fmt
 from ..sources import register
 from ..sources.synthetic_capture import PUBLICERET_OMFANG
+from ..storage import cached_tables, code_fingerprint, fingerprint
 from ..vocabulary import REGISTRE
 from .common import as_year, normalise_choice, resume_html
 from .tema import Tema
@@ -50,7 +53,6 @@ TITEL = "Målgruppens størrelse"
 PARAMETRE = ("geografi", "aar", "registre")
 #: Datasets this theme reads (part of every report's cache key and provenance).
 DATASETS = ("registeroverlap", "doedelighed_land", "kommuner")
-VERSION = "1"  # bump when the estimates change (cache key)
 
 REGISTER_NAVNE = {
     "serviceloven": "Serviceloven (botilbud eller mindst to ydelser)",
@@ -147,11 +149,20 @@ def _histories(t: int) -> list[str]:
     return [h for h in (f"{i:0{t}b}" for i in range(2**t - 1, 0, -1))]
 
 
-_MEMO: dict[tuple, object] = {}
+#: In memory, keyed on the data read (:func:`_data_key`) and the choice: suppression patterns, fits, areas.
+_MOENSTRE: Memo[pd.DataFrame] = Memo("maalgruppe.moenstre", stoerrelse=8)
+_ESTIMATER: Memo[dict] = Memo("maalgruppe.estimater", stoerrelse=32)
+_OMRAADER: Memo[dict] = Memo("maalgruppe.omraader", stoerrelse=256)
 
 
-def _source_key() -> str:
-    return register.current_source()["fingerprint"]
+def _data_key() -> tuple[str, ...]:
+    """The fingerprints of every dataset the theme reads."""
+    return tuple(cat.get(n).fingerprint() for n in DATASETS)
+
+
+def _code_key() -> str:
+    """The code that derives the cached patterns and estimates (this module, the estimators, suppression)."""
+    return code_fingerprint(sys.modules[__name__], ps, disclosure)
 
 
 def _pattern(registre: tuple[str, ...]) -> pd.DataFrame:
@@ -161,12 +172,6 @@ def _pattern(registre: tuple[str, ...]) -> pd.DataFrame:
     and history), and an area's histories add up to its total ``alt``. Computed once
     per data version and choice of registers (disk cache).
     """
-    from ..datasets.cache import cached_tables, fingerprint
-
-    memo = ("pattern", _source_key(), registre)
-    if memo in _MEMO:
-        return _MEMO[memo]
-
     def build():
         k = _collapse(cat.frame("registeroverlap"), registre)
         hist = _histories(len(registre))
@@ -195,10 +200,11 @@ def _pattern(registre: tuple[str, ...]) -> pd.DataFrame:
         return {"moenster": out[["niveau", "kode", "aar", "historie", "antal", "antal_undertrykt", "antal_primaer",
                                  "antal_raa"]]}
 
-    tables, _ = cached_tables("diskretionering", fingerprint("maalgruppe", _source_key(), list(registre), VERSION),
-                              build)
-    _MEMO[memo] = tables["moenster"]
-    return _MEMO[memo]
+    def read():
+        key = fingerprint("maalgruppe", _data_key(), list(registre), _code_key())
+        return cached_tables("diskretionering", key, build)[0]["moenster"]
+
+    return _MOENSTRE.hent((_data_key(), registre), read)
 
 
 def _adult_share(aar: int) -> float:
@@ -235,12 +241,6 @@ def _fit(counts: dict) -> tuple[ps.LoglinearResult, pd.DataFrame]:
 
 def _estimates(aar: int, registre: tuple[str, ...]) -> dict[str, pd.DataFrame]:
     """National and regional fits, the kommune distribution and (synthetic) the truth; cached on disk."""
-    from ..datasets.cache import cached_tables, fingerprint
-
-    memo = ("estimates", _source_key(), aar, registre)
-    if memo in _MEMO:
-        return _MEMO[memo]
-
     def build():
         k = _collapse(cat.frame("registeroverlap"), registre)
         k = k[k["aar"] == aar]
@@ -270,10 +270,11 @@ def _estimates(aar: int, registre: tuple[str, ...]) -> dict[str, pd.DataFrame]:
             out["sandhed"] = ext_truth
         return out
 
-    key = fingerprint("maalgruppe-estimater", _source_key(), aar, list(registre), VERSION)
-    tables, _ = cached_tables("maalgruppe-estimater", key, build)
-    _MEMO[memo] = tables
-    return tables
+    def read():
+        key = fingerprint("maalgruppe-estimater", _data_key(), aar, list(registre), _code_key())
+        return cached_tables("maalgruppe-estimater", key, build)[0]
+
+    return _ESTIMATER.hent((_data_key(), aar, registre), read)
 
 
 def _truth(aar: int) -> pd.DataFrame | None:
@@ -289,9 +290,11 @@ def _truth(aar: int) -> pd.DataFrame | None:
 
 def _area_small_area(omr: geography.Omraade, aar: int, registre: tuple[str, ...]) -> dict:
     """Small-area estimate for several kommuner as one unit (so its interval is the area's own)."""
-    memo = ("area", _source_key(), aar, registre, omr.kommune_koder)
-    if memo in _MEMO:
-        return _MEMO[memo]
+    return _OMRAADER.hent((_data_key(), aar, registre, omr.kommune_koder),
+                          lambda: _compute_area_small_area(omr, aar, registre))
+
+
+def _compute_area_small_area(omr: geography.Omraade, aar: int, registre: tuple[str, ...]) -> dict:
     est = _estimates(aar, registre)
     land = est["estimater"].set_index("kode").loc[geography.LAND_KODE]
     units = est["kommuner"][["kommune_kode", "voksne", "observeret"]].copy()
@@ -304,8 +307,7 @@ def _area_small_area(omr: geography.Omraade, aar: int, registre: tuple[str, ...]
                        observed="observeret", population="voksne", covariates=["log_observeret_rate"],
                        level=LEVEL, seed=aar)
     row = sa.iloc[0]
-    _MEMO[memo] = {"n_hat": float(row["estimate"]), "lower": float(row["lower"]), "upper": float(row["upper"])}
-    return _MEMO[memo]
+    return {"n_hat": float(row["estimate"]), "lower": float(row["lower"]), "upper": float(row["upper"])}
 
 
 # ---------------------------------------------------------------- the analysis

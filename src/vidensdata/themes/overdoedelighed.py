@@ -43,6 +43,7 @@ from .. import disclosure, geography
 from ..disclosure import vist_antal
 from ..datasets import registry as cat
 from ..errors import InvalidValueError
+from ..memo import Memo
 from ..methods import mortality
 from .. import formatting as fmt
 from ..sources import register
@@ -140,14 +141,17 @@ def valider(geografi="Hele landet", startaar=None, slutaar=None, koen="alle") ->
 
 # ---------------------------------------------------------------- tables computed once per period
 
-_PERIOD: dict[tuple, dict] = {}
+#: Per-period tables in memory, keyed on the data read and the period (reports use one; the app a few).
+_PERIODER: Memo[dict] = Memo("overdoedelighed.perioder", stoerrelse=2)
 
 
 def _period(start: int, end: int) -> dict:
     """Everything that does not depend on the area: per-kommune tables, national schedules, the pattern."""
-    key = (register.current_source()["fingerprint"], start, end)
-    if key in _PERIOD:
-        return _PERIOD[key]
+    data = tuple(cat.get(n).fingerprint() for n in DATASETS)
+    return _PERIODER.hent((data, start, end), lambda: _compute_period(start, end))
+
+
+def _compute_period(start: int, end: int) -> dict:
     d = cat.frame("doedelighed_maalgruppe")
     d = d[d["aar"].between(start, end)]
     ref = cat.frame("doedelighed_land")
@@ -171,11 +175,8 @@ def _period(start: int, end: int) -> dict:
         ["doede", "personaar", "forventede", "forventede_tg"]].sum().reset_index()
     alle = kom.groupby("kommune_kode", as_index=False)[["doede", "personaar", "forventede", "forventede_tg"]].sum()
     kom = pd.concat([kom, alle.assign(koen="alle")], ignore_index=True)
-    out = {"by_age": by_age, "ref_age": ref_age, "nat": nat, "schedule": schedule, "kom": kom,
-           "pattern": _pattern(kom)}
-    _PERIOD.clear()  # keep one period in memory (reports use one; the app changes it now and then)
-    _PERIOD[key] = out
-    return out
+    return {"by_age": by_age, "ref_age": ref_age, "nat": nat, "schedule": schedule, "kom": kom,
+            "pattern": _pattern(kom)}
 
 
 def _schedule(nat: pd.DataFrame, ref: pd.DataFrame) -> dict:

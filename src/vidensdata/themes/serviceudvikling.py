@@ -85,7 +85,7 @@ def valider(geografi="Hele landet", startaar=None, slutaar=None, ydelser=None) -
 def _pattern() -> pd.DataFrame:
     df = cat.frame("ydelsesmodtagere")
     by_k = df.groupby(["kommune_kode", "aar", "ydelse"], as_index=False)["antal"].sum()
-    return suppression_pattern(by_k, ("aar", "ydelse"), key=register.current_source()["fingerprint"])
+    return suppression_pattern(by_k, ("aar", "ydelse"), key=cat.get("ydelsesmodtagere").fingerprint())
 
 
 def _population(omr: geography.Omraade) -> int:
