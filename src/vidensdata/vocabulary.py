@@ -45,3 +45,11 @@ __all__ = [
     "ALDERSGRUPPER_5", "ALDERSGRUPPER_VOKSNE", "ALLE", "KONTAKT_REGISTRE", "PRIMAER", "REGISTRE", "SEKUNDAER",
     "YDELSER", "YDELSE_KODER", "YDELSE_NAVNE",
 ]
+
+#: Published estimate of the target group's size in Denmark (lower, upper, source): the reference the target-group
+#: theme shows beside its own estimate and the size the synthetic extract plants.
+PUBLICERET_OMFANG: tuple[int, int, str] = (
+    32_000, 40_000,
+    "Social- og Boligstyrelsen: Borgere med psykiske vanskeligheder og komplekse støttebehov, afsnittet Omfang "
+    "(social.dk)",
+)

@@ -103,6 +103,22 @@ def _from_statbank(navn: str, tabeller: str) -> Callable[[], pd.DataFrame]:
     return build
 
 
+def registerkilde() -> dict:
+    """The register extract in force, without reading it: ``kilde`` (Danish), ``synthetic``, ``fingerprint``.
+
+    What a theme names in its source line and labels as synthetic; themes ask the datasets, not the sources.
+    """
+    return register.current_source()
+
+
+def plantet_sandhed() -> pd.DataFrame | None:
+    """The planted true target group (``aar``, ``kommune_kode``, ``antal``, …) of the synthetic extract, or
+    None for a real extract (whose truth nobody knows)."""
+    if not register.current_source()["synthetic"]:
+        return None
+    return register.load_extract().sandhed
+
+
 def _register_meta(*modules):
     """Metadata of a dataset derived from the register extract by ``modules`` (its fingerprint covers both)."""
     src = register.current_source

@@ -61,16 +61,13 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InvalidValueError
-from ..vocabulary import KONTAKT_REGISTRE
+from ..vocabulary import KONTAKT_REGISTRE, PUBLICERET_OMFANG
 from . import synthetic_mortality
 from .episodes import serviceloven_liste
 from .snapshots import read_snapshot
 from .synthetic_mortality import MAX_AGE
 
-SOURCE_OMFANG = ("Social- og Boligstyrelsen: Borgere med psykiske vanskeligheder og komplekse støttebehov, "
-                 "afsnittet Omfang (social.dk)")
-#: Published range of the target group's size (lower, upper, source).
-PUBLICERET_OMFANG = (32_000, 40_000, SOURCE_OMFANG)
+SOURCE_OMFANG = PUBLICERET_OMFANG[2]
 
 #: Parameters with no published figure behind them.
 ASSUMPTIONS = (

@@ -42,10 +42,8 @@ from ..errors import InvalidValueError
 from ..memo import Memo
 from ..methods import population_size as ps
 from .. import formatting as fmt
-from ..sources import register
-from ..sources.synthetic_capture import PUBLICERET_OMFANG
 from ..storage import cached_tables, code_fingerprint, fingerprint
-from ..vocabulary import REGISTRE
+from ..vocabulary import PUBLICERET_OMFANG, REGISTRE
 from .common import as_year, normalise_choice, resume_html
 from .tema import Tema
 
@@ -279,12 +277,10 @@ def _estimates(aar: int, registre: tuple[str, ...]) -> dict[str, pd.DataFrame]:
 
 def _truth(aar: int) -> pd.DataFrame | None:
     """Planted true size per kommune in ``aar`` (synthetic extract only)."""
-    if not register.current_source()["synthetic"]:
+    sandhed = cat.plantet_sandhed()
+    if sandhed is None:
         return None
-    ext = register.load_extract()
-    if ext.sandhed is None:
-        return None
-    s = ext.sandhed[ext.sandhed["aar"] == aar]
+    s = sandhed[sandhed["aar"] == aar]
     return s.groupby("kommune_kode", as_index=False)["antal"].sum()
 
 
@@ -456,7 +452,7 @@ def beregn_valg(valg: Valg) -> Resultat:
     if "sandhed" in est:
         s = est["sandhed"]
         sand = int(s.loc[s["kommune_kode"].isin(omr.kommune_koder), "antal"].sum())
-    src = register.current_source()
+    src = cat.registerkilde()
     res = Resultat(valg, niveau, overlap, registertal,
                    None if total["undertrykt"] else int(total["antal"]), bool(total["undertrykt"]),
                    bool(total["primaer"]), estimat, modeller, model_navn, forklaring, kommuner, voksne, sand,

@@ -46,7 +46,6 @@ from ..errors import InvalidValueError
 from ..memo import Memo
 from ..methods import mortality
 from .. import formatting as fmt
-from ..sources import register
 from .common import check_years, resume_html
 from .tema import Tema
 
@@ -328,7 +327,7 @@ def beregn_valg(valg: Valg) -> Resultat:
     aldersrater = _age_rates(per, area, valg, bool(tabel.set_index("koen").loc[valg.koen, "undertrykt"]))
     overlevelse = _survival(per, lyl, valg)
     tragt, skjult, niveau = _funnel(per, valg)
-    src = register.current_source()
+    src = cat.registerkilde()
     res = Resultat(valg, tabel.drop(columns=["_O", "_E_tg"]), smrs, lyl, levetid, aldersrater, overlevelse, tragt,
                    skjult, niveau, src["kilde"], src["synthetic"], noter)
     return replace(res, noegletal=_noegletal(res))

@@ -20,7 +20,6 @@ from ..datasets import registry as cat
 from ..errors import VidensdataError
 from ..methods import growth
 from .. import formatting as fmt
-from ..sources import register
 from ..vocabulary import ALLE, YDELSE_NAVNE, YDELSER
 from .common import check_years, normalise_choice, resume_html, suppression_pattern
 from .tema import Tema
@@ -163,7 +162,7 @@ def beregn_valg(valg: Valg) -> Resultat:
             trend = growth.trend(alle["antal"].astype(float), horizon=TREND_HORISONT, family="poisson")
         except VidensdataError as exc:
             note = exc.dansk
-    src = register.current_source()
+    src = cat.registerkilde()
     res = Resultat(valg, serie, sammenligning, befolkning, trend, note, src["kilde"], src["synthetic"])
     return replace(res, noegletal=_noegletal(res, alle))
 
