@@ -142,7 +142,15 @@ def test_valider_rejects_bad_parameters():
         tema.valider("Hele landet", 2005, 2021)
     with pytest.raises(UnknownGeographyError):
         tema.valider("Atlantis")
-    assert tema.valider("Aarhus", 2012, 2020, "kvinder").koen == "K"
+    assert tema.valider("Aarhus", 2010, 2021, "kvinder").koen == "K"
+    assert tema.valider("Aarhus", koen="kvinder") == tema.valider("Aarhus", 2010, 2021, "K")
+
+
+@pytest.mark.parametrize("start, end", [(2012, 2021), (2010, 2020), (2015, 2016)])
+def test_the_period_is_fixed_so_no_two_periods_can_be_subtracted(start, end):
+    with pytest.raises(InvalidYearsError) as info:
+        tema.valider("Fanø", start, end)
+    assert "2010–2021" in info.value.dansk and "trækkes fra" in info.value.dansk
 
 
 def test_national_figures(data, reference):
@@ -198,7 +206,7 @@ def test_sex_relation_is_protected():
 
 
 def test_several_kommuner_and_sex_choice():
-    res = tema.beregn(["Læsø", "Frederikshavn"], 2012, 2021, "M")
+    res = tema.beregn(["Læsø", "Frederikshavn"], 2010, 2021, "M")
     assert res.valg.koenner == ("M",)
     assert set(res.tragt.loc[res.tragt["valgt"], "kommune_navn"]) <= {"Læsø", "Frederikshavn"}
     assert "Kvinder" not in " ".join(res.overlevelse["Serie"].unique())
@@ -270,5 +278,4 @@ def test_app_widgets_redraw_on_change():
     html = v._sektioner[0][1].value
     assert "Læsø" in html and "kvinder" in html and html != first
     assert v._sektioner[1][1].value.startswith("<img") and "Traceback" not in v._sektioner[2][1].value
-    v._widgets["aar"].value = (2015, 2021)
-    assert "2015–2021" in v._sektioner[0][1].value
+    assert "aar" not in v._widgets  # no period to choose: one fixed period leaves nothing to subtract

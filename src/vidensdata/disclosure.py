@@ -90,6 +90,18 @@ __all__ = [
 ]
 
 
+def sammensat(dele_undertrykt) -> tuple[bool, bool]:
+    """``(undertrykt, primaer)`` of a cell summed over several published geographies (an area of kommuner).
+
+    The sum is published only when every part is published: then it is a function of what is already
+    published and reveals nothing new (published parts are 0 or at least 5, so the sum is never 1-4). When
+    any part is hidden the sum is hidden with the secondary mark ``x``, whatever its value, so neither the
+    number nor the choice of mark can tell an attacker anything about the hidden parts (a mark chosen by the
+    sum, ``<5`` for 1-4, would answer "is this union of hidden kommuner at most 4?").
+    """
+    return bool(any(dele_undertrykt)), False
+
+
 def vist_antal(antal, undertrykt: bool, primaer: bool) -> str:
     """A count as shown to people: ``<5`` (1-4, primary), ``x`` (hidden to protect another cell) or Danish digits."""
     if undertrykt:

@@ -317,17 +317,12 @@ def _area_cells(omr: geography.Omraade, aar: int, registre: tuple[str, ...]) -> 
         rows = pat[(pat["niveau"] == g.niveau) & (pat["kode"] == g.kode)]
         out = rows[["historie", "antal", "antal_undertrykt", "antal_primaer", "antal_raa"]]
         return out.rename(columns={"antal_undertrykt": "undertrykt", "antal_primaer": "primaer", "antal_raa": "raa"})
-    # several geographies as one area: a cell is published only when no part of it is suppressed
-    parts = pat[pat["kode"].isin([d.kode for d in omr.dele])
-                & pat["niveau"].isin([d.niveau for d in omr.dele])]
-    parts = parts[[f"{n}:{c}" in {f"{d.niveau}:{d.kode}" for d in omr.dele}
-                   for n, c in zip(parts["niveau"], parts["kode"])]]
+    # several kommuner as one area: a cell is published only when every part is (disclosure.sammensat)
     kom = pat[(pat["niveau"] == "kommune") & pat["kode"].isin(omr.kommune_koder)]
     raw = kom.groupby("historie", as_index=False)["antal_raa"].sum().rename(columns={"antal_raa": "raa"})
-    any_supp = parts.groupby("historie", as_index=False)["antal_undertrykt"].any()
-    out = raw.merge(any_supp, on="historie")
-    out["primaer"] = (out["raa"] >= 1) & (out["raa"] < disclosure.THRESHOLD)
-    out["undertrykt"] = out["antal_undertrykt"] | out["primaer"]
+    any_supp = kom.groupby("historie", as_index=False)["antal_undertrykt"].agg(lambda s: disclosure.sammensat(s)[0])
+    out = raw.merge(any_supp, on="historie").rename(columns={"antal_undertrykt": "undertrykt"})
+    out["primaer"] = False  # the mark of a hidden sum is always "x": it never depends on the hidden value
     # the total and the histories form one relation: never a single suppressed cell
     cells = out[out["historie"] != ALT]
     total = out[out["historie"] == ALT]
@@ -409,14 +404,13 @@ def beregn_valg(valg: Valg) -> Resultat:
     for i, r in enumerate(regs):
         overlap[r] = overlap["historie"].str[i].astype(int)
 
-    # per-register totals: shown only when none of their cells is suppressed
+    # per-register totals are sums of histories: shown only when every history in them is (disclosure.sammensat)
     reg_rows = []
     for r in regs:
         part = overlap[overlap[r] == 1]
-        raw = int(part["raa"].sum())
-        supp = bool(part["undertrykt"].any()) or 1 <= raw < disclosure.THRESHOLD
-        reg_rows.append({"register": r, "antal": pd.NA if supp else raw, "undertrykt": supp,
-                         "primaer": 1 <= raw < disclosure.THRESHOLD})
+        supp, primaer = disclosure.sammensat(part["undertrykt"])
+        reg_rows.append({"register": r, "antal": pd.NA if supp else int(part["raa"].sum()), "undertrykt": supp,
+                         "primaer": primaer})
     registertal = pd.DataFrame(reg_rows)
     registertal["antal"] = registertal["antal"].astype("Int64")
 

@@ -42,7 +42,7 @@ import pandas as pd
 from .. import disclosure, geography
 from ..disclosure import vist_antal
 from ..datasets import registry as cat
-from ..errors import InvalidValueError
+from ..errors import InvalidValueError, InvalidYearsError
 from ..memo import Memo
 from ..methods import mortality
 from .. import formatting as fmt
@@ -131,10 +131,22 @@ def normalise_koen(koen) -> str:
 
 
 def valider(geografi="Hele landet", startaar=None, slutaar=None, koen="alle") -> Valg:
-    """Check the parameters; raise a :class:`VidensdataError` naming any bad value."""
+    """Check the parameters; raise a :class:`VidensdataError` naming any bad value.
+
+    The period is fixed: the whole follow-up window of the data (:func:`data_years`). Deaths of two periods
+    with a common start or end year could be subtracted into the deaths of the years between, a small count
+    for a small kommune; one period leaves nothing to subtract (docs/metoder.md, *Diskretionering*).
+    """
     first, last = data_years()
     start, end = check_years(first if startaar is None else startaar, last if slutaar is None else slutaar,
                              first, last)
+    if (start, end) != (first, last):
+        raise InvalidYearsError(
+            f"the period is fixed at {first}-{last} (the whole follow-up), got {start}-{end}: deaths of overlapping "
+            "periods could be subtracted into small counts",
+            dansk=f"Perioden er fast: {first}–{last} (hele opfølgningen). Kortere perioder vises ikke, fordi "
+                  "dødsfald i to perioder kan trækkes fra hinanden og afsløre små tal.",
+        )
     return Valg(geography.omraade(geografi), start, end, normalise_koen(koen))
 
 
@@ -241,15 +253,13 @@ def _area_age(per: dict, omr: geography.Omraade) -> pd.DataFrame:
 def _suppression(per: dict, omr: geography.Omraade, koen: str, doede: int) -> tuple[bool, bool]:
     """(suppressed, primary) for the area's deaths of ``koen``, consistent with the published pattern."""
     pat = per["pattern"]
-    primary = 1 <= doede < disclosure.THRESHOLD
-    parts = omr.dele
-    hidden = False
-    for g in parts:
-        row = pat[(pat["niveau"] == g.niveau) & (pat["kode"] == g.kode) & (pat["koen"] == koen)]
-        hidden |= bool(row["undertrykt"].any())
     if omr.enkelt is not None:
-        return hidden, primary
-    return hidden or primary, primary
+        g = omr.enkelt
+        row = pat[(pat["niveau"] == g.niveau) & (pat["kode"] == g.kode) & (pat["koen"] == koen)]
+        return bool(row["undertrykt"].any()), 1 <= doede < disclosure.THRESHOLD
+    # several kommuner as one area: published only when every part is, and then never with a value-chosen mark
+    parts = pat[(pat["niveau"] == "kommune") & pat["kode"].isin(omr.kommune_koder) & (pat["koen"] == koen)]
+    return disclosure.sammensat(parts["undertrykt"])
 
 
 def _hazards_from(schedule: dict, R: float) -> tuple[pd.Series, pd.Series]:

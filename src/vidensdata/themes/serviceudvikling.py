@@ -99,17 +99,14 @@ def _area_counts(omr: geography.Omraade, pattern: pd.DataFrame) -> pd.DataFrame:
         rows = pattern[(pattern["niveau"] == g.niveau) & (pattern["kode"] == g.kode)]
         return rows[["aar", "ydelse", "antal", "antal_undertrykt", "antal_primaer"]].rename(
             columns={"antal_undertrykt": "undertrykt", "antal_primaer": "primaer"})
-    # several geographies as one area: the sum is published only when no part is suppressed
-    parts = []
-    for part in omr.dele:
-        rows = pattern[(pattern["niveau"] == part.niveau) & (pattern["kode"] == part.kode)]
-        parts.append(rows[["aar", "ydelse", "antal", "antal_undertrykt"]])
+    # several kommuner as one area: a sum is published only when every part is (disclosure.sammensat)
+    parts = pattern[(pattern["niveau"] == "kommune") & pattern["kode"].isin(omr.kommune_koder)]
     raw = cat.frame("ydelsesmodtagere")
     raw = raw[raw["kommune_kode"].isin(omr.kommune_koder)].groupby(["aar", "ydelse"], as_index=False)["antal"].sum()
-    any_supp = pd.concat(parts).groupby(["aar", "ydelse"], as_index=False)["antal_undertrykt"].any()
-    out = raw.merge(any_supp, on=["aar", "ydelse"])
-    out["primaer"] = (out["antal"] >= 1) & (out["antal"] < disclosure.THRESHOLD)
-    out["undertrykt"] = out["antal_undertrykt"] | out["primaer"]
+    any_supp = parts.groupby(["aar", "ydelse"], as_index=False)["antal_undertrykt"].agg(
+        lambda s: disclosure.sammensat(s)[0])
+    out = raw.merge(any_supp, on=["aar", "ydelse"]).rename(columns={"antal_undertrykt": "undertrykt"})
+    out["primaer"] = False  # the mark of a hidden sum is always "x": it never depends on the hidden value
     out["antal"] = out["antal"].astype("Int64").mask(out["undertrykt"])
     return out[["aar", "ydelse", "antal", "undertrykt", "primaer"]]
 

@@ -180,9 +180,8 @@ def visning(geografi="Hele landet", startaar=None, slutaar=None, koen="alle", in
 
     first, last = data_years()
     params = {"geografi": geografi, "startaar": startaar, "slutaar": slutaar, "koen": koen}
-    kontroller = [
+    kontroller = [  # no period control: the period is the whole follow-up (themes.overdoedelighed.valider)
         *geografi_kontroller(),
-        Kontrol("aar", "År", "aarinterval", min=first, max=last),
         Kontrol("koen", "Køn", "dropdown", [(navn, kode) for kode, navn in KOEN_VALG.items()]),
     ]
     v = Visning(TEMA, params, kontroller, interaktiv_=interaktiv)
