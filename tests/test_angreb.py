@@ -108,3 +108,26 @@ def test_no_two_mortality_periods_can_be_subtracted():
         shown += 1
         assert (res.valg.startaar, res.valg.slutaar) == (first, last)
     assert shown == 12
+
+
+def test_choosing_fewer_registers_reveals_no_hidden_history():
+    """``11`` over (serviceloven, psykiatri) is ``110 + 111``: published only when both are, so no choice of
+    registers can be subtracted from another into a hidden count."""
+    from vidensdata.vocabulary import REGISTRE
+
+    t = TEMAER["maalgruppe"]
+    checked = hidden = 0
+    for kommune in SMAA + ["Region Nordjylland"]:
+        full = t.beregn(geografi=kommune, aar=2024).overlap.set_index("historie")
+        for subset in itertools.combinations(REGISTRE, 2):
+            res = t.beregn(geografi=kommune, aar=2024, registre=list(subset))
+            pos = [REGISTRE.index(r) for r in subset]
+            for r in res.overlap.itertuples():
+                parts = [h for h in full.index if "".join(h[i] for i in pos) == r.historie]
+                if full.loc[parts, "undertrykt"].any():
+                    assert r.undertrykt and not r.primaer, (kommune, subset, r.historie)
+                    hidden += 1
+                else:
+                    assert not r.undertrykt and int(r.antal) == int(full.loc[parts, "antal"].sum())
+                checked += 1
+    assert checked == 10 * 3 * 3 and hidden > 10  # 10 areas, 3 pairs of registers, 3 histories each

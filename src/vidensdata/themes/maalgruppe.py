@@ -164,12 +164,43 @@ def _code_key() -> str:
 
 
 def _pattern(registre: tuple[str, ...]) -> pd.DataFrame:
-    """Suppression of every (geography, year, history) cell and each area's total ``alt``.
+    """Suppression of every (geography, year, history) cell and each area's total ``alt``, for a choice of registers.
+
+    With every register it is :func:`_full_pattern`. With fewer, each history is a sum of full histories (``11``
+    over two registers is ``110 + 111``), so it is published only when every full history in it is, with the mark
+    ``x`` otherwise (:func:`vidensdata.disclosure.sammensat`): a subset view is then a function of the published
+    full view, and no two choices of registers can be subtracted into a hidden count.
+    """
+    full = _full_pattern()
+    if tuple(registre) == REGISTRE:
+        return full
+    return _MOENSTRE.hent((_data_key(), registre), lambda: _subset_pattern(full, registre))
+
+
+def _subset_pattern(full: pd.DataFrame, registre: tuple[str, ...]) -> pd.DataFrame:
+    cells = full[full["historie"] != ALT]
+    positions = [REGISTRE.index(r) for r in registre]
+    projected = cells["historie"].map(lambda h: "".join(h[i] for i in positions))
+    seen = projected.str.contains("1")  # persons none of the chosen registers saw are not in the subset view
+    cells = cells[seen].assign(historie=projected[seen])
+    total = cells.assign(historie=ALT)
+    both = pd.concat([cells, total], ignore_index=True)
+    out = both.groupby(["niveau", "kode", "aar", "historie"], as_index=False, sort=False).agg(
+        antal_raa=("antal_raa", "sum"), antal_undertrykt=("antal_undertrykt", lambda s: disclosure.sammensat(s)[0]))
+    out["antal_primaer"] = False  # a hidden sum shows "x", whatever its value
+    out["antal"] = out["antal_raa"].astype("Int64").mask(out["antal_undertrykt"])
+    return out[["niveau", "kode", "aar", "historie", "antal", "antal_undertrykt", "antal_primaer", "antal_raa"]]
+
+
+def _full_pattern() -> pd.DataFrame:
+    """Suppression of every (geography, year, capture history over all registers) cell and each total ``alt``.
 
     Relations: kommuner add up to their region and regions to the country (per year
     and history), and an area's histories add up to its total ``alt``. Computed once
-    per data version and choice of registers (disk cache).
+    per data version (disk cache).
     """
+    registre = REGISTRE
+
     def build():
         k = _collapse(cat.frame("registeroverlap"), registre)
         hist = _histories(len(registre))
