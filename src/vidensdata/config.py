@@ -118,7 +118,7 @@ REGISTER_MAX_MB = 2000
 
 def register_max_mb() -> float:
     """The largest file of a register extract that is read (MiB), checked before the file is read."""
-    raw = os.environ.get("VIDENSDATA_REGISTER_MAX_MB", str(REGISTER_MAX_MB))
+    raw = os.environ.get("VIDENSDATA_REGISTER_MAX_MB") or str(REGISTER_MAX_MB)
     try:
         value = float(raw)
     except ValueError:

@@ -23,6 +23,7 @@ the configured real extract, or else the synthetic one (generated once and cache
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,7 +33,7 @@ from .. import config
 from ..errors import RegisterError, SchemaError
 from ..memo import Memo
 from ..schema import Column, Schema
-from ..storage import cached_tables
+from ..storage import atomic_write_text, cached_tables
 from ..vocabulary import KONTAKT_REGISTRE, YDELSER
 from . import register_files, register_rules, synthetic, synthetic_capture
 from .register_rules import check_consistency
@@ -224,12 +225,16 @@ def _read_checked(folder: Path, fp: str) -> RegisterExtract:
 
 
 def write_extract(ext_personer: pd.DataFrame, ext_forloeb: pd.DataFrame, folder: Path, fmt: str = "csv",
-                  kontakter: pd.DataFrame | None = None) -> None:
+                  kontakter: pd.DataFrame | None = None, parametre: dict | None = None) -> None:
     """Write an extract in the contract's format (used to export the synthetic one and in tests).
 
-    ``kontakter`` (the optional table ``registerkontakter``) is written when given.
+    ``kontakter`` (the optional table ``registerkontakter``) is written when given, and ``parametre`` (the
+    window, ``{"first_year": …, "last_year": …}``) as ``parametre.json``.
     """
+    folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
+    if parametre is not None:
+        atomic_write_text(folder / register_files.PARAMETRE, json.dumps(parametre, indent=2) + "\n")
     tables = [("personer", ext_personer), ("ydelsesforloeb", ext_forloeb)]
     if kontakter is not None:
         tables.append(("registerkontakter", kontakter))

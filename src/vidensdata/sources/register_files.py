@@ -19,6 +19,7 @@ import pandas as pd
 
 from .. import config
 from ..errors import RegisterError
+from ..formatting import fmt_int
 from ..memo import Memo
 from ..storage import fingerprint
 
@@ -72,8 +73,8 @@ def check_size(f: Path, size: int) -> None:
         raise RegisterError(
             f"register file {f} is {size / 1024 ** 2:,.0f} MiB, more than the limit of {limit:,.0f} MiB "
             "(VIDENSDATA_REGISTER_MAX_MB); check that it is the right file, or raise the limit",
-            dansk=f"Registerfilen {f.name} fylder {size / 1024 ** 2:,.0f} MiB, mere end grænsen på "
-                  f"{limit:,.0f} MiB (VIDENSDATA_REGISTER_MAX_MB).")
+            dansk=f"Registerfilen {f.name} fylder {fmt_int(round(size / 1024 ** 2))} MiB, mere end grænsen på "
+                  f"{fmt_int(round(limit))} MiB (VIDENSDATA_REGISTER_MAX_MB).")
     if size == 0 and f.suffix in (".csv", ".parquet"):
         raise RegisterError(f"register file {f} is empty (0 bytes); expected a header and rows",
                             dansk=f"Registerfilen {f.name} er tom (0 byte).")
@@ -93,12 +94,12 @@ def _scan(f: Path) -> str:
             ends = np.flatnonzero(np.frombuffer(block, dtype=np.uint8) == 10)
             if nul >= 0:
                 _bad_bytes(f, line + int(np.searchsorted(ends, nul)), "a NUL byte (binary data or an unwritten "
-                           "hole, e.g. a sparse or truncated file)", "et NUL-tegn (binære data)")
+                           "hole, e.g. a sparse or truncated file)", "et NUL-tegn (binære data eller et hul i filen)")
             lengths = np.diff(np.concatenate(([-run - 1], ends, [len(block)])))
             if lengths.max() - 1 > MAX_LINE_BYTES:
                 where = line + int(np.argmax(lengths - 1 > MAX_LINE_BYTES))
                 _bad_bytes(f, where, f"a line longer than {MAX_LINE_BYTES:,} bytes (no row of the contract is "
-                           "longer than a few hundred)", f"en linje på over {MAX_LINE_BYTES:,} byte")
+                           "longer than a few hundred)", f"en linje på over {fmt_int(MAX_LINE_BYTES)} byte")
             line += len(ends)
             run = len(block) - 1 - int(ends[-1]) if len(ends) else run + len(block)
     return h.hexdigest()

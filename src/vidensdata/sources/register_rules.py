@@ -15,7 +15,7 @@ from datetime import date
 import pandas as pd
 
 from ..errors import RegisterError, RegisterWarning
-from ..vocabulary import KONTAKT_REGISTRE, YDELSER
+from ..vocabulary import FOERSTE_AAR, KONTAKT_REGISTRE, YDELSER
 
 FOERSTE = 5  # offending rows shown
 
@@ -171,7 +171,13 @@ def _window(personer, forloeb, kontakter, vindue, idag: date) -> list[Fund]:
             out += _fund("registerkontakter", kontakter, kontakter["aar"] > last, ["person_id", "register", "aar"],
                          f"{{n}} contact year(s) after the window's last year {last}; they are not counted",
                          f"{{n}} kontaktår efter vinduets sidste år {last}; de tælles ikke med", False)
-    lo = pd.Timestamp(first or 1900, 1, 1)
+    start = first if first is not None else (forloeb["start_dato"].min().year if not forloeb.empty else None)
+    if start is not None and start < FOERSTE_AAR:
+        how = "first_year in parametre.json" if first is not None else "without parametre.json the earliest start_dato"
+        return [Fund("parametre.json", f"the window starts in {start} ({how}), before {FOERSTE_AAR}, the first "
+                     "year the datasets cover; set first_year (e.g. {\"first_year\": 2014, \"last_year\": 2024})",
+                     f"vinduet starter i {start}, før {FOERSTE_AAR}; angiv first_year i parametre.json", [])]
+    lo = pd.Timestamp(first or FOERSTE_AAR, 1, 1)
     hi = pd.Timestamp(last or idag.year, 12, 31)
     inside = (forloeb["start_dato"] <= hi) & (forloeb["slut_dato"].isna() | (forloeb["slut_dato"] >= lo))
     if not forloeb.empty and not inside.any():
