@@ -136,7 +136,7 @@ def _episodes(personer, forloeb) -> list[Fund]:
 
 
 def _contacts(personer, kontakter) -> list[Fund]:
-    if kontakter is None:
+    if kontakter is None or kontakter.empty:  # an empty table is its own rule (_empty)
         return []
     vis = ["person_id", "register", "aar"]
     p = personer.set_index("person_id")
