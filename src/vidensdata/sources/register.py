@@ -17,8 +17,12 @@ A real extract is a folder (``VIDENSDATA_REGISTER=/path``) with two tables, each
     contact). Used with the services list to estimate the size of the target group
     (dataset ``registeroverlap``).
 
-See ``docs/registerudtraek.md`` for the full contract. :func:`load_extract` returns
-the configured real extract, or else the synthetic one (generated once and cached).
+``parametre.json`` (optional) sets the window (``first_year``, ``last_year``). Every file is checked before
+it is read (``register_files``: size, bytes, fingerprint of all files) and the extract is checked completely
+(``register_rules``: dates, the order of a life, the window, codes, empty tables; errors or
+``RegisterWarning``) before anything is derived from it. See ``docs/registerudtraek.md`` for the full
+contract. :func:`load_extract` returns the configured real extract, or else the synthetic one (generated
+once and cached).
 """
 
 from __future__ import annotations
@@ -45,7 +49,7 @@ PERSON_SCHEMA = Schema(
     columns=(
         Column("person_id", "str", "Pseudonymt person-id"),
         Column("koen", "str", "Køn: M (mand) eller K (kvinde)", allowed=("M", "K")),
-        Column("foedselsaar", "int", "Fødselsår", min=1900, max=2030),
+        Column("foedselsaar", "int", "Fødselsår", min=1900, max=2100),  # after this year: register_rules
         Column("kommune_kode", "str", "Bopælskommune (3-cifret kode)", width=3),
         Column("indgang_dato", "date", "Første dato i målgruppen"),
         Column("doedsdato", "date", "Dødsdato (tom hvis i live)", nullable=True),
