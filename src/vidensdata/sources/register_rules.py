@@ -189,11 +189,12 @@ def _window(personer, forloeb, kontakter, vindue, idag: date) -> list[Fund]:
 
 
 def check_consistency(personer: pd.DataFrame, forloeb: pd.DataFrame, kontakter: pd.DataFrame | None = None, *,
-                      vindue: tuple[int | None, int | None] = (None, None), idag: date | None = None,
+                      vindue: tuple[int | None, int | None] | None = None, idag: date | None = None,
                       filer: dict[str, str] | None = None) -> list[str]:
     """Check every rule; raise ``RegisterError`` listing the errors, warn (``RegisterWarning``) for the rest.
 
-    ``vindue`` is the window of ``parametre.json`` (first, last year), ``idag`` the day after which a date is
+    ``vindue`` is the window of ``parametre.json`` (first, last year; ``(None, None)`` without the file; None:
+    the window is not checked, e.g. for the synthetic extract), ``idag`` the day after which a date is
     in the future, ``filer`` the file name of each table (for the messages). Returns the Danish warnings.
     """
     idag = idag or date.today()
@@ -203,7 +204,8 @@ def check_consistency(personer: pd.DataFrame, forloeb: pd.DataFrame, kontakter: 
     fund += _future(personer, forloeb, kontakter, idag)
     if not personer.empty:  # without persons there is nothing to compare with (_empty says so)
         fund += _persons(personer, forloeb, kontakter) + _episodes(personer, forloeb) + _contacts(personer, kontakter)
-    fund += _window(personer, forloeb, kontakter, vindue, idag)
+    if vindue is not None:
+        fund += _window(personer, forloeb, kontakter, vindue, idag)
     return report(fund, filer or {})
 
 
