@@ -6,6 +6,7 @@ the command line, a non-zero exit; nothing good is overwritten.
 
 from __future__ import annotations
 
+import datetime
 import os
 
 import shutil
@@ -257,3 +258,126 @@ def test_register_extract_with_an_unreadable_encoding(tmp_path):
     with pytest.raises(errors.RegisterError, match=r"not UTF-8.*first offending lines: \[\(7, 'f,K,1985,") as e:
         register.read_real_extract(folder)
     assert "linje 7" in e.value.dansk
+
+
+# ---------------------------------------------------------------- register extract: impossible data (issue 17)
+
+NEXT_YEAR = str(datetime.date.today().year + 1)
+
+
+def _future(p, f):
+    return p.assign(indgang_dato=["2099-01-01", *p["indgang_dato"][1:]]), f
+
+
+@pytest.mark.parametrize("case, mutate, expected", [
+    ("entry in the future", _future,
+     r"personer\.csv: 1 indgang_dato date\(s\) in the future \(after \d{4}-\d\d-\d\d\); "
+     r"first rows: \[\{'person_id': 'a', 'indgang_dato': '2099-01-01'\}\]"),
+    ("birth in the future", lambda p, f: (p.assign(foedselsaar=["1980", "1975", NEXT_YEAR, "1960"]), f),
+     rf"personer\.csv: 1 birth year\(s\) after this year \(\d{{4}}\); first rows: \[\{{'person_id': 'c', "
+     rf"'foedselsaar': {NEXT_YEAR}\}}\]"),
+    ("death before birth", lambda p, f: (p.assign(doedsdato=["", "", "", "1950-01-01"]), f),
+     r"personer\.csv: 1 person\(s\) die before they are born; first rows: \[\{'person_id': 'd', "
+     r"'foedselsaar': 1960, 'indgang_dato': '2015-01-01', 'doedsdato': '1950-01-01'\}\]"),
+    ("birth after entry", lambda p, f: (p.assign(foedselsaar=["2016", "1975", "1990", "1960"]), f),
+     r"personer\.csv: 1 person\(s\) enter the target group before they are born .*'person_id': 'a'"),
+    ("episode before birth", lambda p, f: (p, f.assign(start_dato=["2015-02-01", "1970-05-01", *f["start_dato"][2:]])),
+     r"ydelsesforloeb\.csv: 1 episode\(s\) start before the person is born; first rows: \[\{'person_id': 'b', "
+     r"'ydelse': '§108', 'start_dato': '1970-05-01'"),
+    ("episode after death", lambda p, f: (p, f.assign(start_dato=[*f["start_dato"][:3], "2019-01-05"])),
+     r"ydelsesforloeb\.csv: 1 episode\(s\) start after the person's death; first rows: \[\{'person_id': 'd'"),
+    ("unknown service", lambda p, f: (p, f.assign(ydelse=["§86", *f["ydelse"][1:]])),
+     r"ydelsesforloeb\.csv: 1 row\(s\) where ydelse has unknown codes \['§86'\] \(outside the known codes: §85, "
+     r".*first rows: \[\{'person_id': 'a', 'ydelse': '§86'\}\]"),
+    ("unknown kommune", lambda p, f: (p, f.assign(handlekommune_kode=["752", *f["handlekommune_kode"][1:]])),
+     r"ydelsesforloeb\.csv: 1 row\(s\) where handlekommune_kode has unknown kommune codes \['752'\].*"
+     r"first rows: \[\{'person_id': 'a', 'handlekommune_kode': '752'\}\]"),
+    ("no episodes", lambda p, f: (p, f.iloc[0:0]), r"ydelsesforloeb\.csv: the table has no rows"),
+    ("no persons", lambda p, f: (p.iloc[0:0], f), r"personer\.csv: the table has no rows"),
+])
+def test_impossible_register_data_is_an_error(tmp_path, monkeypatch, case, mutate, expected):
+    folder = tmp_path / "udtraek"
+    _save(folder, *mutate(*_extract(folder)))
+    with pytest.raises(errors.RegisterError, match=expected) as e:
+        register.read_real_extract(folder)
+    assert e.value.dansk.startswith("Registerudtrækket overholder ikke formatet: ")
+    monkeypatch.delenv("VIDENSDATA_REGISTER", raising=False)
+    r = _run("--register", str(folder), "data", "status")
+    assert r.exit_code == 2 and r.output.startswith("error: register extract breaks the contract")
+
+
+@pytest.mark.parametrize("case, parametre, expected, dansk", [
+    ("window in the future", '{"first_year": 2015, "last_year": 2099}',
+     r"parametre\.json: last_year 2099 is in the future", "ligger i fremtiden"),
+    ("no episode in the window", '{"first_year": 1995, "last_year": 2000}',
+     r"ydelsesforloeb\.csv: no episode overlaps the window 1995-2000", "alle tal ville være 0"),
+    ("window before the datasets", '{"first_year": 1985, "last_year": 2018}',
+     r"the window starts in 1985 \(first_year in parametre\.json\), before 1990", "vinduet starter i 1985"),
+    ("not a window", '{"first_year": "2015", "last_year": 2018}',
+     r"parametre\.json must be an object like .*whole years", "hele år"),
+    ("first after last", '{"first_year": 2019, "last_year": 2018}', r"first_year <= last_year", "første før sidste"),
+    ("not JSON", '{"first_year": 2015,', r"parametre\.json is not valid JSON", "ikke gyldig JSON"),
+])
+def test_a_bad_window_is_an_error(tmp_path, case, parametre, expected, dansk):
+    folder = tmp_path / "udtraek"
+    _save(folder, *_extract(folder))
+    (folder / "parametre.json").write_text(parametre, encoding="utf-8")
+    with pytest.raises(errors.RegisterError, match=expected) as e:
+        register.read_real_extract(folder)
+    assert dansk in e.value.dansk
+
+
+def test_a_huge_or_sparse_register_file_fails_fast_with_bounded_memory(tmp_path, monkeypatch):
+    import resource
+    import time
+    import tracemalloc
+
+    folder = tmp_path / "udtraek"
+    _save(folder, *_extract(folder))
+    with open(folder / "personer.csv", "r+b") as fh:
+        fh.truncate(2 * 1024 ** 3)  # 2 GiB, sparse: the rows, then a hole of NUL bytes (costs no disk)
+    start = time.perf_counter()
+    with pytest.raises(errors.RegisterError, match=r"personer\.csv is 2,048 MiB, more than the limit of 2,000 MiB"):
+        register.read_real_extract(folder)
+    assert time.perf_counter() - start < 1
+    # above the limit it is not even opened; with a higher limit the streamed scan stops at the hole
+    monkeypatch.setenv("VIDENSDATA_REGISTER_MAX_MB", "4000")
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    tracemalloc.start()
+    start = time.perf_counter()
+    try:
+        with pytest.raises(errors.RegisterError, match=r"personer\.csv is not a CSV text table: file line 6 has "
+                                                       r"a NUL byte .*first offending rows \(file line\): \[6\]"):
+            register.read_real_extract(folder)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    seconds = time.perf_counter() - start
+    grown = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss  # KiB on Linux
+    print(f"2 GiB sparse personer.csv: rejected in {seconds:.3f} s, traced peak {peak / 2 ** 20:.1f} MiB, "
+          f"max RSS grew {grown / 1024:.0f} MiB")
+    assert seconds < 5 and peak < 100 * 2 ** 20 and grown < 300 * 1024
+
+
+def test_register_file_limits(tmp_path, monkeypatch):
+    folder = tmp_path / "udtraek"
+    personer, forloeb = _extract(folder)
+    _save(folder, personer.assign(person_id=["a", "b", "c", "x" * (2 * 1024 ** 2)]), forloeb)
+    with pytest.raises(errors.RegisterError, match=r"file line 5 has a line longer than 1,048,576 bytes"):
+        register.read_real_extract(folder)
+    _save(folder, personer, forloeb)
+    monkeypatch.setenv("VIDENSDATA_REGISTER_MAX_MB", "0.0001")
+    with pytest.raises(errors.RegisterError, match=r"personer\.csv is 0 MiB, more than the limit of 0 MiB") as e:
+        register.read_real_extract(folder)
+    assert "VIDENSDATA_REGISTER_MAX_MB" in e.value.dansk
+    monkeypatch.setenv("VIDENSDATA_REGISTER_MAX_MB", "lots")
+    with pytest.raises(errors.ParameterError, match="VIDENSDATA_REGISTER_MAX_MB must be a positive number"):
+        register.read_real_extract(folder)
+    monkeypatch.delenv("VIDENSDATA_REGISTER_MAX_MB")
+    (folder / "personer.csv").write_bytes(b"")
+    with pytest.raises(errors.RegisterError, match=r"personer\.csv is empty \(0 bytes\)"):
+        register.read_real_extract(folder)
+    _save(folder, personer, forloeb)
+    personer.to_parquet(folder / "personer.parquet")
+    with pytest.raises(errors.RegisterError, match=r"has both personer\.parquet and personer\.csv; keep one"):
+        register.read_real_extract(folder)

@@ -171,11 +171,15 @@ def data_refresh(datasets, no_progress) -> None:
 @click.argument("folder", type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["csv", "parquet"]), default="csv", show_default=True)
 def export_register(folder: Path, fmt: str) -> None:
-    """Write the synthetic register extract in the real-extract format (a template for real data)."""
+    """Write the synthetic register extract in the real-extract format (a template for real data).
+
+    The template passes the checks of a real extract as it is: its tables and ``parametre.json`` (the window).
+    """
     from .sources import register
 
     ext = register.load_extract()
-    register.write_extract(ext.personer, ext.forloeb, folder, fmt=fmt, kontakter=ext.kontakter)
+    register.write_extract(ext.personer, ext.forloeb, folder, fmt=fmt, kontakter=ext.kontakter,
+                           parametre={"first_year": ext.first_year, "last_year": ext.last_year})
     click.echo(f"wrote {len(ext.personer)} persons, {len(ext.forloeb)} episodes and "
                f"{0 if ext.kontakter is None else len(ext.kontakter)} register contacts to {folder} (SYNTHETIC)")
 

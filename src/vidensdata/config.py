@@ -11,6 +11,8 @@ Environment variables (all optional):
 ``VIDENSDATA_REGISTER``
     Folder with a real register extract (see ``docs/registerudtraek.md``).
     When set, every loader and notebook uses it instead of the synthetic extract.
+``VIDENSDATA_REGISTER_MAX_MB``
+    Largest file of a register extract that is read, in MiB (default 2000); checked before reading.
 ``VIDENSDATA_SEED``
     Seed of the synthetic register extract (default 2024).
 """
@@ -108,3 +110,22 @@ def synthetic_seed() -> int:
         from .errors import ParameterError
 
         raise ParameterError(f"VIDENSDATA_SEED must be a whole number, got {raw!r}") from None
+
+
+#: Default largest size of one file of a register extract (MiB); ``VIDENSDATA_REGISTER_MAX_MB`` overrides it.
+REGISTER_MAX_MB = 2000
+
+
+def register_max_mb() -> float:
+    """The largest file of a register extract that is read (MiB), checked before the file is read."""
+    raw = os.environ.get("VIDENSDATA_REGISTER_MAX_MB") or str(REGISTER_MAX_MB)
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if value <= 0:
+        from .errors import ParameterError
+
+        raise ParameterError(f"VIDENSDATA_REGISTER_MAX_MB must be a positive number of MiB, got {raw!r}",
+                             dansk=f"VIDENSDATA_REGISTER_MAX_MB skal være et positivt antal MiB, ikke {raw!r}.")
+    return value

@@ -63,6 +63,16 @@ class RegisterError(DataError, ValueError):
     """A register extract (real or synthetic) that breaks the extract contract."""
 
 
+class RegisterWarning(UserWarning):
+    """A register extract that can be used but has something the analyst should know (e.g. dates after the
+    window, which are not counted). ``str()`` is English; ``dansk`` the Danish text."""
+
+    def __init__(self, message: str, dansk: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.dansk = dansk or message
+
+
 class ReportError(VidensdataError):
     """One or more report runs failed."""
 

@@ -31,6 +31,9 @@ YDELSE_KODER: tuple[str, ...] = (*YDELSER, ALLE)
 #: Service code -> Danish name, ``alle`` included.
 YDELSE_NAVNE: dict[str, str] = {**YDELSER, ALLE: "Mindst én ydelse"}
 
+#: The first year any dataset covers (the register extract's window may not start earlier).
+FOERSTE_AAR = 1990
+
 #: The three registers of the target-group estimate, in the order of the capture-history digits.
 REGISTRE: tuple[str, ...] = ("serviceloven", "psykiatri", "misbrug")
 #: Registers that come from the optional ``registerkontakter`` table of the register extract.
@@ -42,8 +45,8 @@ PRIMAER = "<5"
 SEKUNDAER = "x"
 
 __all__ = [
-    "ALDERSGRUPPER_5", "ALDERSGRUPPER_VOKSNE", "ALLE", "KONTAKT_REGISTRE", "PRIMAER", "REGISTRE", "SEKUNDAER",
-    "YDELSER", "YDELSE_KODER", "YDELSE_NAVNE",
+    "ALDERSGRUPPER_5", "ALDERSGRUPPER_VOKSNE", "ALLE", "FOERSTE_AAR", "KONTAKT_REGISTRE", "PRIMAER", "REGISTRE",
+    "SEKUNDAER", "YDELSER", "YDELSE_KODER", "YDELSE_NAVNE",
 ]
 
 #: Published estimate of the target group's size in Denmark (lower, upper, source): the reference the target-group

@@ -17,7 +17,7 @@ from ..memo import Memo
 from ..sources import episodes, register
 from ..sources import statbank_mappings as statbank_cache
 from ..sources.snapshots import read_snapshot, snapshot_info
-from ..vocabulary import ALDERSGRUPPER_5, ALDERSGRUPPER_VOKSNE, REGISTRE, YDELSE_KODER
+from ..vocabulary import ALDERSGRUPPER_5, ALDERSGRUPPER_VOKSNE, FOERSTE_AAR, REGISTRE, YDELSE_KODER
 from . import derive
 from .schema import Column, Schema
 
@@ -159,7 +159,8 @@ def _doedelighed_land() -> pd.DataFrame:
 def _derived_key(*modules) -> str:
     """Fingerprint of a dataset derived from the register extract: the extract's fingerprint and the code
     deriving it (``modules``; a callable returning them is called, for modules imported only on use).
-    The extract itself is only read when the cache is missing."""
+    A real extract's fingerprint covers all its files, ``parametre.json`` included; getting it reads and checks
+    the extract once per process (``register.read_real_extract`` is memoised on the files' checksums)."""
     from ..storage import code_fingerprint, fingerprint
 
     mods = [m for entry in modules for m in (entry() if callable(entry) else (entry,))]
@@ -174,35 +175,38 @@ def _mortality_code():
     return derive_mortality, mortality
 
 
-def _ydelsesmodtagere() -> pd.DataFrame:
+def _derived(navn: str, derive_fn: Callable[..., pd.DataFrame]) -> pd.DataFrame:
+    """Dataset ``navn`` derived from the register extract by ``derive_fn(extract, kommune_codes)``, cached on disk.
+
+    The extract is fully checked when it is read (``register.load_extract``) and the derived table is checked
+    against the dataset's schema *before* the cache entry is written, so nothing unchecked is ever cached. The
+    key (``_derived_key``) covers every file of the extract, ``parametre.json`` (its window) included, and the
+    deriving code: a fixed extract or a changed window is a new entry, never the old one.
+    """
     from ..storage import cached_tables
 
+    ds = get(navn)
     codes = [g.kode for g in geography.kommuner()]
-    key = get("ydelsesmodtagere").fingerprint()
-    tables, _ = cached_tables("ydelsesmodtagere", key,
-                              lambda: {"data": derive.ydelsesmodtagere(register.load_extract(), codes)})
+
+    def build():
+        return {"data": ds.schema.validate(derive_fn(register.load_extract(), codes), navn)}
+
+    tables, _ = cached_tables(navn, ds.fingerprint(), build)
     return tables["data"]
+
+
+def _ydelsesmodtagere() -> pd.DataFrame:
+    return _derived("ydelsesmodtagere", derive.ydelsesmodtagere)
 
 
 def _doedelighed_maalgruppe() -> pd.DataFrame:
-    from ..storage import cached_tables
     from . import derive_mortality
 
-    codes = [g.kode for g in geography.kommuner()]
-    key = get("doedelighed_maalgruppe").fingerprint()
-    tables, _ = cached_tables("doedelighed_maalgruppe", key,
-                              lambda: {"data": derive_mortality.doedelighed_maalgruppe(register.load_extract(), codes)})
-    return tables["data"]
+    return _derived("doedelighed_maalgruppe", derive_mortality.doedelighed_maalgruppe)
 
 
 def _registeroverlap() -> pd.DataFrame:
-    from ..storage import cached_tables
-
-    codes = [g.kode for g in geography.kommuner()]
-    key = get("registeroverlap").fingerprint()
-    tables, _ = cached_tables("registeroverlap", key,
-                              lambda: {"data": derive.registeroverlap(register.load_extract(), codes)})
-    return tables["data"]
+    return _derived("registeroverlap", derive.registeroverlap)
 
 
 # ---------------------------------------------------------------- schemas
@@ -287,7 +291,7 @@ _declare(Dataset(
     schema=Schema(
         columns=(
             KOMMUNE,
-            Column("aar", "int", "År", min=1990, max=2100),
+            Column("aar", "int", "År", min=FOERSTE_AAR, max=2100),
             Column("ydelse", "str", "Ydelse (§85, §107, §108, §103, §104, §99) eller 'alle'",
                    allowed=YDELSE_KODER),
             Column("koen", "str", "Køn: M eller K", allowed=KOEN),
@@ -404,7 +408,7 @@ _declare(Dataset(
     schema=Schema(
         columns=(
             KOMMUNE,
-            Column("aar", "int", "År", min=1990, max=2100),
+            Column("aar", "int", "År", min=FOERSTE_AAR, max=2100),
             Column("koen", "str", "Køn: M eller K", allowed=KOEN),
             Column("aldersgruppe", "str", "5-års aldersgruppe (alder på dagen; 95+ åben)", allowed=ALDERSGRUPPER_5),
             Column("doede", "int", "Antal døde", min=0),
@@ -430,7 +434,7 @@ _declare(Dataset(
     schema=Schema(
         columns=(
             KOMMUNE,
-            Column("aar", "int", "År", min=1990, max=2100),
+            Column("aar", "int", "År", min=FOERSTE_AAR, max=2100),
             Column("historie", "str", "Fangsthistorie: ét ciffer pr. register (serviceloven, psykiatri, misbrug), "
                    "fx 101 = set af serviceloven og misbrug", allowed=derive.HISTORIER),
             *(Column(r, "int", f"1 hvis registeret {r} så personerne, ellers 0", min=0, max=1)
