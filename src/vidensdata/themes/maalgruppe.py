@@ -193,7 +193,7 @@ def _pattern(registre: tuple[str, ...]) -> pd.DataFrame:
         t["g_omraade"] = t["niveau"] + ":" + t["kode"]
         out = disclosure.suppress_long(t, "antal", [["g_region", "aar", "historie"], ["g_land", "aar", "historie"],
                                                     ["g_omraade", "aar"]])
-        out["antal_primaer"] = disclosure.primary_mask(t["antal"].to_numpy())
+        # antal_primaer (from suppress_long): the cells shown <5; a 1-4 total over several 1-4 cells is shown x
         out["antal_raa"] = t["antal"].to_numpy()
         return {"moenster": out[["niveau", "kode", "aar", "historie", "antal", "antal_undertrykt", "antal_primaer",
                                  "antal_raa"]]}
@@ -415,8 +415,11 @@ def beregn_valg(valg: Valg) -> Resultat:
         part = overlap[overlap[r] == 1]
         raw = int(part["raa"].sum())
         supp = bool(part["undertrykt"].any()) or 1 <= raw < disclosure.THRESHOLD
+        # the mark comes from disclosure: a 1-4 total over several non-zero histories is shown x, not <5
+        parts = part["raa"].to_numpy()
+        shown = disclosure.shown_primary(np.append(parts, raw), [(len(parts), list(range(len(parts))))])[-1]
         reg_rows.append({"register": r, "antal": pd.NA if supp else raw, "undertrykt": supp,
-                         "primaer": 1 <= raw < disclosure.THRESHOLD})
+                         "primaer": bool(shown)})
     registertal = pd.DataFrame(reg_rows)
     registertal["antal"] = registertal["antal"].astype("Int64")
 

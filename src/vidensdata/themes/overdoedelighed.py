@@ -224,7 +224,7 @@ def _pattern(kom: pd.DataFrame) -> pd.DataFrame:
     t["g_land"] = [None if n == "kommune" else "land" for n in t["niveau"]]
     t["g_koen"] = t["niveau"] + ":" + t["kode"]
     out = disclosure.suppress_long(t, "doede", [["g_region", "koen"], ["g_land", "koen"], ["g_koen"]])
-    out["primaer"] = disclosure.primary_mask(t["doede"].to_numpy())
+    out["primaer"] = out["doede_primaer"]  # the cells shown <5 (from disclosure; the other hidden ones: x)
     return out.rename(columns={"doede_undertrykt": "undertrykt"})[
         ["niveau", "kode", "koen", "doede", "undertrykt", "primaer"]]
 
@@ -247,8 +247,9 @@ def _suppression(per: dict, omr: geography.Omraade, koen: str, doede: int) -> tu
     for g in parts:
         row = pat[(pat["niveau"] == g.niveau) & (pat["kode"] == g.kode) & (pat["koen"] == koen)]
         hidden |= bool(row["undertrykt"].any())
-    if omr.enkelt is not None:
-        return hidden, primary
+    if omr.enkelt is not None:  # the mark of the published pattern (a 1-4 total of several 1-4 is shown x)
+        row = pat[(pat["niveau"] == omr.enkelt.niveau) & (pat["kode"] == omr.enkelt.kode) & (pat["koen"] == koen)]
+        return hidden, bool(row["primaer"].any())
     return hidden or primary, primary
 
 
