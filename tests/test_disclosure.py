@@ -321,3 +321,53 @@ def test_suppress_long_on_one_group_equals_suppress_series(values):
     out = d.suppress_long(t, "antal", ["g"])
     mask, total_supp = ss(values, total)
     assert out["antal_undertrykt"].tolist() == [*mask.tolist(), total_supp]
+
+
+# ---------------------------------------------------------------- protection intervals (the LP attack)
+
+def _kinds(shown_text):
+    return [d.PRIMARY if s == "<5" else d.SECONDARY if s == "x" else d.PUBLISHED for s in shown_text]
+
+
+def test_lp_interval_pins_two_small_cells_under_a_published_total():
+    """Region Syddanmark, §107, 2019: the region shows 482, its published kommuner add up to 480, two <5."""
+    shown = ["482", "240", "240", "<5", "<5"]
+    values = [482, 240, 240, 0, 0]
+    bad = d.unsafe_cells(_kinds(shown), values, [(0, [1, 2, 3, 4])])
+    assert sorted(bad) == [3, 4]
+    assert all(iv.low == pytest.approx(1) and iv.high == pytest.approx(1) for iv in bad.values())
+    # "at least two hidden per relation" is not enough; a hidden complement that can give or take 3 is
+    ok = d.intervals(_kinds(["482", "240", "x", "<5", "<5"]), values, [(0, [1, 2, 3, 4])])
+    assert all(iv.safe and iv.low == pytest.approx(1) and iv.high == pytest.approx(4) for iv in ok.values())
+
+
+def test_lp_interval_across_two_relations_and_contradictions():
+    # k1 + k2 = R (<5 each, R hidden x), R + R2 = L = 10 published, R2 = 8 published: R = 2, so k1 = k2 = 1
+    kinds = _kinds(["<5", "<5", "x", "8", "10"])
+    bad = d.unsafe_cells(kinds, [0, 0, 0, 8, 10], [(2, [0, 1]), (4, [2, 3])])
+    assert sorted(bad) == [0, 1] and bad[0].high == pytest.approx(1)
+    # a <5 that equals a published 10 is a contradiction, reported as unsafe
+    bad = d.unsafe_cells(_kinds(["<5", "10"]), [0, 10], [(1, [0])])
+    assert list(bad) == [0] and not bad[0].feasible
+
+
+def test_suppression_protects_the_syddanmark_example():
+    kommuner = [1, 1] + [24] * 20
+    rows = [("kommune", f"k{i}", "083", 2019, v) for i, v in enumerate(kommuner)]
+    rows.append(("region", "083", "083", 2019, sum(kommuner)))
+    t = pd.DataFrame(rows, columns=["niveau", "kode", "region_kode", "aar", "antal"])
+    out = d.suppress_geography(t, "antal", by=["aar"])
+    supp = out["antal_undertrykt"].to_numpy()
+    assert supp[:2].all() and supp[2:].sum() >= 1  # a complement that carries value, not only the two <5
+    shown = np.where(supp, np.where(out["antal_primaer"], d.PRIMARY, d.SECONDARY), d.PUBLISHED)
+    assert d.unsafe_cells(shown, t["antal"].to_numpy(), [(22, list(range(22)))]) == {}
+
+
+def test_a_small_total_over_several_small_cells_is_shown_x():
+    """Two <5 under a <5 would each be at most 3: the mark of the total would narrow them down."""
+    t = pd.DataFrame({"g": ["a", "a", "a"], "antal": [1, 3, 4]})
+    out = d.suppress_long(t, "antal", ["g"])
+    assert out["antal_undertrykt"].all()
+    assert out["antal_primaer"].tolist() == [True, True, False]
+    shown = np.where(out["antal_primaer"], d.PRIMARY, d.SECONDARY)
+    assert d.unsafe_cells(shown, [1, 3, 4], [(2, [0, 1])]) == {}

@@ -65,19 +65,30 @@ def test_two_dimensional_table_with_margins(table):
     # every secondary cell is needed by its row or column (or is a zero hidden with a whole line)
     lines = [np.arange(i * full.shape[1], (i + 1) * full.shape[1]) for i in range(full.shape[0])] + \
             [np.arange(j, full.size, full.shape[1]) for j in range(full.shape[1])]
-    _assert_needed(full.ravel(), supp.ravel(), lines)
+    _assert_needed(full.ravel(), supp.ravel(), lines, out["antal_primaer"].to_numpy())
     # the audit of the published table agrees
     assert d.check_published(out, "antal", [["raekke"], ["kolonne"]]) == []
 
 
-def _assert_needed(values: np.ndarray, supp: np.ndarray, groups: list[np.ndarray]) -> None:
+def _lp_unsafe(values: np.ndarray, supp: np.ndarray, groups: list[np.ndarray], shown: np.ndarray) -> dict:
+    """What the audit's attacker learns: hidden <5 cells whose LP interval is narrower than [1, 4]."""
+    kind = np.where(supp, np.where(shown, d.PRIMARY, d.SECONDARY), d.PUBLISHED)
+    return d.unsafe_cells(kind, values, [(int(g[-1]), [int(c) for c in g[:-1]]) for g in groups])
+
+
+def _assert_needed(values: np.ndarray, supp: np.ndarray, groups: list[np.ndarray], shown: np.ndarray) -> None:
+    """Every relation is safe (step 2 and the LP intervals), and every secondary cell is needed by one of them."""
     assert all(_safe(values[g], supp[g]) for g in groups)
+    assert _lp_unsafe(values, supp, groups, shown) == {}
+    assert not (shown & ~(supp & d.primary_mask(values))).any()  # <5 only on hidden 1-4 counts
     for pos in np.flatnonzero(supp & ~d.primary_mask(values)):
-        if values[pos] == 0 and any(supp[g].all() for g in groups if pos in g):
-            continue  # a zero hidden with its whole group (rules 2a/2c: zeros would locate the few persons)
+        if values[pos] == 0:
+            continue  # a zero hidden with its whole group (rules 2a/2c; pruning may publish the group's others)
         trial = supp.copy()
         trial[pos] = False
-        assert any(not _safe(values[g], trial[g]) for g in groups if pos in g), f"cell {pos} is not needed"
+        needed = any(not _safe(values[g], trial[g]) for g in groups if pos in g) or \
+            bool(_lp_unsafe(values, trial, groups, shown & trial))
+        assert needed, f"cell {pos} is not needed"
 
 
 @st.composite
@@ -111,7 +122,7 @@ def test_every_suppressed_cell_is_primary_or_needed(table):
     out = d.suppress_geography(t, "antal", by=["aar"])
     values = t["antal"].to_numpy()
     supp = out["antal_undertrykt"].to_numpy()
-    _assert_needed(values, supp, groups)
+    _assert_needed(values, supp, groups, out["antal_primaer"].to_numpy())
 
 
 @SETTINGS
@@ -143,3 +154,16 @@ def test_suppression_is_idempotent_on_its_own_output_pattern(values):
     mask = out["antal_undertrykt"].to_numpy()
     assert _safe(np.array([*values, total]), mask)
     assert d.suppress_long(t, "antal", ["g"]).equals(out)
+
+
+@SETTINGS
+@given(geo_tables())
+def test_no_hidden_small_count_can_be_narrowed_down(table):
+    """The audit's attack (LP over region = kommuner, country = regions): every <5 keeps its whole [1, 4]."""
+    t, groups = table
+    out = d.suppress_geography(t, "antal", by=["aar"])
+    values = t["antal"].to_numpy()
+    supp = out["antal_undertrykt"].to_numpy()
+    shown = out["antal_primaer"].to_numpy()
+    assert not (~supp & d.primary_mask(values)).any()
+    assert _lp_unsafe(values, supp, groups, shown) == {}

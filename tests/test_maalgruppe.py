@@ -226,16 +226,24 @@ def test_kommune_estimates_add_up_to_the_national_one():
     land = tema.beregn("Hele landet", 2024)
     k = land.kommuner
     assert len(k) == 98
-    assert k["estimate"].sum() == pytest.approx(land.estimat["n_hat"], rel=1e-9)
-    assert ((k["lower"] <= k["estimate"]) & (k["estimate"] <= k["upper"])).all()
-    laesoe = tema.beregn("Læsø", 2024)
+    # a kommune's estimate is hidden with its observed count (disclosure: a kommune total can be the
+    # complement that protects its <5 histories, e.g. Læsø 3 + 3 + 4 = 10); the unhidden ones add up
+    raw = tema._estimates(2024, land.valg.registre)["kommuner"]
+    assert raw["estimate"].sum() == pytest.approx(land.estimat["n_hat"], rel=1e-9)
+    shown = k.dropna(subset=["estimate"])
+    assert k["estimate"].isna().eq(k["observeret_undertrykt"]).all() and len(shown) >= 90
+    assert shown["estimate"].sum() == pytest.approx(
+        raw.set_index("kommune_kode").loc[shown["kommune_kode"], "estimate"].sum(), rel=1e-9)
+    assert ((shown["lower"] <= shown["estimate"]) & (shown["estimate"] <= shown["upper"])).all()
+    k = raw
+    laesoe = tema.beregn("Samsø", 2024)
     assert laesoe.estimat["metode"] == "small area"
-    row = k.set_index("kommune_kode").loc["825"]
+    row = k.set_index("kommune_kode").loc["741"]
     assert laesoe.estimat["n_hat"] == pytest.approx(row["estimate"])
     assert laesoe.estimat["upper"] - laesoe.estimat["lower"] > 0.5 * laesoe.estimat["n_hat"]  # a small kommune
     # several kommuner as one area: between the sum of the parts' lower and upper limits
-    both = tema.beregn(["Læsø", "Samsø"], 2024)
-    parts = k.set_index("kommune_kode").loc[["825", "741"]]
+    both = tema.beregn(["Ærø", "Samsø"], 2024)
+    parts = k.set_index("kommune_kode").loc[["492", "741"]]
     assert both.estimat["n_hat"] == pytest.approx(parts["estimate"].sum(), rel=0.15)
     assert parts["lower"].sum() <= both.estimat["lower"] and both.estimat["upper"] <= parts["upper"].sum()
 

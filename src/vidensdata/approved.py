@@ -38,7 +38,7 @@ def national_tables(tema: str) -> dict[str, dict]:
     for name in tegn.TABELLER:
         shown = getattr(tegn, name)(res)
         if isinstance(shown, PubliceretTabel):
-            out[shown.payload["navn"]] = shown.payload
+            out.update({p["navn"]: p for p in shown.payloads})
     if not out:
         raise ReportError(f"theme {tema!r} publishes no tables through vidensdata.publish.publicer",
                           dansk=f"Temaet {tema} offentliggør ingen tabeller.")

@@ -7,15 +7,15 @@ The rule (project convention)
   (:data:`vidensdata.vocabulary.PRIMAER`). Zero is publishable.
 * **Derived figures.** Rates, shares and estimates whose numerator is a
   suppressed count are suppressed too (:func:`apply_to_rates`).
-* **Secondary suppression.** A suppressed cell must not be recoverable from
-  published totals (a total minus the published cells); the cells hidden for
+* **Secondary suppression.** A suppressed cell must not be recoverable, exactly
+  or to a narrower range than 1-4, from published totals; the cells hidden for
   that are shown as ``"x"`` (:data:`vidensdata.vocabulary.SEKUNDAER`).
 * **Public statistics** (population counts from Statistics Denmark and other
   published aggregates) are never suppressed: only pass counts derived from
   person-level data to this module.
 
-The algorithm (a heuristic)
----------------------------
+The algorithm
+-------------
 The input is a tidy long table of counts that already contains its margin rows
 (e.g. every kommune, every region and the whole country, per year). A
 *grouping* is a list of columns; rows with the same values in those columns
@@ -49,27 +49,45 @@ grouping (that is how the country row is left out of the region groups).
    so step 2 is repeated over all groupings until nothing changes. Suppression
    only grows, so this terminates; the result depends only on the input
    (values and row order), never on chance.
-4. *Pruning.* A complement chosen early can become superfluous when a later
+   d. *Protection interval.* With a published total the hidden members add up
+      to a known sum; if that pins a hidden 1-4 (two ``<5`` adding up to 2 are
+      both 1), a non-zero member that is not 1-4 is hidden too (smallest first),
+      or, without one, the total.
+4. *Marks.* A 1-4 total over two or more non-zero members (or over such a
+   total) is shown ``x``, not ``<5``: ``<5`` would tell that its members add up
+   to at most 4, so each is at most 3 (:func:`shown_primary`; the column
+   ``<value_col>_primaer`` of :func:`suppress_long` holds the cells shown ``<5``).
+5. *Protection intervals over all relations* (the audit's attack). For every
+   hidden ``<5`` the interval in which it must lie given everything published
+   is computed by linear programming (:func:`intervals`: every relation at
+   once, ``<5`` bounded to [1, 4], ``x`` to >= 0). Each ``<5`` whose interval is
+   narrower than [1, 4] gets a complement: the relations are searched outwards
+   from it (through hidden neighbours) for the first one without a hidden
+   non-zero, non-primary member, whose smallest such member is hidden (ties:
+   the first row); then step 2 again. Repeated until every ``<5`` keeps [1, 4].
+6. *Pruning.* A complement chosen early can become superfluous when a later
    step suppresses another member of its group (e.g. a region hidden as the
    complement in the country group). Every non-zero secondary cell is
    therefore tried once more, largest first (ties: the first row), and
-   published again when every group it belongs to stays safe by step 2
-   without it. Zeros hidden with their whole group stay hidden (2a, 2c). So
-   every suppressed cell is primary, needed by some relation, or a zero of a
-   wholly suppressed group (tested with hypothesis).
+   published again when every group it belongs to stays safe by steps 2a-c
+   and every ``<5`` keeps its interval without it. Zeros hidden with their
+   whole group stay hidden (2a, 2c). So every suppressed non-zero cell is
+   primary or needed by some relation or interval (tested with hypothesis).
 
-Limits: this is the usual "at least two suppressed per relation" heuristic,
-not an optimal cell-suppression solver such as tau-Argus. It neither minimises
-the information lost nor proves that no cell can be narrowed down by combining
-several relations (e.g. by linear programming over a multi-dimensional table),
-and it does not enforce protection intervals. It is adequate for the
-hierarchical tables of this project (kommune < region < land per year and
-category); the audit :func:`check_published` checks every relation given.
+Limits: not an optimal cell-suppression solver such as tau-Argus: it does not
+minimise the information lost (complements are chosen greedily, smallest
+value first). The intervals are those of linear programming over the
+relations given (an attacker using integrality could in rare cases do a
+little better), and only the relations passed in are known to it: figures
+published elsewhere (other tables, overlapping areas) must be added as
+relations by the caller. The audit (:mod:`vidensdata.audit`) runs the same
+:func:`intervals` over everything the reports publish.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
@@ -83,10 +101,12 @@ from .vocabulary import SEKUNDAER
 
 THRESHOLD = 5
 MASK_SUFFIX = "_undertrykt"
+PRIMARY_SUFFIX = "_primaer"  # suppress_long's column: the hidden cells shown as <5 (the others: x)
 
 __all__ = [
     "THRESHOLD", "MASK_SUFFIX", "SeriesSuppression", "primary_mask", "suppress_series", "suppress_long",
     "suppress_geography", "apply_to_rates", "publishable", "check_published", "mask_column",
+    "Interval", "intervals", "unsafe_cells", "PUBLISHED", "PRIMARY", "SECONDARY",
 ]
 
 
@@ -184,6 +204,172 @@ def _group_positions(df: pd.DataFrame, groupings: list[list[str]]) -> list[np.nd
     return groups
 
 
+# ---------------------------------------------------------------- protection intervals (the attack)
+#
+# The one place where "is a hidden count safe?" is decided: the suppression below (step 5) and the
+# audit (vidensdata.audit) both call intervals / unsafe_cells, so the suppression is checked by the
+# same attack the audit makes.
+#
+# The model
+# ---------
+# Cells are numbered ``0..n-1``. A *relation* ``(t, members)`` says
+# ``x[t] == sum(x[m] for m in members)`` (a total and its parts). A cell is either
+# published (its value is known), hidden *primary* (shown ``<5``: the attacker knows
+# ``1 <= x <= 4``) or hidden *secondary* (shown ``x``: only ``x >= 0`` is known). For
+# every hidden primary cell the attacker's interval is ``[min x, max x]`` subject to all
+# relations, by linear programming (``scipy.optimize.linprog``, HiGHS). The cell is
+# protected when that interval is the whole ``[1, THRESHOLD - 1]``.
+#
+# Only hidden cells are variables; the hidden cells are split into independent systems
+# (connected through relations that share hidden cells), and a system without a hidden
+# primary cell is not solved at all (``focus``: only the systems holding those cells).
+
+LOW, HIGH = 1.0, float(THRESHOLD - 1)  # what "<5" tells
+TOLERANCE = 1e-6
+
+PUBLISHED, PRIMARY, SECONDARY = 0, 1, 2
+
+@dataclass(frozen=True)
+class Interval:
+    """Where a hidden cell must lie given everything published; ``feasible=False``: the relations contradict."""
+
+    low: float
+    high: float
+    feasible: bool = True
+
+    @property
+    def safe(self) -> bool:
+        return self.feasible and self.low <= LOW + TOLERANCE and self.high >= HIGH - TOLERANCE
+
+
+def _find(parent: list[int], i: int) -> int:
+    while parent[i] != i:
+        parent[i] = parent[parent[i]]
+        i = parent[i]
+    return i
+
+
+def _equations(relations, kind: np.ndarray, value: np.ndarray):
+    """Per relation that touches a hidden cell: ({hidden cell: coefficient}, right-hand side)."""
+    out = []
+    for t, members in relations:
+        coef: dict[int, float] = {}
+        rhs = 0.0
+        for cell, sign in ((t, 1.0), *((m, -1.0) for m in members)):
+            if kind[cell] == PUBLISHED:
+                rhs -= sign * value[cell]
+            else:
+                coef[cell] = coef.get(cell, 0.0) + sign
+        coef = {c: a for c, a in coef.items() if a != 0.0}
+        if coef:
+            out.append((coef, rhs))
+    return out
+
+
+def _systems(equations, hidden: np.ndarray) -> list[tuple[list[int], list]]:
+    """Independent systems: (hidden cells, equations), connected through shared hidden cells."""
+    pos = {int(c): i for i, c in enumerate(hidden)}
+    parent = list(range(len(hidden)))
+    for coef, _ in equations:
+        cells = [pos[c] for c in coef]
+        root = _find(parent, cells[0])
+        for c in cells[1:]:
+            parent[_find(parent, c)] = root
+    cells_of: dict[int, list[int]] = {}
+    for i, c in enumerate(hidden):
+        cells_of.setdefault(_find(parent, i), []).append(int(c))
+    eqs_of: dict[int, list] = {}
+    for eq in equations:
+        eqs_of.setdefault(_find(parent, pos[next(iter(eq[0]))]), []).append(eq)
+    return [(cells, eqs_of.get(root, [])) for root, cells in cells_of.items()]
+
+
+class _System:
+    """One system of equations over hidden cells, solved by HiGHS; remembers which ends were reached.
+
+    Every solution is a point the attacker cannot exclude: a ``<5`` seen at 1 (or 4) in any of them has
+    that end of its interval, so most cells need no LP of their own.
+    """
+
+    def __init__(self, cells: list[int], eqs: list, kind: np.ndarray):
+        self.col = {c: j for j, c in enumerate(cells)}
+        self.bounds = [(LOW, HIGH) if kind[c] == PRIMARY else (0.0, None) for c in cells]
+        self.a_eq = np.zeros((len(eqs), len(cells)))
+        self.b_eq = np.zeros(len(eqs))
+        for i, (coef, rhs) in enumerate(eqs):
+            for c, a in coef.items():
+                self.a_eq[i, self.col[c]] = a
+            self.b_eq[i] = rhs
+        self.primary = np.array([kind[c] == PRIMARY for c in cells], dtype=bool)
+        self.at_low = np.zeros(len(cells), dtype=bool)
+        self.at_high = np.zeros(len(cells), dtype=bool)
+
+    def optimum(self, obj: np.ndarray) -> float | None:
+        """``min obj @ x`` (None if infeasible, -inf if unbounded); records the ends reached."""
+        from scipy.optimize import linprog
+
+        res = linprog(obj, A_eq=self.a_eq, b_eq=self.b_eq, bounds=self.bounds, method="highs")
+        if res.status == 2:
+            return None
+        if res.status != 0:
+            return -np.inf
+        self.at_low |= self.primary & (np.abs(res.x - LOW) < TOLERANCE)
+        self.at_high |= self.primary & (np.abs(res.x - HIGH) < TOLERANCE)
+        return float(res.fun)
+
+    def end(self, j: int, sign: float) -> float:
+        """The smallest (sign 1) or largest (sign -1) value of variable ``j``."""
+        if self.primary[j] and (self.at_low if sign > 0 else self.at_high)[j]:
+            return LOW if sign > 0 else HIGH
+        obj = np.zeros(len(self.bounds))
+        obj[j] = sign
+        found = self.optimum(obj)
+        return np.nan if found is None else sign * found
+
+
+def _solve(cells: list[int], eqs: list, kind: np.ndarray, targets: set[int]) -> dict[int, Interval]:
+    """Min and max of every target cell of one system."""
+    wanted = [c for c in cells if c in targets]
+    if not eqs:  # nothing links them: the attacker knows only the mark
+        return {c: Interval(LOW, HIGH) if kind[c] == PRIMARY else Interval(0.0, np.inf) for c in wanted}
+    system = _System(cells, eqs, kind)
+    seed = np.zeros(len(cells))
+    seed[[system.col[c] for c in wanted]] = 1.0
+    if system.optimum(seed) is None:  # infeasible: the published figures contradict each other
+        return {c: Interval(np.nan, np.nan, False) for c in wanted}
+    system.optimum(-seed)
+    return {c: Interval(system.end(system.col[c], 1.0), system.end(system.col[c], -1.0)) for c in wanted}
+
+
+def intervals(kind: Sequence[int], value: Sequence[float], relations, targets=None,
+              focus=None) -> dict[int, Interval]:
+    """The attacker's interval of every hidden cell in ``targets`` (default: every hidden primary cell).
+
+    ``kind[i]`` is :data:`PUBLISHED`, :data:`PRIMARY` or :data:`SECONDARY`; ``value[i]``
+    is the published value (ignored for hidden cells); ``relations`` are
+    ``(total, members)`` pairs of cell numbers. With ``focus`` (cell numbers) only the
+    systems holding one of those cells are solved.
+    """
+    kind = np.asarray(kind, dtype=np.int8)
+    value = np.nan_to_num(np.asarray(value, dtype=float))
+    hidden = np.flatnonzero(kind != PUBLISHED)
+    wanted = set(np.flatnonzero(kind == PRIMARY).tolist() if targets is None else (int(t) for t in targets))
+    wanted &= set(hidden.tolist())
+    if not wanted:
+        return {}
+    out: dict[int, Interval] = {}
+    for cells, eqs in _systems(_equations(relations, kind, value), hidden):
+        if wanted.intersection(cells) and (focus is None or not focus.isdisjoint(cells)):
+            out.update(_solve(cells, eqs, kind, wanted))
+    return out
+
+
+def unsafe_cells(kind, value, relations, focus=None) -> dict[int, Interval]:
+    """The hidden primary cells whose interval is narrower than ``[1, 4]`` (or whose relations contradict)."""
+    focus = None if focus is None else set(focus)
+    return {c: iv for c, iv in intervals(kind, value, relations, focus=focus).items() if not iv.safe}
+
+
 # ---------------------------------------------------------------- the rule
 
 def primary_mask(counts):
@@ -207,7 +393,7 @@ def primary_mask(counts):
         return (arr >= 1) & (arr < THRESHOLD)
 
 
-def protect_group(values: np.ndarray, mask: np.ndarray) -> bool:
+def protect_group(values: np.ndarray, mask: np.ndarray, intervals: bool = True) -> bool:
     """Apply step 2 of the algorithm to one group in place; True if ``mask`` changed.
 
     ``values`` are the group's counts with its total as one more member (usually the
@@ -227,13 +413,51 @@ def protect_group(values: np.ndarray, mask: np.ndarray) -> bool:
         n_supp = int(mask.sum())
         n_nonzero = int((mask & nonzero).sum())
         if n_supp != 1 and n_nonzero != 1:
-            return changed
-        candidates = np.flatnonzero(~mask & nonzero)
+            candidates = _interval_complement(values, mask) if intervals else None
+            if candidates is None:
+                return changed
+        else:
+            candidates = np.flatnonzero(~mask & nonzero)
         if candidates.size == 0:  # nothing non-zero left: suppress the whole group
             mask[:] = True
             return True
         mask[candidates[np.argmin(values[candidates])]] = True  # argmin: first of ties
         changed = True
+
+
+def _total_of(values: np.ndarray) -> int | None:
+    """The member that is the sum of the others (the last largest: totals follow their cells), or None if the
+    group is not additive."""
+    t = values.size - 1 - int(np.argmax(values[::-1]))
+    return t if values.size > 1 and 2 * int(values[t]) == int(values.sum()) else None
+
+
+def _interval_complement(values: np.ndarray, mask: np.ndarray) -> np.ndarray | None:
+    """Step 2d: candidates to hide so that each hidden ``<5`` keeps its whole interval [1, 4], or None if safe.
+
+    With a published total the hidden members add up to a known ``S``; a hidden 1-4 then lies in
+    ``[S - (most the others can be), S - (least the others can be)]`` (others: 1-4 for a ``<5``,
+    ``>= 0`` for an ``x``). Two ``<5`` adding up to 2 are both 1: then a non-zero, non-primary
+    member (>= 5) is hidden too, or, if there is none, the total.
+    """
+    t = _total_of(values)
+    primary = (values >= 1) & (values < THRESHOLD)
+    if t is None or mask[t] or not (mask & primary).any():
+        return None
+    hidden = mask.copy()
+    hidden[t] = False
+    s = int(values[hidden].sum())
+    n_primary = int((hidden & primary).sum())
+    has_free = bool((hidden & ~primary).any())
+    low, high = 1, THRESHOLD - 1
+    least = n_primary - 1  # the other <5 are at least 1 each (the same bounds for every hidden <5)
+    most = np.inf if has_free else high * (n_primary - 1)
+    if s - least >= high and s - most <= low:
+        return None
+    member = np.ones(values.size, dtype=bool)
+    member[t] = False
+    candidates = np.flatnonzero(~mask & member & ~primary & (values > 0))
+    return candidates if candidates.size else np.array([t])
 
 
 class SeriesSuppression(NamedTuple):
@@ -277,10 +501,8 @@ def suppress_series(counts: pd.Series, total: float | None = None) -> SeriesSupp
     return SeriesSuppression(pd.Series(mask[:-1], index=s.index, name=s.name, dtype=bool), bool(mask[-1]))
 
 
-def _suppress(values: np.ndarray, groups: list[np.ndarray]) -> np.ndarray:
-    """Primary suppression, then step 2 over all groups until nothing changes, then pruning (steps 1-4)."""
-    mask = primary_mask(values)
-    groups = [g for g in groups if g.size > 1]  # a single row is no relation
+def _fixpoint(values: np.ndarray, mask: np.ndarray, groups: list[np.ndarray]) -> np.ndarray:
+    """Step 2 over all groups until nothing changes (step 3)."""
     changed = True
     while changed:
         changed = False
@@ -289,28 +511,152 @@ def _suppress(values: np.ndarray, groups: list[np.ndarray]) -> np.ndarray:
             if protect_group(values[g], sub):
                 mask[g] = sub
                 changed = True
-    return _prune(values, mask, groups)
+    return mask
 
 
-def _prune(values: np.ndarray, mask: np.ndarray, groups: list[np.ndarray]) -> np.ndarray:
-    """Step 4: publish again every non-zero secondary cell that no relation needs (largest first)."""
+def _suppress(values: np.ndarray, groups: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Primary suppression, step 2 over all groups until stable, the marks, the intervals, then pruning.
+
+    Returns ``(mask, shown_primary)``: the hidden cells, and those of them shown as ``<5``.
+    """
+    groups = [g for g in groups if g.size > 1]  # a single row is no relation
+    mask = _fixpoint(values, primary_mask(values), groups)
+    rels = _relations(values, groups)
+    shown = shown_primary(values, rels)
+    if not mask.any():
+        return mask, shown
+    mask = _protect_intervals(values, mask, shown, groups, rels)
+    return _prune(values, mask, shown, groups, rels), shown
+
+
+def shown_primary(values: np.ndarray, relations) -> np.ndarray:
+    """Step 4: the 1-4 counts shown as ``<5``; a 1-4 total over two or more non-zero members is shown ``x``.
+
+    ``<5`` on such a total would tell that its members add up to at most 4, so each of them is at
+    most 3 (two ``<5`` under a ``<5``): the choice of mark itself would narrow them down. The same
+    holds for a 1-4 total over such an ``x`` (a country equal to its one region), so the rule is
+    applied until nothing changes.
+    """
+    values = np.asarray(values)
+    primary = primary_mask(values)
+    masked = np.zeros(values.size, dtype=bool)
+    changed = True
+    while changed:
+        changed = False
+        for t, members in relations:
+            m = np.asarray(members, dtype=np.intp)
+            if primary[t] and not masked[t] and (int((values[m] > 0).sum()) >= 2 or masked[m].any()):
+                masked[t] = changed = True
+    return primary & ~masked
+
+
+def _prune(values: np.ndarray, mask: np.ndarray, shown: np.ndarray, groups: list[np.ndarray],
+           rels) -> np.ndarray:
+    """Step 6: publish again every non-zero secondary cell that no relation needs (largest first).
+
+    Needed means: some group breaks step 2 without it, or some hidden ``<5`` loses part of its interval.
+    """
     primary = primary_mask(values)
     member_of: dict[int, list[np.ndarray]] = {}
     for g in groups:
         for pos in g.tolist():
             member_of.setdefault(pos, []).append(g)
+    near: dict[int, set[int]] = {}
+    for t, members in rels:
+        for c in (t, *members):
+            near.setdefault(c, set()).update((t, *members))
     candidates = np.flatnonzero(mask & ~primary & (values > 0))
     for pos in sorted(candidates.tolist(), key=lambda p: (-int(values[p]), p)):
         mask[pos] = False
-        if any(protect_group(values[g], mask[g].copy()) for g in member_of.get(pos, ())):
+        if any(protect_group(values[g], mask[g].copy(), False) for g in member_of.get(pos, ())) or \
+                unsafe_cells(_kinds(mask, shown), values, rels, focus=near.get(pos, ())):
             mask[pos] = True  # some relation needs it
     return mask
 
 
-def _result(df: pd.DataFrame, value_col: str, values: np.ndarray, mask: np.ndarray) -> pd.DataFrame:
+def _relations(values: np.ndarray, groups: list[np.ndarray]) -> list[tuple[int, list[int]]]:
+    """The additive groups as ``(total, members)`` cell numbers (for :func:`unsafe_cells`)."""
+    out = []
+    for g in groups:
+        t = _total_of(values[g])
+        if t is not None:
+            out.append((int(g[t]), [int(p) for i, p in enumerate(g.tolist()) if i != t]))
+    return out
+
+
+def _kinds(mask: np.ndarray, shown: np.ndarray) -> np.ndarray:
+    """What the attacker sees of every cell: published, ``<5`` (1-4) or ``x`` (>= 0)."""
+    return np.where(mask, np.where(shown, PRIMARY, SECONDARY), PUBLISHED)
+
+
+def _protect_intervals(values: np.ndarray, mask: np.ndarray, shown: np.ndarray, groups: list[np.ndarray],
+                       rels, rounds: int = 200) -> np.ndarray:
+    """Step 5: hide more until every hidden ``<5`` keeps its whole interval [1, 4] under all relations.
+
+    The intervals are those of the audit (:func:`unsafe_cells`: linear programming over every
+    relation). For a pinned cell the relations are searched outwards from it (through its hidden
+    neighbours); the first relation without a hidden non-zero, non-primary member gets its smallest
+    such member hidden (ties: the first row); then step 2 is applied again. Repeated until safe.
+    """
+    of: dict[int, list[int]] = {}
+    for r, (t, members) in enumerate(rels):
+        for c in (t, *members):
+            of.setdefault(c, []).append(r)
+    bad = unsafe_cells(_kinds(mask, shown), values, rels)
+    for _ in range(rounds):
+        if not bad:
+            return mask
+        picks = {_pick_complement(cell, values, mask, rels, of) for cell in sorted(bad)} - {None}
+        if not picks:
+            return mask
+        before = mask.copy()
+        mask[sorted(picks)] = True
+        mask = _fixpoint(values, mask, groups)
+        # only the systems around the newly hidden cells change: solve those again
+        focus = {c for new in np.flatnonzero(mask & ~before).tolist() for r in of.get(new, ())
+                 for c in (rels[r][0], *rels[r][1])}
+        for c, iv in intervals(_kinds(mask, shown), values, rels, focus=focus).items():
+            if iv.safe:
+                bad.pop(c, None)
+            else:
+                bad[c] = iv
+    return mask
+
+
+def _pick_complement(cell: int, values: np.ndarray, mask: np.ndarray, rels, of) -> int | None:
+    """Breadth first from ``cell`` over the relations: a non-zero non-primary member to hide, or None."""
+    primary = primary_mask(values)
+    seen_rel: set[int] = set()
+    seen_cell = {cell}
+    frontier = [cell]
+    while frontier:
+        nxt = []
+        for c in frontier:
+            for r in of.get(c, ()):
+                if r in seen_rel:
+                    continue
+                seen_rel.add(r)
+                t, members = rels[r]
+                able = [m for m in members if values[m] > 0 and not primary[m]]
+                if not any(mask[m] for m in able):
+                    free = [m for m in able if not mask[m]] or ([t] if not mask[t] and not primary[t] else [])
+                    if free:
+                        return min(free, key=lambda m: (int(values[m]), m))
+                hidden = [m for m in (t, *members) if mask[m] and m not in seen_cell]
+                seen_cell.update(hidden)
+                nxt.extend(hidden)
+        frontier = nxt
+    # every relation reached has its complement, yet the cell is pinned: hide one more (a total too)
+    free = {c for r in seen_rel for c in (rels[r][0], *rels[r][1]) if not mask[c] and values[c] > 0 and not primary[c]}
+    return min(free, key=lambda m: (int(values[m]), m)) if free else None
+
+
+def _result(df: pd.DataFrame, value_col: str, values: np.ndarray, found) -> pd.DataFrame:
+    mask, shown = found
     out = df.copy()
     out[value_col] = pd.arrays.IntegerArray(values.copy(), mask.copy())  # <NA> where suppressed
     out[mask_column(value_col)] = mask.copy()
+    out[f"{value_col}{PRIMARY_SUFFIX}"] = mask & shown  # shown as <5 (the rest of the hidden cells: x)
     return out
 
 
@@ -328,8 +674,8 @@ def suppress_long(df: pd.DataFrame, value_col: str, group_cols) -> pd.DataFrame:
     """
     _require(df, [value_col], "suppress_long")
     values = _count_array(df[value_col], f"suppress_long[{value_col}]")
-    mask = _suppress(values, _group_positions(df, _groupings(group_cols)))
-    return _result(df, value_col, values, mask)
+    found = _suppress(values, _group_positions(df, _groupings(group_cols)))
+    return _result(df, value_col, values, found)
 
 
 def suppress_geography(table: pd.DataFrame, value_col: str, by: Sequence[str] = ()) -> pd.DataFrame:

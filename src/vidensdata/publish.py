@@ -94,8 +94,13 @@ def _geografi_info(geografi) -> dict | None:
 
 def tabel_payload(navn: str, df: pd.DataFrame, *, personhenfoerbar: bool, antal_kolonner: Sequence[str],
                   kilde: str, geografi=None, total_raekke: str | None = None,
-                  total_kolonne: str | None = None) -> dict:
-    """The machine-readable copy of a published table (what goes under :data:`MIME`)."""
+                  total_kolonne: str | None = None, relationer: Sequence[dict] | None = None) -> dict:
+    """The machine-readable copy of a published table (what goes under :data:`MIME`).
+
+    ``relationer`` declares additive relations with cells of other tables of the same report:
+    ``{"total": [table, row label, column], "dele": [[table, row label, column], ...]}`` (the row
+    label is the value of the table's first label column); the audit solves them with the rest.
+    """
     if not isinstance(navn, str) or not navn.strip():
         raise ReportError(f"a published table needs a name, got {navn!r}", dansk="En tabel mangler et navn.")
     if not isinstance(df, pd.DataFrame):
@@ -128,20 +133,45 @@ def tabel_payload(navn: str, df: pd.DataFrame, *, personhenfoerbar: bool, antal_
         "noegle": noegle,
         "total_raekke": None if total_raekke is None else str(total_raekke),
         "total_kolonne": None if total_kolonne is None else str(total_kolonne),
+        "relationer": _relations(navn, relationer),
         "columns": columns,
         "rows": rows,
     }
 
 
+def _relations(navn: str, relationer) -> list[dict]:
+    out = []
+    for rel in relationer or []:
+        try:
+            total = [str(x) for x in rel["total"]]
+            dele = [[str(x) for x in d] for d in rel["dele"]]
+        except (KeyError, TypeError) as exc:
+            raise ReportError(f"publicer({navn!r}): a relation needs 'total' and 'dele', got {rel!r}") from exc
+        if len(total) != 3 or any(len(d) != 3 for d in dele):
+            raise ReportError(f"publicer({navn!r}): cells of a relation are [table, row label, column]: {rel!r}")
+        out.append({"total": total, "dele": dele})
+    return out
+
+
 class PubliceretTabel:
     """A published table as a display object: Danish HTML plus the machine-readable copy."""
 
-    def __init__(self, payload: dict, html: str):
+    def __init__(self, payload: dict, html: str, ekstra: Sequence[dict] = ()):
         self.payload = payload
         self.html = html
+        self.ekstra = tuple(ekstra)  # further tables shown in the same HTML (e.g. a small table under it)
+
+    @property
+    def payloads(self) -> list[dict]:
+        return [self.payload, *self.ekstra]
+
+    def med(self, *andre: PubliceretTabel) -> PubliceretTabel:
+        """This table's HTML, publishing also the tables ``andre`` (whose HTML this one already shows)."""
+        return PubliceretTabel(self.payload, self.html, [*self.ekstra, *(p for a in andre for p in a.payloads)])
 
     def _repr_mimebundle_(self, include=None, exclude=None):
-        return {"text/html": self.html, MIME: self.payload, "text/plain": repr(self)}
+        data = self.payload if not self.ekstra else self.payloads
+        return {"text/html": self.html, MIME: data, "text/plain": repr(self)}
 
     def __repr__(self) -> str:  # stable (no memory address): nbval compares it
         return f"<Offentliggjort tabel: {self.payload['navn']}>"
@@ -159,7 +189,7 @@ class PubliceretTabel:
 
 def publicer(navn: str, df: pd.DataFrame, *, personhenfoerbar: bool, antal_kolonner: list[str], kilde: str,
              geografi=None, total_raekke: str | None = None, total_kolonne: str | None = None,
-             html: str | None = None) -> PubliceretTabel:
+             html: str | None = None, relationer: Sequence[dict] | None = None) -> PubliceretTabel:
     """Show a published table: ``html`` (default: the table as plain HTML) plus its machine-readable copy.
 
     ``df`` holds the cells exactly as shown (text such as ``"1.234"``, ``"<5"``,
@@ -168,7 +198,8 @@ def publicer(navn: str, df: pd.DataFrame, *, personhenfoerbar: bool, antal_kolon
     result from a section renderer (``Visning.vis``) or ``display()`` it.
     """
     payload = tabel_payload(navn, df, personhenfoerbar=personhenfoerbar, antal_kolonner=antal_kolonner,
-                            kilde=kilde, geografi=geografi, total_raekke=total_raekke, total_kolonne=total_kolonne)
+                            kilde=kilde, geografi=geografi, total_raekke=total_raekke, total_kolonne=total_kolonne,
+                            relationer=relationer)
     if html is None:
         html = df.to_html(index=False, classes="vd-tabel", border=0, escape=True) + \
             f'<p class="vd-note">{_html.escape(str(kilde))}</p>'
@@ -190,15 +221,16 @@ def extract_tables(nb) -> dict[str, dict]:
             data = out.get("data") or {}
             if MIME not in data:
                 continue
-            payload = data[MIME]
-            if isinstance(payload, str):
-                payload = json.loads(payload)
-            payload = json.loads(json.dumps(payload))  # plain dicts/lists, not NotebookNodes
-            navn = payload.get("navn")
-            if navn in found and found[navn] != payload:
-                raise ReportError(f"the notebook publishes two different tables named {navn!r}",
-                                  dansk=f"Rapporten viser to forskellige tabeller med navnet {navn}.")
-            found[navn] = payload
+            payloads = data[MIME]
+            if isinstance(payloads, str):
+                payloads = json.loads(payloads)
+            payloads = json.loads(json.dumps(payloads))  # plain dicts/lists, not NotebookNodes
+            for payload in payloads if isinstance(payloads, list) else [payloads]:
+                navn = payload.get("navn")
+                if navn in found and found[navn] != payload:
+                    raise ReportError(f"the notebook publishes two different tables named {navn!r}",
+                                      dansk=f"Rapporten viser to forskellige tabeller med navnet {navn}.")
+                found[navn] = payload
     return found
 
 

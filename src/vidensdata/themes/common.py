@@ -106,8 +106,7 @@ def suppression_pattern(frame: pd.DataFrame, by: tuple[str, ...], key: str) -> p
     """
     def build():
         table = geography_table(frame, ["antal"], list(by))
-        out = disclosure.suppress_geography(table, "antal", by=list(by))
-        out["antal_primaer"] = disclosure.primary_mask(table["antal"].to_numpy())
+        out = disclosure.suppress_geography(table, "antal", by=list(by))  # antal_primaer: the cells shown <5
         return {"moenster": out}
 
     def read():

@@ -224,7 +224,7 @@ def _full_pattern() -> pd.DataFrame:
         t["g_omraade"] = t["niveau"] + ":" + t["kode"]
         out = disclosure.suppress_long(t, "antal", [["g_region", "aar", "historie"], ["g_land", "aar", "historie"],
                                                     ["g_omraade", "aar"]])
-        out["antal_primaer"] = disclosure.primary_mask(t["antal"].to_numpy())
+        # antal_primaer (from suppress_long): the cells shown <5; a 1-4 total over several 1-4 cells is shown x
         out["antal_raa"] = t["antal"].to_numpy()
         return {"moenster": out[["niveau", "kode", "aar", "historie", "antal", "antal_undertrykt", "antal_primaer",
                                  "antal_raa"]]}

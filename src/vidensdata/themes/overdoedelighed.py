@@ -236,7 +236,7 @@ def _pattern(kom: pd.DataFrame) -> pd.DataFrame:
     t["g_land"] = [None if n == "kommune" else "land" for n in t["niveau"]]
     t["g_koen"] = t["niveau"] + ":" + t["kode"]
     out = disclosure.suppress_long(t, "doede", [["g_region", "koen"], ["g_land", "koen"], ["g_koen"]])
-    out["primaer"] = disclosure.primary_mask(t["doede"].to_numpy())
+    out["primaer"] = out["doede_primaer"]  # the cells shown <5 (from disclosure; the other hidden ones: x)
     return out.rename(columns={"doede_undertrykt": "undertrykt"})[
         ["niveau", "kode", "koen", "doede", "undertrykt", "primaer"]]
 
@@ -253,10 +253,10 @@ def _area_age(per: dict, omr: geography.Omraade) -> pd.DataFrame:
 def _suppression(per: dict, omr: geography.Omraade, koen: str, doede: int) -> tuple[bool, bool]:
     """(suppressed, primary) for the area's deaths of ``koen``, consistent with the published pattern."""
     pat = per["pattern"]
-    if omr.enkelt is not None:
+    if omr.enkelt is not None:  # the mark of the published pattern (a 1-4 total of several 1-4 is shown x)
         g = omr.enkelt
         row = pat[(pat["niveau"] == g.niveau) & (pat["kode"] == g.kode) & (pat["koen"] == koen)]
-        return bool(row["undertrykt"].any()), 1 <= doede < disclosure.THRESHOLD
+        return bool(row["undertrykt"].any()), bool(row["primaer"].any())
     # several kommuner as one area: published only when every part is, and then never with a value-chosen mark
     parts = pat[(pat["niveau"] == "kommune") & pat["kode"].isin(omr.kommune_koder) & (pat["koen"] == koen)]
     return disclosure.sammensat(parts["undertrykt"])

@@ -173,9 +173,16 @@ def vis_overlap_tabel(res: Resultat):
             + '<p class="vd-note">Personer pr. register (en person kan være i flere):</p>'
             + k.tabel_html(reg)
             + f'<p class="vd-note">{_html.escape(res.kildelinje)} {k.diskretionering_note()}</p>')
-    return publicer("overlap", t, personhenfoerbar=True, antal_kolonner=["Antal personer"],
-                    kilde=res.kildelinje, geografi=geografi_metadata(res.valg),
-                    total_raekke="I alt (set mindst én gang)", html=html)
+    overlap = publicer("overlap", t, personhenfoerbar=True, antal_kolonner=["Antal personer"],
+                       kilde=res.kildelinje, geografi=geografi_metadata(res.valg),
+                       total_raekke="I alt (set mindst én gang)", html=html)
+    # the per-register counts are sums of histories: published (machine-readable) with those relations
+    relationer = [{"total": ["registre", REGISTER_NAVNE[r], "Antal personer"],
+                   "dele": [["overlap", h, "Antal personer"] for h in res.overlap["historie"] if h[i] == "1"]}
+                  for i, r in enumerate(res.valg.registre)]
+    registre = publicer("registre", reg, personhenfoerbar=True, antal_kolonner=["Antal personer"],
+                        kilde=res.kildelinje, geografi=geografi_metadata(res.valg), relationer=relationer)
+    return overlap.med(registre)
 
 
 def tabel_modeller(res: Resultat) -> pd.DataFrame:
