@@ -250,7 +250,7 @@ def _area_age(per: dict, omr: geography.Omraade) -> pd.DataFrame:
         ["doede", "personaar", "forventede", "forventede_tg"]].sum()
 
 
-def _suppression(per: dict, omr: geography.Omraade, koen: str, doede: int) -> tuple[bool, bool]:
+def _suppression(per: dict, omr: geography.Omraade, koen: str) -> tuple[bool, bool]:
     """(suppressed, primary) for the area's deaths of ``koen``, consistent with the published pattern."""
     pat = per["pattern"]
     if omr.enkelt is not None:  # the mark of the published pattern (a 1-4 total of several 1-4 is shown x)
@@ -309,7 +309,7 @@ def beregn_valg(valg: Valg) -> Resultat:
         O = int(part["doede"].sum())
         E = float(part["forventede"].sum())
         py = float(part["personaar"].sum())
-        hidden, primary = _suppression(per, omr, k, O)
+        hidden, primary = _suppression(per, omr, k)
         res = None if hidden or E <= 0 else mortality.smr(O, E)
         smrs[k] = res
         rows.append({"koen": k, "doede": pd.NA if hidden else O, "undertrykt": hidden, "primaer": primary,
