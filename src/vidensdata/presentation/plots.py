@@ -32,6 +32,7 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from ..errors import InvalidValueError, UnknownColumnError
 from ..formatting import fmt_dec, fmt_int, fmt_pct, source_line
+from ..vocabulary import ALLE, YDELSE_NAVNE, YDELSER
 
 # Okabe, M. & Ito, K. (2008): "Color Universal Design (CUD): How to make figures and
 # presentations that are friendly to colorblind people", https://jfly.uni-koeln.de/color/
@@ -53,6 +54,11 @@ SOURCE_FONTSIZE = 8
 SOURCE_COLOUR = "#555555"
 _SOURCE_SPACE_INCH = 0.35  # room kept free under the axes for the source line
 EMPTY_TEXT = "Ingen data at vise"
+#: The sentence that replaces a chart with nothing publishable (figur_html and the theme drawings use it).
+INGEN_TAL_TEKST = ("Figuren vises ikke: der er ingen tal at vise, fordi alle værdier er skjult af "
+                   "diskretionshensyn (færre end 5 personer) eller mangler.")
+SKJULT_LABEL = "Skjult værdi (færre end 5 personer)"
+SKJULT_MARKER = "v"
 LEGEND_WRAP = 22  # characters per line in legend labels
 _YEAR_NAMES = {"aar", "år", "year", "aarstal", "årstal"}
 
@@ -98,9 +104,18 @@ class DanishFormatter(FuncFormatter):
     def set_locs(self, locs):
         super().set_locs(locs)
         self._auto = _decimals_needed(locs) if len(locs) else None
+        if self.decimals is not None and len(locs) and self._auto is not None and self._auto > self.decimals:
+            shown = [_tick_text(float(v), self.decimals, self._auto, self.pct) for v in locs]
+            if len(set(shown)) < len(shown):  # e.g. ticks 0, 0.2, ... 1 at 0 decimals: "0, 0, 0, 1, 1, 1"
+                self._auto_override = True
+                return
+        self._auto_override = False
+
+    _auto_override = False
 
     def _text(self, value: float, _pos=None) -> str:
-        return _tick_text(float(value), self.decimals, self._auto, self.pct)
+        decimals = None if self._auto_override else self.decimals
+        return _tick_text(float(value), decimals, self._auto, self.pct)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -215,26 +230,97 @@ def _finish(fig, ax, df, x, y, hue, legend_title, pct, decimals, value_axis="y",
             legend.remove()
         else:
             _legend_right(ax, legend_title if legend_title is not None else str(hue))
-    if len(df) == 0:
+    if len(df) == 0 or not np.isfinite(pd.to_numeric(df[y], errors="coerce").to_numpy(float)).any():
         ax.text(0.5, 0.5, EMPTY_TEXT, ha="center", va="center", transform=ax.transAxes, color=SOURCE_COLOUR)
+        fig._vidensdata_tom = True  # nothing to show: figur_html shows INGEN_TAL_TEKST instead of the chart
     return fig
+
+
+class IngenFigur:
+    """Stands in for a chart with nothing publishable: one Danish sentence (in notebooks, reports and apps)."""
+
+    def __init__(self, titel: str = "", tekst: str = INGEN_TAL_TEKST):
+        self.titel, self.tekst = titel, tekst
+
+    def _repr_html_(self) -> str:
+        import html as _html
+
+        title = f"<b>{_html.escape(self.titel)}.</b> " if self.titel else ""
+        return f'<p class="vd-ingen-figur" role="note">{title}{_html.escape(self.tekst)}</p>'
+
+    def __repr__(self) -> str:
+        return f"{self.titel}: {self.tekst}" if self.titel else self.tekst
+
+
+def er_tom(fig) -> bool:
+    """Whether a figure made here has nothing to show (see :func:`_finish`)."""
+    return bool(getattr(fig, "_vidensdata_tom", False))
 
 
 # ---------------------------------------------------------------- plots
 
+def ydelse_farver() -> dict[str, str]:
+    """One colour per service (its Danish name), the same in every chart: "Mindst én ydelse" first,
+    then the services in :data:`vidensdata.vocabulary.YDELSER` order, along :data:`PALETTE`."""
+    return {YDELSE_NAVNE[c]: PALETTE[i % len(PALETTE)] for i, c in enumerate((ALLE, *YDELSER))}
+
+
+def _level_colours(levels: list, farver: dict | None) -> list[str]:
+    default = sns.color_palette(PALETTE, n_colors=max(1, len(levels))).as_hex()
+    if not farver:
+        return default
+    return [farver.get(str(level), default[i]) for i, level in enumerate(levels)]
+
+
 def line_plot(df: pd.DataFrame, x: str, y: str, hue: str | None = None, *, title: str, xlabel: str, ylabel: str,
               kilde: str | Sequence[str], synthetic: bool = False, pct: bool = False, decimals: int | None = None,
-              legend_title: str | None = None, years: bool | None = None,
-              figsize: tuple[float, float] = (8, 4.5)) -> Figure:
-    """Lines with markers, one per ``hue`` level; Danish numbers on y, whole years on x."""
-    _require(df, [x, y, hue])
+              legend_title: str | None = None, years: bool | None = None, skjult: str | None = None,
+              farver: dict[str, str] | None = None, figsize: tuple[float, float] = (8, 4.5)) -> Figure:
+    """Lines with markers, one per ``hue`` level; Danish numbers on y, whole years on x.
+
+    A line never bridges a missing value: the x values of all levels form one grid,
+    and a level without a (finite) value at a grid point is broken there. ``skjult``
+    names a boolean column marking suppressed values (``<5``, ``x``): those points are
+    gaps too, and get a hollow marker on the x axis with the legend entry
+    :data:`SKJULT_LABEL`, so a reader sees that a value exists but is not shown.
+    ``farver`` maps levels to colours (e.g. :func:`ydelse_farver`), so a series keeps its
+    colour across charts.
+    """
+    _require(df, [x, y, hue, skjult])
     fig, ax = new_figure(title, xlabel, ylabel, kilde, synthetic=synthetic, figsize=figsize)
-    if len(df):
-        sns.lineplot(data=df, x=x, y=y, hue=hue, marker="o", ax=ax, palette=_hue_colours(df, hue),
-                     color=None if hue else PALETTE[0], errorbar=None)
-        ax.set_xlabel(xlabel)
-        ax.set_ylabel(ylabel)
-    return _finish(fig, ax, df, x, y, hue, legend_title, pct, decimals, years=years)
+    levels = [None] if hue is None else list(pd.unique(df[hue].dropna()))
+    colours = [PALETTE[0]] if hue is None else _level_colours(levels, farver)
+    grid = np.sort(pd.unique(pd.to_numeric(df[x], errors="coerce").dropna())).astype(float) if len(df) else []
+    hidden_any = False
+    step = (np.min(np.diff(grid)) if len(grid) > 1 else 1.0) * 0.12  # hidden markers side by side, not stacked
+    for i, (level, colour) in enumerate(zip(levels, colours)):
+        part = df if level is None else df[df[hue] == level]
+        xs = pd.to_numeric(part[x], errors="coerce").to_numpy(float)
+        ys = pd.to_numeric(part[y], errors="coerce").to_numpy(float)
+        hidden = part[skjult].fillna(False).to_numpy(bool) if skjult else np.zeros(len(part), bool)
+        ys = np.where(hidden, np.nan, ys)
+        line = pd.Series(ys, index=xs).groupby(level=0).mean().reindex(grid)
+        ax.plot(line.index.to_numpy(float), line.to_numpy(float), marker="o", color=colour,
+                label=None if level is None else str(level))
+        if hidden.any():
+            hidden_any = True
+            ax.plot(xs[hidden] + (i - (len(levels) - 1) / 2) * step, np.zeros(int(hidden.sum())), linestyle="none", marker=SKJULT_MARKER,
+                    markerfacecolor="white", markeredgecolor=colour, markersize=8, clip_on=False,
+                    transform=ax.get_xaxis_transform())
+    if hidden_any:
+        ax.plot([], [], linestyle="none", marker=SKJULT_MARKER, markerfacecolor="white",
+                markeredgecolor="#555555", markersize=8, label=SKJULT_LABEL)
+    if (hue is not None and len(df)) or hidden_any:
+        ax.legend(title=legend_title if legend_title is not None else (str(hue) if hue else None))
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    values = pd.to_numeric(df[y], errors="coerce")
+    if skjult:
+        values = values[~df[skjult].fillna(False).astype(bool)]
+    shown = df.loc[values.dropna().index]
+    legend_key = hue if hue is not None else ("" if hidden_any else None)
+    return _finish(fig, ax, shown, x, y, legend_key, legend_title, pct,
+                   decimals, years=years if years is not None else (_is_years(df, x) if len(df) else None))
 
 
 def bar_plot(df: pd.DataFrame, x: str, y: str, hue: str | None = None, *, orient: str = "v", title: str,
@@ -309,5 +395,5 @@ def fig_to_png_bytes(fig: Figure, dpi: int = 100, close: bool = False) -> bytes:
 
 __all__ = [
     "PALETTE", "DanishFormatter", "set_theme", "danish_axis", "year_axis", "new_figure", "line_plot", "bar_plot",
-    "interval_plot", "fig_to_png_bytes",
+    "interval_plot", "fig_to_png_bytes", "ydelse_farver", "IngenFigur", "er_tom", "INGEN_TAL_TEKST", "SKJULT_LABEL",
 ]

@@ -427,6 +427,12 @@ def figur_html(fig) -> str:
     import matplotlib
     import matplotlib.pyplot as plt
 
+    from .plots import IngenFigur, er_tom
+
+    if er_tom(fig):  # nothing publishable: one Danish sentence instead of an empty chart
+        plt.close(fig)
+        titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
+        return IngenFigur(titles[0] if titles else "")._repr_html_()
     buf = io.BytesIO()
     with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "vidensdata"}):
         fig.savefig(buf, format="svg", metadata={"Date": None})  # constrained layout fits legend and source

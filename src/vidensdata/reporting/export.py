@@ -35,7 +35,7 @@ def _exporter():
     from nbconvert import HTMLExporter
 
     return HTMLExporter(template_name="basic", exclude_input=True, exclude_input_prompt=True,
-                        exclude_output_prompt=True)
+                        exclude_output_prompt=True, exclude_anchor_links=True)  # no "¶" after headings
 
 
 def _fmt_when(iso: str) -> str:
@@ -54,7 +54,9 @@ def provenance_html(rec: dict) -> str:
         hentet = f", hentet {esc(str(d['hentet']))}" if d.get("hentet") else ""
         synt = ' <span class="vd-syntetisk">Syntetiske data (demo).</span>' if d.get("syntetisk") else ""
         data_items.append(f"<li><b>{esc(d['titel'])}</b> ({esc(d['navn'])}): {esc(d['kilde'])}{hentet}; "
-                          f"fingeraftryk <code>{esc(str(d['fingeraftryk']))}</code>.{synt}</li>")
+                          f"fingeraftryk <code>{esc(str(d['fingeraftryk']))}</code>"
+                          + (f", genereret med seed {esc(str(d['seed']))}" if d.get("seed") is not None else "")
+                          + f".{synt}</li>")
     return (
         '<section class="vd-proveniens" aria-labelledby="vd-om"><h2 id="vd-om">Om rapporten</h2><dl>'
         f"<dt>Lavet</dt><dd>{esc(_fmt_when(rec['lavet']))}</dd>"

@@ -56,7 +56,7 @@ def dataset_provenance(navn: str) -> dict:
     from ..datasets import registry
 
     ds = registry.get(navn)
-    return {
+    record = {
         "navn": navn,
         "titel": ds.titel,
         "kilde": ds.kilde(),
@@ -64,6 +64,11 @@ def dataset_provenance(navn: str) -> dict:
         "fingeraftryk": ds.fingerprint(),
         "syntetisk": bool(ds.syntetisk()),
     }
+    if record["syntetisk"]:
+        from ..config import synthetic_seed
+
+        record["seed"] = synthetic_seed()  # the generator's seed: provenance, never the source line
+    return record
 
 
 @functools.lru_cache(maxsize=1)

@@ -110,11 +110,13 @@ _EXTRACTS: Memo[RegisterExtract] = Memo("register.udtraek", stoerrelse=4)
 
 
 def current_source() -> dict:
-    """Cheap description of the extract in force, without loading it: synthetic?, kilde, fingerprint."""
+    """Cheap description of the extract in force, without loading it: synthetic?, kilde, fingerprint
+    (and, for the synthetic extract, the generator's ``seed``, which belongs in provenance, not in source lines)."""
     real = config.register_path()
     if real is None:
         p = synthetic.SyntheticParams(seed=config.synthetic_seed())
-        return {"synthetic": True, "kilde": f"{SYNTHETIC_SOURCE}, seed {p.seed}", "fingerprint": p.fingerprint()}
+        # the source line names the source; the generator's seed is kept for the provenance record
+        return {"synthetic": True, "kilde": SYNTHETIC_SOURCE, "seed": p.seed, "fingerprint": p.fingerprint()}
     ext = read_real_extract(real)
     return {"synthetic": False, "kilde": ext.kilde, "fingerprint": ext.fingerprint}
 

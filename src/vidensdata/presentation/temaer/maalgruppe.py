@@ -83,7 +83,11 @@ def figur_overlap(res: Resultat):
     """UpSet-style figure: persons per capture history (bars) and which registers each history means (dots)."""
     regs = res.valg.registre
     d = res.overlap
-    fig, ax = plots.new_figure(f"Personer efter hvilke registre der så dem, {res.valg.omraade.navn} {res.valg.aar}",
+    titel = f"Personer efter hvilke registre der så dem, {res.valg.omraade.navn} {res.valg.aar}"
+    shown = d["antal"].where(~d["undertrykt"].astype(bool)).astype("Float64").fillna(0)
+    if d.empty or not (shown > 0).any():  # nothing publishable but zeros and <5: one sentence, no empty chart
+        return plots.IngenFigur(titel)
+    fig, ax = plots.new_figure(titel,
                                "", "Antal personer", kilde=[res.kilde], synthetic=res.syntetisk, figsize=(8, 5.2))
     xs = np.arange(len(d))
     heights = np.where(d["undertrykt"], 0.0, d["antal"].astype("Float64").fillna(0).to_numpy(float))

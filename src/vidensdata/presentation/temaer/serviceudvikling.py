@@ -42,12 +42,15 @@ def vis_noegletal(res: Resultat):
 
 def figur_antal(res: Resultat):
     """Persons per service over time (counts)."""
-    d = res.serie.dropna(subset=["antal"]).assign(Ydelse=lambda x: x["ydelse"].map(YDELSE_NAVNE))
-    d["antal"] = d["antal"].astype(float)
+    # suppressed values (<5, x) are gaps with a marker, never bridged by a line
+    d = res.serie.assign(Ydelse=lambda x: x["ydelse"].map(YDELSE_NAVNE))
+    d["antal"] = pd.to_numeric(d["antal"], errors="coerce").astype(float)
+    d["skjult"] = d["undertrykt"].astype(bool) | d["antal"].isna()
     return plots.line_plot(d, x="aar", y="antal", hue="Ydelse",
                            title=f"Modtagere efter ydelse, {res.valg.omraade.navn}",
                            xlabel="År", ylabel="Antal personer", kilde=[res.kilde],
-                           synthetic=res.syntetisk, legend_title="Ydelse")
+                           synthetic=res.syntetisk, legend_title="Ydelse", skjult="skjult",
+                           farver=plots.ydelse_farver())
 
 
 def figur_indeks(res: Resultat):
@@ -63,7 +66,7 @@ def figur_indeks(res: Resultat):
     return plots.line_plot(d, x="aar", y="indeks", hue="Ydelse",
                            title=f"Indeks ({res.valg.startaar} = 100), {res.valg.omraade.navn}",
                            xlabel="År", ylabel="Indeks", kilde=[res.kilde], synthetic=res.syntetisk,
-                           legend_title="Ydelse")
+                           legend_title="Ydelse", farver=plots.ydelse_farver())
 
 
 def figur_sammenligning(res: Resultat):
