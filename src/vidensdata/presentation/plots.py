@@ -304,7 +304,8 @@ def line_plot(df: pd.DataFrame, x: str, y: str, hue: str | None = None, *, title
                 label=None if level is None else str(level))
         if hidden.any():
             hidden_any = True
-            ax.plot(xs[hidden] + (i - (len(levels) - 1) / 2) * step, np.zeros(int(hidden.sum())), linestyle="none", marker=SKJULT_MARKER,
+            offset = (i - (len(levels) - 1) / 2) * step
+            ax.plot(xs[hidden] + offset, np.zeros(int(hidden.sum())), linestyle="none", marker=SKJULT_MARKER,
                     markerfacecolor="white", markeredgecolor=colour, markersize=8, clip_on=False,
                     transform=ax.get_xaxis_transform())
     if hidden_any:
