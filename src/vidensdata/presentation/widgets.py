@@ -219,6 +219,15 @@ class Visning:
                 'style="text-decoration:underline;color:#0b57a4">'
                 "Link til denne visning</a> (kopiér linket for at dele præcis det, du ser)</p>")
 
+    def _del_query(self) -> str:
+        """The deep link of this view in the app (query string), or "" in a static report (its own page)."""
+        if not self.interaktiv:
+            return ""
+        try:
+            return deeplink.link(self._link_params())
+        except Exception:  # noqa: BLE001 - the link is a convenience, never an error
+            return ""
+
     def _link_params(self) -> dict:
         """The current widget values in deep-link form (``startaar``/``slutaar`` for a year interval)."""
         out: dict = {}
@@ -317,9 +326,12 @@ class Visning:
 
         By default the theme's ``tabel_til_download``, in a file named after the theme.
         """
-        if tabel is None:
-            tabel, filnavn = self._tema.tabel_til_download, filnavn or self._tema.navn
-        self.vis(lambda res: download_links(tabel(res), filnavn))
+        if tabel is None:  # the theme's download: named files, Danish headers, workbook, citation (see .hent)
+            from . import hent
+
+            self.vis(lambda res: hent.links_html(hent.pakke(self._tema, res, self._del_query())))
+            return
+        self.vis(lambda res: download_links(tabel(res), filnavn or self._tema.navn))
 
 
 def _summary(res) -> str:
@@ -439,7 +451,36 @@ def figur_html(fig) -> str:
     plt.close(fig)
     alt = html.escape(getattr(fig, "_vidensdata_alt", "") or _figure_alt(fig))
     data = base64.b64encode(buf.getvalue()).decode()
-    return f'<img src="data:image/svg+xml;base64,{data}" alt="{alt}" style="max-width:100%">'
+    titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
+    return (f'<figure class="vd-figur" style="margin:0 0 12px 0">'
+            f'<img src="data:image/svg+xml;base64,{data}" alt="{alt}" style="max-width:100%">'
+            f"{_figur_hent_html(titles[0] if titles else 'figur')}</figure>")
+
+
+#: Saves the figure next to the button as SVG (the image itself) or PNG (drawn on a canvas at twice the
+#: size): an inline handler, so it works in static reports and in the apps' HTML widgets alike, and no
+#: PNG is made for a figure nobody downloads. Where handlers are stripped (an untrusted notebook)
+#: the button does nothing; analysts there have the figure object.
+_HENT_JS = ("var i=this.closest('figure').querySelector('img'),f=this.dataset.format,"
+            "a=document.createElement('a');a.download=this.dataset.filnavn+'.'+f;"
+            "if(f==='svg'){a.href=i.src}else{var c=document.createElement('canvas'),"
+            "w=i.naturalWidth||i.width,h=i.naturalHeight||i.height;c.width=2*w;c.height=2*h;"
+            "var x=c.getContext('2d');x.fillStyle='#fff';x.fillRect(0,0,c.width,c.height);"
+            "x.drawImage(i,0,0,c.width,c.height);a.href=c.toDataURL('image/png')}"
+            "document.body.appendChild(a);a.click();a.remove();")
+
+
+def _figur_hent_html(titel: str) -> str:
+    """"Hent figuren: PNG · SVG" buttons under a figure (file names from its title)."""
+    from ..geography import slugify
+
+    name = html.escape(slugify(titel)[:80] or "figur")
+    knap = ('<button type="button" class="vd-figur-hent" data-format="{f}" data-filnavn="{n}" '
+            'aria-label="Hent figuren som {F}-fil ({n}.{f})" onclick="{js}" '
+            'style="margin-left:6px;font-size:0.85em;cursor:pointer">{F}</button>')
+    return ('<figcaption class="vd-note" style="font-size:0.85em">Hent figuren:'
+            + "".join(knap.format(f=f, F=f.upper(), n=name, js=_HENT_JS) for f in ("png", "svg"))
+            + "</figcaption>")
 
 
 def som_html(obj) -> str:
