@@ -379,6 +379,60 @@ def interval_plot(df: pd.DataFrame, x: str, y: str, lower: str, upper: str, hue:
     return _finish(fig, ax, df, x, y, hue, legend_title, pct, decimals, years=years)
 
 
+#: The phone version of a figure: about as wide as a phone's screen at 100 dpi, so its text is drawn
+#: at (about) the size it was made at, never shrunk below 11 px.
+SMAL_BREDDE = 3.7
+_TITLE_CHARS_PER_INCH = 8.5  # bold title characters per inch of figure width (DejaVu Sans, house size)
+
+
+def til_bred(fig: Figure) -> Figure:
+    """Make sure nothing of a wide figure is clipped or squeezed, in place: titles wrapped to the
+    figure's width, long legend labels wrapped (:data:`LEGEND_WRAP`). Returns the figure."""
+    width = fig.get_size_inches()[0]
+    for ax in fig.axes:
+        if ax.get_title() and len(ax.get_title()) > width * _TITLE_CHARS_PER_INCH:
+            ax.set_title(textwrap.fill(" ".join(ax.get_title().split()), int(width * _TITLE_CHARS_PER_INCH)))
+        legend = ax.get_legend()
+        if legend is not None:
+            for text in legend.get_texts():
+                if len(text.get_text()) > LEGEND_WRAP and "\n" not in text.get_text():
+                    text.set_text(textwrap.fill(text.get_text(), LEGEND_WRAP, break_long_words=False,
+                                                break_on_hyphens=False))
+    return fig
+
+
+def til_smal(fig: Figure, bredde: float = SMAL_BREDDE) -> Figure:
+    """Re-lay a figure of this module out for a narrow screen, in place: ``bredde`` inches wide,
+    titles wrapped, legends moved below the axes. Returns the figure (draw it again to save)."""
+    wide_w, wide_h = fig.get_size_inches()
+    axes = [ax for ax in fig.axes if ax.get_label() != "<colorbar>"]
+    legends = []
+    for ax in axes:  # (one legend per axes at most: the axes that had one get it back, below)
+        if ax.get_title():
+            ax.set_title(textwrap.fill(" ".join(ax.get_title().split()), int(bredde * _TITLE_CHARS_PER_INCH)))
+        legend = ax.get_legend()
+        if legend is not None:
+            handles = legend.legend_handles
+            labels = [" ".join(t.get_text().split()) for t in legend.get_texts()]
+            title = legend.get_title().get_text()
+            legend.remove()
+            legends.append((ax, handles, labels, title))
+    height = wide_h * 1.25 + 0.3 * sum(len(leg[2]) for leg in legends)
+    fig.set_size_inches(bredde, height)
+    engine = fig.get_layout_engine()
+    if engine is not None and hasattr(engine, "set"):
+        bottom = min(0.3, (_SOURCE_SPACE_INCH + 0.25) / height)
+        engine.set(rect=(0, bottom, 1, 1 - bottom))
+    for text in fig.texts:  # the source line: wrapped to the narrow width
+        text.set_text(textwrap.fill(" ".join(text.get_text().split()), int(bredde * 17)))
+    for ax, handles, labels, title in legends:
+        # below the axes, left-aligned, labels wrapped to the axes' width (so the layout never squeezes the axes)
+        wrapped = [textwrap.fill(lab, int(bredde * 7), break_long_words=False) for lab in labels]
+        ax.legend(handles, wrapped, title=title or None, loc="upper left", bbox_to_anchor=(0, -0.16),
+                  ncols=1, frameon=False, alignment="left")
+    return fig
+
+
 def fig_to_png_bytes(fig: Figure, dpi: int = 100, close: bool = False) -> bytes:
     """The figure as PNG bytes (tight bounding box, so the source line is included).
 
@@ -396,5 +450,6 @@ def fig_to_png_bytes(fig: Figure, dpi: int = 100, close: bool = False) -> bytes:
 
 __all__ = [
     "PALETTE", "DanishFormatter", "set_theme", "danish_axis", "year_axis", "new_figure", "line_plot", "bar_plot",
-    "interval_plot", "fig_to_png_bytes", "ydelse_farver", "IngenFigur", "er_tom", "INGEN_TAL_TEKST", "SKJULT_LABEL",
+    "interval_plot", "fig_to_png_bytes", "til_bred", "til_smal", "ydelse_farver", "IngenFigur", "er_tom",
+    "INGEN_TAL_TEKST", "SKJULT_LABEL",
 ]

@@ -430,31 +430,44 @@ class AarInterval:
 
 
 def figur_html(fig) -> str:
-    """A matplotlib figure as an inline SVG ``<img>`` with a text alternative; closes the figure.
+    """A matplotlib figure as inline SVG with a text alternative, PNG/SVG download buttons and a phone
+    version (``<picture>``: screens up to :data:`SMAL_SKAERM` px get :func:`plots.til_smal`); closes it.
 
     SVG with text kept as text: about a third faster to render than PNG, a third of
     the size, sharp at any zoom, and deterministic (fixed ids, no date), so the same
     figure gives the same bytes in every run.
     """
-    import matplotlib
     import matplotlib.pyplot as plt
 
+    from . import plots
     from .plots import IngenFigur, er_tom
 
     if er_tom(fig):  # nothing publishable: one Danish sentence instead of an empty chart
         plt.close(fig)
         titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
         return IngenFigur(titles[0] if titles else "")._repr_html_()
+    alt = html.escape(getattr(fig, "_vidensdata_alt", "") or _figure_alt(fig))
+    titles = [" ".join(ax.get_title().split()) for ax in fig.axes if ax.get_title()]
+    wide = _svg_b64(plots.til_bred(fig))
+    narrow = _svg_b64(plots.til_smal(fig))  # the phone version: legend below, text at its drawn size
+    plt.close(fig)
+    return (f'<figure class="vd-figur" style="margin:0 0 12px 0"><picture>'
+            f'<source media="(max-width: {SMAL_SKAERM}px)" srcset="data:image/svg+xml;base64,{narrow}">'
+            f'<img src="data:image/svg+xml;base64,{wide}" alt="{alt}" style="max-width:100%"></picture>'
+            f"{_figur_hent_html(titles[0] if titles else 'figur')}</figure>")
+
+
+#: Screens at most this wide (CSS px) get a figure's phone version (:func:`plots.til_smal`).
+SMAL_SKAERM = 600
+
+
+def _svg_b64(fig) -> str:
+    import matplotlib
+
     buf = io.BytesIO()
     with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "vidensdata"}):
         fig.savefig(buf, format="svg", metadata={"Date": None})  # constrained layout fits legend and source
-    plt.close(fig)
-    alt = html.escape(getattr(fig, "_vidensdata_alt", "") or _figure_alt(fig))
-    data = base64.b64encode(buf.getvalue()).decode()
-    titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
-    return (f'<figure class="vd-figur" style="margin:0 0 12px 0">'
-            f'<img src="data:image/svg+xml;base64,{data}" alt="{alt}" style="max-width:100%">'
-            f"{_figur_hent_html(titles[0] if titles else 'figur')}</figure>")
+    return base64.b64encode(buf.getvalue()).decode()
 
 
 #: Saves the figure next to the button as SVG (the image itself) or PNG (drawn on a canvas at twice the
