@@ -20,6 +20,12 @@ body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;max-width:
 color:#111;line-height:1.5;background:#fff}
 h1,h2,h3{line-height:1.25} a{color:#0b57a4}
 img{max-width:100%;height:auto}
+.vd-tabel-rulle{overflow-x:auto;max-width:100%}
+.vd-tabel-rulle:focus{outline:2px solid #0b57a4;outline-offset:2px}
+figure.vd-figur{margin:0 0 1em 0}
+@media (max-width:600px){body{margin:0.8em auto;padding:0 0.7em} h1{font-size:1.45em} h2{font-size:1.2em}
+ .vd-kort{min-width:0;flex:1 1 140px} th,td{padding:0.2em 0.4em}}
+@media print{body{max-width:none;margin:0} figure.vd-figur figcaption{display:none}}
 table{border-collapse:collapse;margin:0.5em 0;font-variant-numeric:tabular-nums}
 th,td{border-bottom:1px solid #ccc;padding:0.25em 0.6em;text-align:right} th:first-child,td:first-child{text-align:left}
 thead th{border-bottom:2px solid #333}
