@@ -67,6 +67,9 @@ def test_method_notebooks_are_executed_with_their_outputs(site):
         html = _page(site, name)
         assert output in html, f"{name}: the output {output!r} is missing (not executed?)"
         assert "Traceback" not in html, name
+    # the trend notebook's figure is on its page as an image, not as "<Figure size ...>"
+    trend = _page(site, "notebooks/metoder/vaekst-og-trend.html")
+    assert "&lt;Figure size" not in trend and re.search(r'<img[^>]+src="[^"]+\.png"', trend)
 
 
 def test_site_works_offline_and_names_no_path_of_this_machine(site, repo):
