@@ -56,8 +56,8 @@ app: reports ## Make the reports (they precompute the apps' default views), then
 lab: $(STAMP) ## Open JupyterLab with the project installed
 	$(VENV)/bin/jupyter lab notebooks
 
-docs: $(STAMP) ## Build the documentation site (README, docs/, the method notebooks, executed) into site/; open site/index.html
-	$(PY) -m sphinx -b html -c docs -d build/doctrees -W --keep-going -q . site
+docs: $(STAMP) ## Build the documentation site (README, docs/, the method notebooks, executed afresh) into site/; open site/index.html
+	$(PY) -m sphinx -b html -c docs -d build/doctrees -E -W --keep-going -q . site
 
 bench: bench-reports bench-apps ## Run the benchmarks
 
