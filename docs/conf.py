@@ -16,6 +16,8 @@ author = "vidensdata"
 copyright = "vidensdata (MIT)"
 version = release = vidensdata.__version__
 language = "da"
+# Danish texts for the theme's own words (Næste, Forrige, Til toppen, …); Sphinx compiles the .po at build time
+locale_dirs = ["docs/locale"]
 
 root_doc = "docs/index"
 extensions = ["myst_nb"]
@@ -45,7 +47,8 @@ html_css_files = ["vidensdata.css"]
 html_show_sourcelink = False
 html_copy_source = False
 html_last_updated_fmt = None
-html_show_sphinx = False  # the theme's footer text is English
+html_show_sphinx = False
+html_show_copyright = False  # the theme writes the word "Copyright" untranslated
 # the site's index.html sends the browser to the landing page (docs/index.html)
 html_additional_pages = {"index": "omdirigering.html"}
 
