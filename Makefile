@@ -11,7 +11,7 @@ AXE := tests/a11y/node_modules/axe-core/axe.min.js
 CONSTRAINTS := requirements/constraints.txt
 PORT ?= 8866
 
-.PHONY: help setup lint reports test test-fast app lab docs bench bench-reports bench-apps audit clean distclean
+.PHONY: help setup lint reports test test-fast app lab bench bench-reports bench-apps audit clean distclean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-14s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -56,6 +56,7 @@ app: reports ## Make the reports (they precompute the apps' default views), then
 lab: $(STAMP) ## Open JupyterLab with the project installed
 	$(VENV)/bin/jupyter lab notebooks
 
+.PHONY: docs
 docs: $(STAMP) ## Build the documentation site (README, docs/, the method notebooks, executed afresh) into site/; open site/index.html
 	$(PY) -m sphinx -b html -c docs -d build/doctrees -E -W --keep-going -q . site
 
@@ -67,8 +68,8 @@ bench-reports: $(STAMP) ## Benchmark report generation (ratios against a papermi
 bench-apps: $(STAMP) $(BROWSER_STAMP) ## Benchmark the Voila apps in Chromium: Voila's defaults beside the served config (QUICK=1: short run)
 	$(PY) benchmarks/bench_apps.py $(if $(QUICK),--quick,)
 
-clean: ## Remove generated reports, caches and the documentation site
-	rm -rf reports data/cache site build/doctrees
+clean: ## Remove generated reports and caches
+	rm -rf reports data/cache
 
 distclean: clean ## Also remove the virtual environment
 	rm -rf $(VENV)
