@@ -56,6 +56,10 @@ app: reports ## Make the reports (they precompute the apps' default views), then
 lab: $(STAMP) ## Open JupyterLab with the project installed
 	$(VENV)/bin/jupyter lab notebooks
 
+.PHONY: docs
+docs: $(STAMP) ## Build the documentation site (README, docs/, the method notebooks, executed afresh) into site/; open site/index.html
+	$(PY) -m sphinx -b html -c docs -d build/doctrees -E -W --keep-going -q . site
+
 bench: bench-reports bench-apps ## Run the benchmarks
 
 bench-reports: $(STAMP) ## Benchmark report generation (ratios against a papermill baseline)

@@ -9,7 +9,10 @@ import pytest
 pytestmark = pytest.mark.slow
 
 NOTEBOOKS = ["notebooks/temaer/serviceudvikling.ipynb", "notebooks/kom-godt-i-gang.ipynb",
-             "notebooks/temaer/overdoedelighed.ipynb", "notebooks/temaer/maalgruppe.ipynb"]
+             "notebooks/temaer/overdoedelighed.ipynb", "notebooks/temaer/maalgruppe.ipynb",
+             # the method notebooks (also executed by the docs build, tests/test_docs.py)
+             "notebooks/metoder/smr-og-tabte-leveaar.ipynb", "notebooks/metoder/fangst-genfangst.ipynb",
+             "notebooks/metoder/vaekst-og-trend.ipynb", "notebooks/metoder/diskretionering.ipynb"]
 
 
 @pytest.mark.parametrize("nb", NOTEBOOKS)

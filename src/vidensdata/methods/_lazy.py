@@ -9,6 +9,8 @@ imports the module the first time one of its attributes is used.
 from __future__ import annotations
 
 import importlib
+import sys
+import warnings
 
 
 class _Lazy:
@@ -18,7 +20,15 @@ class _Lazy:
         self._name = name
 
     def __getattr__(self, attr: str):
-        return getattr(importlib.import_module(self._name), attr)
+        module = sys.modules.get(self._name)
+        if module is None:
+            # Importing statsmodels adds warning filters ("always" for its ModelWarning family). The first use
+            # is often inside a method's ``warnings.catch_warnings()`` block that ignores the fit's warnings;
+            # filters added there would override that "ignore" for the rest of the block, so a method's
+            # first call would print warnings its later calls do not. The import's filters are not kept.
+            with warnings.catch_warnings():
+                module = importlib.import_module(self._name)
+        return getattr(module, attr)
 
     def __repr__(self) -> str:
         return f"<module {self._name!r}, imported on first use>"
