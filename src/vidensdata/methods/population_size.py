@@ -63,7 +63,11 @@ class LoglinearResult:
     (``df`` = number of observed cells minus number of parameters); ``aic``/``bic`` are
     computed like Rcapture (Poisson log-likelihood of the observed cells).
     ``model`` is a text label: ``"uafhængighed"`` (independence) or the interactions such as
-    ``"1×2 + 2×3"``; ``interactions`` the fitted 1-based list pairs.
+    ``"1×2 + 2×3"``, followed by the heterogeneity term if any (``"heterogenitet (Darroch)"``);
+    ``interactions`` the fitted 1-based list pairs; ``heterogeneity`` the heterogeneity form
+    (``"chao"``, ``"poisson"``, ``"darroch"``, ``"gamma"`` or None; for ``"chao"`` with every
+    eta set to 0 it is None, the fit then being the model without heterogeneity) and
+    ``equal_lists`` whether all lists share one capture probability (Rcapture's ``Mh``).
     ``fitted`` holds the fitted counts by capture history (including the all-zero one).
     When the data do not bound the unseen part (e.g. no person seen by two lists), ``n_hat``,
     ``n0``, ``se`` and ``upper`` are ``inf`` while ``lower`` is still finite.
@@ -84,6 +88,8 @@ class LoglinearResult:
     level: float
     n_lists: int
     fitted: pd.Series = field(repr=False, default=None)
+    heterogeneity: str | None = None
+    equal_lists: bool = False
 
 
 @dataclass(frozen=True)
@@ -291,18 +297,70 @@ def _parse_interactions(interactions, t: int, who: str) -> tuple[tuple[int, int]
     return tuple(sorted(out))
 
 
-def _design(histories: list[str], pairs) -> np.ndarray:
-    """Design matrix: intercept, one column per list, one per interaction pair."""
+def _design(histories: list[str], pairs, heterogeneity: str | None = None, theta: float | None = None,
+            equal_lists: bool = False) -> np.ndarray:
+    """Design matrix: intercept, one column per list (or one for the number of captures when
+    ``equal_lists``), one per interaction pair, then the heterogeneity column(s)."""
     h = np.array([[int(c) for c in s] for s in histories], dtype=float)
-    cols = [np.ones(len(histories))] + [h[:, j] for j in range(h.shape[1])]
+    c = h.sum(axis=1)
+    cols = [np.ones(len(histories))] + ([c] if equal_lists else [h[:, j] for j in range(h.shape[1])])
     cols += [h[:, a - 1] * h[:, b - 1] for a, b in pairs]
+    cols += _heterogeneity_columns(c, h.shape[1], heterogeneity, theta)
     return np.column_stack(cols)
 
 
-def _model_label(pairs) -> str:
-    if not pairs:
-        return "uafhængighed"
-    return " + ".join(f"{a}×{b}" for a, b in pairs)
+#: The heterogeneity forms of Rivest & Baillargeon (2007) and Rcapture's ``closedp``, with their default theta.
+HETEROGENEITY = {"chao": None, "poisson": 2.0, "darroch": None, "gamma": 3.5}
+HETEROGENEITY_NAVNE = {"chao": "Chao (nedre grænse)", "poisson": "Poisson", "darroch": "Darroch", "gamma": "Gamma"}
+
+
+def _heterogeneity_columns(c: np.ndarray, t: int, form: str | None, theta: float | None) -> list[np.ndarray]:
+    """Columns ``tau(c)`` of the number of captures ``c`` (all 0 at c = 0, so the intercept stays log n0).
+
+    Poisson ``theta**c - 1``, Darroch ``c**2 / 2``, Gamma ``log(theta) - log(theta + c)``, and Chao's
+    lower-bound model one column ``max(c - k + 1, 0)`` for each k = 3..t (Rivest & Baillargeon 2007).
+    """
+    if form is None:
+        return []
+    if form == "chao":
+        return [np.maximum(c - k + 1, 0.0) for k in range(3, t + 1)]
+    if form == "poisson":
+        return [theta**c - 1]
+    if form == "darroch":
+        return [c**2 / 2]
+    return [math.log(theta) - np.log(theta + c)]
+
+
+def _model_label(pairs, heterogeneity: str | None = None, equal_lists: bool = False) -> str:
+    parts = [f"{a}×{b}" for a, b in pairs]
+    if heterogeneity is not None:
+        parts.append(f"heterogenitet ({HETEROGENEITY_NAVNE[heterogeneity]})")
+    label = " + ".join(parts) if parts else "uafhængighed"
+    return ("ens registre: " + label) if equal_lists else label
+
+
+def _check_heterogeneity(heterogeneity, theta, t: int, who: str) -> tuple[str | None, float | None]:
+    if heterogeneity is None:
+        return None, None
+    form = heterogeneity.strip().lower() if isinstance(heterogeneity, str) else heterogeneity
+    if form not in HETEROGENEITY:
+        raise InvalidValueError(
+            f"{who}: heterogeneity must be one of {sorted(HETEROGENEITY)} or None, got {heterogeneity!r}"
+            + suggestion(str(heterogeneity), list(HETEROGENEITY)),
+            dansk=f"Heterogenitet skal være en af {', '.join(sorted(HETEROGENEITY))}, ikke {heterogeneity!r}.")
+    if t < 3:
+        raise InvalidValueError(f"{who}: heterogeneity models need at least 3 lists, got {t}",
+                                dansk="Modeller for heterogenitet kræver mindst 3 registre.")
+    if theta is None:
+        theta = HETEROGENEITY[form]
+    elif form in ("chao", "darroch"):
+        raise InvalidValueError(f"{who}: theta applies to the Poisson and Gamma forms only, not {form!r}",
+                                dansk="Parameteren theta bruges kun i Poisson- og Gamma-formen.")
+    else:
+        theta = _number(theta, "theta", who, minimum=0.0, strict=True)
+        if form == "poisson" and theta == 1:
+            raise InvalidValueError(f"{who}: theta = 1 makes the Poisson column 0", dansk="theta må ikke være 1.")
+    return form, theta
 
 
 # --------------------------------------------------------------------------- Poisson fits
@@ -533,7 +591,8 @@ def _profile_interval(X, y, beta_hat, n_hat, se, level) -> tuple[float, float, b
 # --------------------------------------------------------------------------- log-linear models
 
 
-def loglinear(counts, interactions=(), level: float = 0.95) -> LoglinearResult:
+def loglinear(counts, interactions=(), level: float = 0.95, heterogeneity: str | None = None, *,
+              theta: float | None = None, equal_lists: bool = False, profile: bool = True) -> LoglinearResult:
     """Fit a log-linear capture–recapture model and estimate the population size.
 
     ``counts`` maps capture histories (strings of ``0``/``1`` of equal length >= 2) to
@@ -542,9 +601,19 @@ def loglinear(counts, interactions=(), level: float = 0.95) -> LoglinearResult:
     1-based list pairs (e.g. ``[(1, 2), (2, 3)]``) or ``"saturated"`` (all two-way
     interactions; for 2 lists that model has more parameters than cells, so it is an error).
 
-    Model: ``log E[n_h] = u + sum_j u_j h_j + sum_{(j,k)} u_jk h_j h_k``, a Poisson GLM
-    (statsmodels) on the ``2**t - 1`` observed cells; the unseen count is ``n0 = exp(u)`` and
-    ``n_hat = observed + n0``. ``se = sqrt(n0 + n0**2 var(u))`` (Rcapture's ``closedp``).
+    Model: ``log E[n_h] = u + sum_j u_j h_j + sum_{(j,k)} u_jk h_j h_k + tau(c_h)``, a Poisson
+    GLM (statsmodels) on the ``2**t - 1`` observed cells; the unseen count is ``n0 = exp(u)``
+    and ``n_hat = observed + n0``. ``se = sqrt(n0 + n0**2 var(u))`` (Rcapture's ``closedp``).
+
+    ``heterogeneity`` adds a term ``tau(c)`` in the number of lists ``c`` that saw a person,
+    the log-linear heterogeneity models of Rivest & Baillargeon (2007) as in Rcapture's
+    ``closedp`` (``Mth`` models; ``equal_lists=True`` gives the ``Mh`` models, one capture
+    probability for every list): ``"poisson"`` ``theta**c - 1`` (theta 2), ``"darroch"``
+    ``c**2 / 2``, ``"gamma"`` ``log(theta) - log(theta + c)`` (theta 3.5) and ``"chao"``,
+    Chao's lower-bound model with one column ``max(c - k + 1, 0)`` per k = 3..t; as in
+    Rcapture, a negative eta of the Chao model is set to 0 (the column dropped, refitted) until
+    none is negative. They need at least three lists.
+
     ``lower``/``upper`` is the profile-likelihood interval (Cormack 1992; Rcapture
     ``closedpCI.t``): for each candidate N the model is refitted with the unseen cell
     ``N - observed`` included, and the interval holds the N whose multinomial profile
@@ -552,29 +621,52 @@ def loglinear(counts, interactions=(), level: float = 0.95) -> LoglinearResult:
     (safeguarded Newton steps with the analytic derivative). ``lower`` is never below the
     number observed; ``upper`` is ``inf`` when the likelihood has not fallen far enough by 100
     times the estimate (at most 10,000 times the number observed). When the likelihood keeps
-    rising up to that limit, the estimate itself is ``inf`` (the MLE does not exist). A list
-    that saw nobody is an error.
+    rising up to that limit, the estimate itself is ``inf`` (the MLE does not exist). With
+    ``profile=False`` the interval is Chao's log-normal one from ``se`` (quicker, for
+    simulations). A list that saw nobody is an error.
     """
     who = "loglinear"
     level = _check_level(level, who)
     t, histories, y = _parse_counts(counts, who)
     pairs = _parse_interactions(interactions, t, who)
-    X = _design(histories, pairs)
+    form, theta = _check_heterogeneity(heterogeneity, theta, t, who)
+    X = _design(histories, pairs, form, theta, equal_lists)
+    label = _model_label(pairs, form, equal_lists)
     n_cells, n_params = X.shape
     if n_params > n_cells:
         raise InvalidValueError(
-            f"{who}: the model {_model_label(pairs)} has {n_params} parameters but only {n_cells} observed "
+            f"{who}: the model {label} has {n_params} parameters but only {n_cells} observed "
             f"capture histories; it cannot be estimated with {t} lists",
-            dansk=f"Modellen {_model_label(pairs)} har flere parametre ({n_params}) end observerede "
+            dansk=f"Modellen {label} har flere parametre ({n_params}) end observerede "
                   f"fangsthistorier ({n_cells}) og kan ikke estimeres med {t} registre.")
-    if np.linalg.matrix_rank(X) < n_params:  # pragma: no cover - cannot happen for two-way models
-        raise InvalidValueError(f"{who}: the design of model {_model_label(pairs)} is rank deficient",
-                                dansk="Modellen kan ikke estimeres (parametrene er ikke identificerbare).")
-    observed = float(y.sum())
+    if np.linalg.matrix_rank(X) < n_params:
+        raise InvalidValueError(f"{who}: the design of model {label} is rank deficient",
+                                dansk=f"Modellen {label} kan ikke estimeres (parametrene er ikke identificerbare).")
+    fit = _glm(X, y)
+    if form == "chao":
+        n_base = X.shape[1] - (t - 2)  # the Chao columns come last
+        while X.shape[1] > n_base and np.any(fit.params[n_base:] < 0):
+            drop = n_base + int(np.argmax(fit.params[n_base:] < 0))
+            X = np.delete(X, drop, axis=1)
+            fit = _glm(X, y)
+        if X.shape[1] == n_base:
+            form = None  # every eta set to 0: the model without heterogeneity
+            label = _model_label(pairs, None, equal_lists) + " (Chao: η = 0)"
+    return _result(X, y, fit, histories, pairs, label, level, t, form, equal_lists, profile)
+
+
+def _glm(X: np.ndarray, y: np.ndarray):
+    """The Poisson GLM fit (statsmodels), started from a few Newton steps of our own."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         start = _poisson_fit(X, y, decrement_tol=1e-14, max_iter=50)[0]
-        fit = sm.GLM(y, X, family=sm.families.Poisson()).fit(start_params=start, maxiter=200, tol=1e-12)
+        return sm.GLM(y, X, family=sm.families.Poisson()).fit(start_params=start, maxiter=200, tol=1e-12)
+
+
+def _result(X, y, fit, histories, pairs, label, level, t, form, equal_lists, profile) -> LoglinearResult:
+    """The :class:`LoglinearResult` of a fitted design: N, its s.e., the interval, fit statistics."""
+    n_cells, n_params = X.shape
+    observed = float(y.sum())
     beta = np.asarray(fit.params, dtype=float)
     cov = np.asarray(fit.cov_params(), dtype=float)
     u = float(beta[0])
@@ -589,7 +681,11 @@ def loglinear(counts, interactions=(), level: float = 0.95) -> LoglinearResult:
         deviance = 0.0 if deviance < 1e-8 else deviance
     aic = -2 * llf + 2 * n_params
     bic = -2 * llf + math.log(observed) * n_params
-    lower, upper, unbounded = _profile_interval(X, y, beta, n_hat, se, level)
+    if profile:
+        lower, upper, unbounded = _profile_interval(X, y, beta, n_hat, se, level)
+    else:
+        unbounded = not math.isfinite(n_hat) or n0 > 1e4 * observed + 1e6
+        lower, upper = _lognormal_ci(observed, n_hat, se**2, _z(level)) if not unbounded else (observed, math.inf)
     if unbounded:  # the likelihood rises without limit: the data do not bound the unseen part
         n0 = n_hat = se = math.inf
     mu = np.exp(X @ beta)
@@ -597,8 +693,8 @@ def loglinear(counts, interactions=(), level: float = 0.95) -> LoglinearResult:
                        name="forventet")
     return LoglinearResult(
         n_hat=n_hat, se=se, lower=lower, upper=upper, deviance=deviance, df=df, aic=aic, bic=bic,
-        n0=n0, observed=int(round(observed)), model=_model_label(pairs), interactions=pairs,
-        level=level, n_lists=t, fitted=fitted,
+        n0=n0, observed=int(round(observed)), model=label, interactions=pairs,
+        level=level, n_lists=t, fitted=fitted, heterogeneity=form, equal_lists=equal_lists,
     )
 
 
