@@ -39,13 +39,16 @@ optimize, special, stats = lazy("scipy.optimize"), lazy("scipy.special"), lazy("
 __all__ = [
     "ChaoResult",
     "LoglinearResult",
+    "ModelAverageResult",
     "MultiplierResult",
     "TwoListResult",
+    "candidate_models",
     "chao_lower_bound",
     "chapman",
     "goodness_of_fit",
     "lincoln_petersen",
     "loglinear",
+    "model_average",
     "multiplier",
     "select_model",
     "small_area",
@@ -716,21 +719,12 @@ def goodness_of_fit(result: LoglinearResult) -> float:
     return float(stats.chi2.sf(result.deviance, result.df))
 
 
-def select_model(counts, criterion: str = "aic", level: float = 0.95) -> tuple[LoglinearResult, pd.DataFrame]:
-    """Fit every hierarchical log-linear model with two-way interactions and pick the best.
-
-    Every subset of the list pairs is fitted (main effects are always in); models with more
-    parameters than observed cells are left out. Returns ``(chosen, table)``: ``table`` has one
-    row per model with the columns ``model, interactions, n_hat, se, lower, upper, deviance,
-    df, p_value, aic, bic`` (``p_value`` of the deviance test; NaN when ``df == 0``), sorted by
-    ``criterion`` (``"aic"`` or ``"bic"``, smallest first; ties by fewer parameters);
-    ``chosen`` is the fit in the first row.
-    """
-    who = "select_model"
-    crit = criterion.lower().strip() if isinstance(criterion, str) else criterion
-    if crit not in ("aic", "bic"):
-        raise InvalidValueError(f"{who}: criterion must be 'aic' or 'bic', got {criterion!r}",
-                                dansk=f"Kriteriet skal være 'aic' eller 'bic', ikke {criterion!r}.")
+def candidate_models(counts, level: float = 0.95, *, heterogeneity: bool = True,
+                     profile: bool = True) -> list[LoglinearResult]:
+    """Every hierarchical log-linear model with two-way interactions (main effects always in; models with
+    more parameters than observed cells left out) and, with ``heterogeneity`` and three or more lists,
+    the four ``Mth`` heterogeneity models of Rcapture's ``closedp`` (Chao, Poisson 2, Darroch, Gamma 3.5)."""
+    who = "candidate_models"
     level = _check_level(level, who)
     t, histories, y = _parse_counts(counts, who)
     if t > 5:
@@ -740,23 +734,147 @@ def select_model(counts, criterion: str = "aic", level: float = 0.95) -> tuple[L
             dansk=f"Med {t} registre er der for mange mulige modeller; vælg modellerne selv (højst 5 registre).")
     data = dict(zip(histories, y))
     all_pairs = list(itertools.combinations(range(1, t + 1), 2))
-    n_cells = 2**t - 1
     fits: list[LoglinearResult] = []
     for k in range(len(all_pairs) + 1):
         for subset in itertools.combinations(all_pairs, k):
-            if 1 + t + k > n_cells:
-                continue
-            fits.append(loglinear(data, subset, level=level))
-    rows = [{
-        "model": f.model, "interactions": f.interactions, "n_hat": f.n_hat, "se": f.se,
-        "lower": f.lower, "upper": f.upper, "deviance": f.deviance, "df": f.df,
+            if 1 + t + k <= 2**t - 1:
+                fits.append(loglinear(data, subset, level=level, profile=profile))
+    if heterogeneity and t >= 3:
+        fits += [loglinear(data, (), level=level, heterogeneity=h, profile=profile) for h in HETEROGENEITY]
+    return fits
+
+
+def _model_table(fits: list[LoglinearResult]) -> pd.DataFrame:
+    return pd.DataFrame([{
+        "model": f.model, "interactions": f.interactions, "n_hat": f.n_hat,
+        "se": f.se, "lower": f.lower, "upper": f.upper, "deviance": f.deviance, "df": f.df,
         "p_value": float(stats.chi2.sf(f.deviance, f.df)) if f.df > 0 else math.nan,
-        "aic": f.aic, "bic": f.bic, "_k": len(f.interactions), "_i": i,
-    } for i, f in enumerate(fits)]
-    table = pd.DataFrame(rows).sort_values([crit, "_k", "_i"], kind="mergesort")
+        "aic": f.aic, "bic": f.bic, "heterogeneity": f.heterogeneity, "_k": len(f.interactions) + (f.heterogeneity is not None), "_i": i,
+    } for i, f in enumerate(fits)])
+
+
+def _check_criterion(criterion, who: str) -> str:
+    crit = criterion.lower().strip() if isinstance(criterion, str) else criterion
+    if crit not in ("aic", "bic"):
+        raise InvalidValueError(f"{who}: criterion must be 'aic' or 'bic', got {criterion!r}",
+                                dansk=f"Kriteriet skal være 'aic' eller 'bic', ikke {criterion!r}.")
+    return crit
+
+
+def select_model(counts, criterion: str = "aic", level: float = 0.95, *, heterogeneity: bool = False,
+                 testable_only: bool = False) -> tuple[LoglinearResult, pd.DataFrame]:
+    """Fit every candidate model (:func:`candidate_models`) and pick the best.
+
+    Returns ``(chosen, table)``: ``table`` has one row per model with the columns ``model,
+    interactions, n_hat, se, lower, upper, deviance, df, p_value, aic, bic, heterogeneity``
+    (``p_value`` of the deviance test; NaN when ``df == 0``), sorted by ``criterion`` (``"aic"``
+    or ``"bic"``, smallest first; ties by fewer parameters); ``chosen`` is the fit in the first
+    row. With ``testable_only`` the models without degrees of freedom (whose fit cannot be
+    tested, e.g. all pairs for three lists) are sorted last and never chosen unless nothing else
+    can be fitted. ``heterogeneity`` adds the heterogeneity models to the candidates.
+    """
+    who = "select_model"
+    crit = _check_criterion(criterion, who)
+    level = _check_level(level, who)
+    fits = candidate_models(counts, level, heterogeneity=heterogeneity)
+    table = _model_table(fits)
+    table["_untestable"] = testable_only & (table["df"] <= 0)
+    table = table.sort_values(["_untestable", crit, "_k", "_i"], kind="mergesort")
     chosen = fits[int(table["_i"].iloc[0])]
-    table = table.drop(columns=["_k", "_i"]).reset_index(drop=True)
+    table = table.drop(columns=["_k", "_i", "_untestable"]).reset_index(drop=True)
     return chosen, table
+
+
+@dataclass(frozen=True)
+class ModelAverageResult:
+    """A model-averaged population size (Buckland, Burnham & Augustin 1997).
+
+    ``n_hat`` = sum of ``w_i N_i`` over the candidate models, ``w_i`` proportional to
+    ``exp(-delta_i / 2)`` with ``delta_i`` the model's criterion minus the smallest;
+    ``se`` = sum of ``w_i sqrt(se_i**2 + (N_i - n_hat)**2)`` (their eq. 9: the spread between
+    the models is part of the uncertainty); ``lower``/``upper`` Chao's log-normal interval at
+    ``level`` for the unseen part ``n_hat - observed`` with that s.e. (never below the number
+    observed). ``table`` has one row per candidate model (the columns of :func:`select_model`
+    plus ``weight``), sorted by the criterion; ``best`` the single model with the smallest
+    criterion among the testable ones (``df > 0``); ``models`` how many had weight.
+    """
+
+    n_hat: float
+    se: float
+    lower: float
+    upper: float
+    level: float
+    observed: int
+    criterion: str
+    best: LoglinearResult
+    table: pd.DataFrame = field(repr=False)
+
+    def summary(self) -> str:
+        """A plain Danish text table: the averaged estimate, then each model with its weight."""
+        def n(x):
+            return "uendelig" if not math.isfinite(x) else f"{x:,.0f}".replace(",", ".")
+
+        def d(x, k):
+            return f"{x:.{k}f}".replace(".", ",")
+
+        lines = [f"Modelgennemsnit ({self.criterion.upper()}-vægte, Buckland m.fl. 1997)",
+                 f"Estimat: {n(self.n_hat)} ({d(self.level * 100, 0)} %-KI {n(self.lower)}–{n(self.upper)}); "
+                 f"set af mindst ét register: {n(self.observed)}",
+                 "", f"{'Model':<40} {'Estimat':>9} {'KI':>19} {'Deviance':>9} {'fg':>3} {'Vægt':>6}"]
+        for r in self.table.itertuples():
+            ki = f"{n(r.lower)}–{n(r.upper)}"
+            lines.append(f"{r.model:<40} {n(r.n_hat):>9} {ki:>19} {d(r.deviance, 1):>9} {r.df:>3} "
+                         f"{d(r.weight, 3):>6}")
+        return "\n".join(lines)
+
+
+def model_average(counts, level: float = 0.95, criterion: str = "aic", *, heterogeneity: bool = True,
+                  untestable: bool = True, overdispersion: bool = False, profile: bool = True) -> ModelAverageResult:
+    """The model-averaged population size over the candidate models (:func:`candidate_models`).
+
+    Weights from ``criterion`` (Akaike weights for ``"aic"``); ``untestable=False`` leaves the models
+    without degrees of freedom out of the average (they still appear in the table with weight 0).
+    Models whose estimate is infinite get weight 0. See :class:`ModelAverageResult` for the formulas.
+
+    ``overdispersion=True`` (quasi-likelihood, Burnham & Anderson 2002, sec. 2.5): the lack of fit of the
+    best testable model, ``c_hat = max(1, deviance / df)``, scales every model's variance and turns the
+    criterion into QAIC (``-2 log L / c_hat + 2 k``; QBIC likewise), so a model that does not fit the
+    observed overlaps gives a correspondingly wider interval and flatter weights.
+    ``profile=False`` skips the single models' profile intervals (quicker; the average does not use them).
+    """
+    who = "model_average"
+    crit = _check_criterion(criterion, who)
+    level = _check_level(level, who)
+    fits = candidate_models(counts, level, heterogeneity=heterogeneity, profile=profile)
+    table = _model_table(fits)
+    use = np.isfinite(table["n_hat"].to_numpy(float)) & (untestable | (table["df"] > 0)).to_numpy()
+    if not use.any():
+        raise InvalidValueError(f"{who}: no candidate model gives a finite estimate",
+                                dansk="Ingen af modellerne giver et endeligt estimat; data afgrænser ikke de usete.")
+    c = table[crit].to_numpy(float)
+    c_hat = 1.0
+    if overdispersion:
+        testable = table[(table["df"] > 0) & use].sort_values([crit, "_k", "_i"])
+        if len(testable):
+            c_hat = max(1.0, float(testable["deviance"].iloc[0]) / float(testable["df"].iloc[0]))
+        n_par = np.array([f.fitted.size - 1 - f.df for f in fits], dtype=float)
+        pen = 2.0 if crit == "aic" else math.log(float(fits[0].observed))
+        c = (c - pen * n_par) / c_hat + pen * n_par
+    table["c_hat"] = c_hat
+    delta = np.where(use, c - c[use].min(), np.inf)
+    w = np.exp(-delta / 2)
+    w = w / w.sum()
+    nn, se_i = table["n_hat"].to_numpy(float), table["se"].to_numpy(float) * math.sqrt(c_hat)
+    n_bar = float(np.sum(w[use] * nn[use]))
+    se = float(np.sum(w[use] * np.sqrt(se_i[use] ** 2 + (nn[use] - n_bar) ** 2)))
+    observed = float(fits[0].observed)
+    lower, upper = _lognormal_ci(observed, n_bar, se**2, _z(level))
+    table["weight"] = w
+    testable = table[(table["df"] > 0) & use]
+    best_i = int((testable if len(testable) else table[use]).sort_values([crit, "_k", "_i"]).iloc[0]["_i"])
+    table = table.sort_values([crit, "_k", "_i"], kind="mergesort").drop(columns=["_k", "_i"])
+    return ModelAverageResult(n_hat=n_bar, se=se, lower=lower, upper=upper, level=level, observed=int(observed),
+                              criterion=crit, best=fits[best_i], table=table.reset_index(drop=True))
 
 
 # --------------------------------------------------------------------------- two lists
