@@ -393,7 +393,10 @@ def _model_name(interactions, registre: tuple[str, ...], heterogeneity=None) -> 
 def model_navne(table: pd.DataFrame, registre: tuple[str, ...]) -> list[str]:
     """The Danish name of every model in a model table."""
     het = table["heterogeneity"] if "heterogeneity" in table else [None] * len(table)
-    return [_model_name(_parse_interactions(i), registre, h) for i, h in zip(table["interactions"], het)]
+    names = [_model_name(_parse_interactions(i), registre, h) for i, h in zip(table["interactions"], het)]
+    # Chao's model with its eta set to 0 (Rcapture's rule for a negative eta) is the model without heterogeneity
+    return [f"Heterogenitet (Chao, nedre grænse; η = 0, dvs. {n.lower()})" if "Chao: η = 0" in str(m) else n
+            for n, m in zip(names, table["model"])]
 
 
 def _parse_interactions(text) -> tuple:
