@@ -381,3 +381,25 @@ def test_reports_for_country_region_and_laesoe(tmp_path):
         assert "visning = tegn.visning" not in page
     laesoe = (tmp_path / "maalgruppe" / "laesoe.html").read_text(encoding="utf-8")
     assert "&lt;5" in laesoe and "forholdsmæssig fordeling" in laesoe
+
+
+def test_coverage_study_on_a_few_replicates_is_sane():
+    """The coverage study of ``make bench-methods`` on 2 replicate extracts (22 national tables): the chosen
+    procedure covers the planted truth at least as often as the old one, and in most tables."""
+    import importlib.util
+
+    from vidensdata import config
+
+    path = config.ROOT / "benchmarks" / "bench_methods.py" if hasattr(config, "ROOT") else None
+    if path is None or not path.exists():
+        from pathlib import Path
+
+        path = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_methods.py"
+    spec = importlib.util.spec_from_file_location("bench_methods", path)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    res = bench.study(first_seed=300, n_seeds=2)
+    assert (res["replikater"] == 22).all()
+    assert res.loc["valgt", "daekning"] >= 0.8
+    assert res.loc["valgt", "daekning"] >= res.loc["før", "daekning"]
+    assert abs(res.loc["valgt", "fejl_pct"]) < 3
