@@ -99,7 +99,8 @@ def main() -> None:
           f"2014-2024), {time.perf_counter() - t0:.0f} s")
     print(res.to_string(formatters={"daekning": "{:.1%}".format, "fejl_pct": "{:+.2f}".format,
                                     "bredde": "{:,.0f}".format}))
-    print(f"Mål: mindst 90 % for den valgte procedure: {'nået' if res.loc['valgt', 'daekning'] >= 0.9 else 'IKKE nået'}")
+    reached = res.loc["valgt", "daekning"] >= 0.9
+    print(f"Mål: mindst 90 % for den valgte procedure: {'nået' if reached else 'IKKE nået'}")
     if not np.isfinite(res["bredde"]).all():
         print("Advarsel: uendelige intervaller")
 

@@ -753,7 +753,8 @@ def _model_table(fits: list[LoglinearResult]) -> pd.DataFrame:
         "model": f.model, "interactions": f.interactions, "n_hat": f.n_hat,
         "se": f.se, "lower": f.lower, "upper": f.upper, "deviance": f.deviance, "df": f.df,
         "p_value": float(stats.chi2.sf(f.deviance, f.df)) if f.df > 0 else math.nan,
-        "aic": f.aic, "bic": f.bic, "heterogeneity": f.heterogeneity, "_k": len(f.interactions) + (f.heterogeneity is not None), "_i": i,
+        "aic": f.aic, "bic": f.bic, "heterogeneity": f.heterogeneity,
+        "_k": len(f.interactions) + (f.heterogeneity is not None), "_i": i,
     } for i, f in enumerate(fits)])
 
 

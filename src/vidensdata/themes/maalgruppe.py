@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import math
 import sys
-import warnings
 from dataclasses import dataclass, field, replace
 
 import numpy as np
