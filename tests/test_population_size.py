@@ -702,3 +702,41 @@ def test_proportional_allocation():
     assert (r.loc["d", "upper"] - r.loc["d", "lower"]) / r.loc["d", "estimate"] >= 0.9 * 500 / 3000
     with pytest.raises(InvalidValueError, match="below"):
         proportional_allocation(100, 5, obs)
+
+
+def _area_tables(rng, n_areas: int, spread: float) -> dict:
+    """Independent three-list tables of 2,000 persons per area; the capture probabilities of each area are
+    shifted on the logit scale by a normal effect with sd ``spread`` (the areas' coverage differences)."""
+    base = np.log(np.array([0.4, 0.3, 0.25]) / (1 - np.array([0.4, 0.3, 0.25])))
+    hist = [format(i, "03b") for i in range(8)]
+    out = {}
+    for a in range(n_areas):
+        p = 1 / (1 + np.exp(-(base + rng.normal(0, spread))))
+        probs = np.array([np.prod([p[j] if h[j] == "1" else 1 - p[j] for j in range(3)]) for h in hist])
+        n = rng.multinomial(2_000, probs)
+        out[f"k{a}"] = {h: int(c) for h, c in zip(hist, n) if h != "000"}
+    return out
+
+
+def test_coverage_dispersion_finds_planted_differences_in_coverage():
+    from vidensdata.methods.population_size import DispersionResult, coverage_dispersion
+
+    rng = np.random.default_rng(5)
+    same = coverage_dispersion(_area_tables(rng, 40, 0.0))
+    assert isinstance(same, DispersionResult) and same.areas == 40
+    assert same.tau < 0.03  # no differences planted: tau is (near) 0
+    differ = coverage_dispersion(_area_tables(rng, 40, 0.6))
+    assert differ.tau > 0.1 and differ.q > differ.areas  # heterogeneity beyond chance
+    assert "τ" in differ.summary()
+    with pytest.raises(InvalidValueError, match="fewer than 3"):
+        coverage_dispersion(_area_tables(rng, 2, 0.0))
+
+
+def test_proportional_allocation_dispersion_widens_the_intervals():
+    from vidensdata.methods.population_size import proportional_allocation
+
+    obs = pd.Series([100, 2000], index=["a", "b"])
+    narrow = proportional_allocation(3000, (2800, 3300), obs, seed=1)
+    wide = proportional_allocation(3000, (2800, 3300), obs, seed=1, dispersion=0.2)
+    assert (wide["estimate"] == narrow["estimate"]).all()
+    assert ((wide["upper"] - wide["lower"]) > (narrow["upper"] - narrow["lower"])).all()

@@ -41,6 +41,7 @@ optimize, special, stats = lazy("scipy.optimize"), lazy("scipy.special"), lazy("
 
 __all__ = [
     "ChaoResult",
+    "DispersionResult",
     "LoglinearResult",
     "ModelAverageResult",
     "MultiplierResult",
@@ -48,6 +49,7 @@ __all__ = [
     "candidate_models",
     "chao_lower_bound",
     "chapman",
+    "coverage_dispersion",
     "goodness_of_fit",
     "lincoln_petersen",
     "loglinear",
@@ -1277,7 +1279,7 @@ def _bootstrap_interval(total: float, se_log: float, model: _PrevalenceModel, le
 
 
 def proportional_allocation(total, total_se_or_ci, observed, *, level: float = 0.95, n_sim: int = 4000,
-                            seed: int = 0) -> pd.DataFrame:
+                            seed: int = 0, dispersion: float = 0.0) -> pd.DataFrame:
     """Allocate a national (or regional) size to areas in proportion to those seen in each.
 
     This is not a model of prevalence: it assumes that the registers see the same share
@@ -1291,7 +1293,9 @@ def proportional_allocation(total, total_se_or_ci, observed, *, level: float = 0
     result with ``lower``/``upper``). Interval (simulation, ``n_sim`` draws, seeded): the total is
     drawn log-normal with its uncertainty (the national uncertainty, common to every area), so
     ``p = n / N``; given ``p`` the area's unseen count is negative binomial (the persons not seen
-    before ``n_k`` were seen, each seen with probability ``p``). Percentile interval at ``level``.
+    before ``n_k`` were seen, each seen with probability ``p``). ``dispersion`` ``tau`` (e.g. from
+    :func:`coverage_dispersion`) adds the areas' differences in coverage: each area's draw is multiplied by
+    its own ``exp(tau Z)``, ``Z`` standard normal. Percentile interval at ``level``.
 
     Returns a DataFrame indexed like ``observed`` with ``observed``, ``estimate``, ``lower``,
     ``upper``.
@@ -1317,8 +1321,86 @@ def proportional_allocation(total, total_se_or_ci, observed, *, level: float = 0
     p = np.clip(n / totals, 1e-9, 1.0)
     k = np.rint(obs).astype(np.int64)
     unseen = rng.negative_binomial(np.maximum(k, 1)[None, :], p[:, None]) * (k > 0)[None, :]
-    draws = k[None, :] + unseen
+    draws = (k[None, :] + unseen).astype(float)
+    tau = _number(dispersion, "dispersion", who)
+    if tau > 0:
+        draws *= np.exp(rng.normal(0.0, tau, size=draws.shape))
     q = (0.5 - level / 2, 0.5 + level / 2)
     lower, upper = np.quantile(draws, q, axis=0)
     return pd.DataFrame({"observed": obs, "estimate": total * obs / n, "lower": lower, "upper": upper},
                         index=observed.index)
+
+
+@dataclass(frozen=True)
+class DispersionResult:
+    """Between-area spread of register coverage (see :func:`coverage_dispersion`)."""
+
+    tau: float
+    q: float
+    areas: int
+    min_seen: int
+    model: str
+
+    def summary(self) -> str:
+        """A plain Danish text table."""
+        d = f"{self.tau:.3f}".replace(".", ",")
+        return "\n".join([
+            "Forskelle mellem områder i registrenes dækning (DerSimonian–Laird)",
+            f"{'τ (sd af log-dækningsforhold)':<34} {d:>8}",
+            f"{'Q (heterogenitetsstatistik)':<34} {self.q:>8.1f}".replace(".", ","),
+            f"{'Områder med mindst ' + str(self.min_seen) + ' set':<34} {self.areas:>8}",
+            f"{'Model (fælles afhængigheder)':<34} {self.model:>8}"])
+
+
+def coverage_dispersion(area_counts: Mapping, interactions=(), heterogeneity: str | None = None, *,
+                        min_seen: int = 150) -> DispersionResult:
+    """How much the registers' coverage differs between areas, beyond chance (for :func:`proportional_allocation`).
+
+    ``area_counts`` maps an area key to its capture-history counts (as for :func:`loglinear`). The model
+    ``interactions``/``heterogeneity`` is fitted to the sum over the areas; then each area with at least
+    ``min_seen`` persons seen gets its own main effects with the national interaction (and heterogeneity)
+    coefficients held fixed (a stratified log-linear model with common dependence), which gives its own
+    estimate ``N_k`` with variance ``v_k`` (delta method, as :func:`loglinear`). With ``r_k = log(N_k / A_k)``,
+    ``A_k`` the area's share of the national estimate in proportion to those seen, the between-area variance
+    of ``r`` is DerSimonian & Laird's (1986) moment estimate ``tau**2 = max(0, (Q - (K - 1)) / (S1 - S2 / S1))``
+    with weights ``w_k = N_k**2 / v_k``, ``Q = sum w_k (r_k - r_bar)**2``, ``S1 = sum w``, ``S2 = sum w**2``.
+    Only ``tau`` is used downstream (the single areas' estimates are not published: they rest on small cells).
+    """
+    who = "coverage_dispersion"
+    if not isinstance(area_counts, Mapping) or not area_counts:
+        raise InvalidValueError(f"{who}: area_counts must map areas to capture-history counts",
+                                dansk="Angiv fangsthistorier pr. område.")
+    parsed = {k: _parse_counts(c, who, every_list_seen=False) for k, c in area_counts.items()}
+    t, histories, _ = next(iter(parsed.values()))
+    if any(p[0] != t for p in parsed.values()):
+        raise InvalidValueError(f"{who}: every area needs the same lists",
+                                dansk="Alle områder skal have samme registre.")
+    total = sum(p[2] for p in parsed.values())
+    pairs = _parse_interactions(interactions, t, who)
+    form, theta = _check_heterogeneity(heterogeneity, None, t, who)
+    X = _design(histories, pairs, form, theta)
+    beta = np.asarray(_glm(X, total).params, dtype=float)
+    n_hat = float(total.sum()) + math.exp(beta[0])
+    offset = X[:, 1 + t:] @ beta[1 + t:]
+    main = X[:, :1 + t]
+    r, w = [], []
+    for y in (p[2] for p in parsed.values()):
+        seen = float(y.sum())
+        if seen < min_seen:
+            continue
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            fit = sm.GLM(y, main, family=sm.families.Poisson(), offset=offset).fit()
+        n0, var_u = math.exp(float(fit.params[0])), float(fit.cov_params()[0, 0])
+        n_k = seen + n0
+        r.append(math.log(n_k / (n_hat * seen / float(total.sum()))))
+        w.append(n_k**2 / (n0 + n0**2 * var_u))
+    if len(r) < 3:
+        raise InvalidValueError(f"{who}: fewer than 3 areas with at least {min_seen} persons seen",
+                                dansk=f"Færre end 3 områder med mindst {min_seen} personer set.")
+    r_, w_ = np.array(r), np.array(w)
+    r_bar = float(np.sum(w_ * r_) / w_.sum())
+    q = float(np.sum(w_ * (r_ - r_bar) ** 2))
+    tau2 = max(0.0, (q - (len(r) - 1)) / (w_.sum() - np.sum(w_**2) / w_.sum()))
+    return DispersionResult(tau=math.sqrt(tau2), q=q, areas=len(r), min_seen=min_seen,
+                            model=_model_label(pairs, form))

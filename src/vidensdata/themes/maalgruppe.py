@@ -19,7 +19,9 @@ returns a :class:`Resultat` (no HTML, no widgets); its drawing is
   sparse, so the national estimate is allocated to the kommuner in proportion to
   those the registers see there (:func:`~vidensdata.methods.population_size.proportional_allocation`),
   which assumes the registers see the same share of the group in every kommune.
-  The kommune intervals include the national uncertainty. Kommune estimates add up
+  The kommune intervals include the national uncertainty and the spread of register
+  coverage between kommuner that the large kommuner's own overlaps show
+  (:func:`~vidensdata.methods.population_size.coverage_dispersion`). Kommune estimates add up
   to the national estimate.
 
 The national and regional fits and the kommune distribution are computed once per
@@ -269,11 +271,22 @@ def _fit(counts: dict, n_registers: int) -> ps.ModelAverageResult:
                             untestable=n_registers < 3, overdispersion=True)
 
 
+def _dispersion(k: pd.DataFrame, best_interactions, best_heterogeneity) -> float:
+    """The between-kommune spread of register coverage (tau; ``ps.coverage_dispersion``) under the national model
+    with the largest weight; 0 when fewer than three kommuner have enough persons seen."""
+    tables = {kode: g.set_index("historie")["antal"].to_dict() for kode, g in k.groupby("kommune_kode")}
+    try:
+        return ps.coverage_dispersion(tables, best_interactions, best_heterogeneity).tau
+    except InvalidValueError:
+        return 0.0
+
+
 def _allocate(land: pd.Series | dict, units: pd.DataFrame, aar: int) -> pd.DataFrame:
-    """The national estimate allocated to ``units`` in proportion to those seen (with per 1,000 adults)."""
+    """The national estimate allocated to ``units`` in proportion to those seen (with per 1,000 adults); the
+    intervals include the national uncertainty and the kommuner's differences in coverage (``land["tau"]``)."""
     obs = units.set_index("kommune_kode")["observeret"]
     sa = ps.proportional_allocation(float(land["n_hat"]), (float(land["lower"]), float(land["upper"])), obs,
-                                    level=LEVEL, seed=aar)
+                                    level=LEVEL, seed=aar, dispersion=float(land.get("tau", 0.0)))
     sa = sa.drop(columns="observed").reset_index()
     out = units[["kommune_kode", "voksne", "observeret"]].merge(sa, on="kommune_kode")
     for col, src in (("per_1000", "estimate"), ("per_1000_lower", "lower"), ("per_1000_upper", "upper")):
@@ -296,7 +309,9 @@ def _estimates(aar: int, registre: tuple[str, ...]) -> dict[str, pd.DataFrame]:
             ma = _fit(counts, len(registre))
             rows.append({"kode": kode, "niveau": niveau, "n_hat": ma.n_hat, "se": ma.se, "lower": ma.lower,
                          "upper": ma.upper, "observed": ma.observed, "model": ma.best.model, "df": ma.best.df,
-                         "c_hat": float(ma.table["c_hat"].iloc[0])})
+                         "c_hat": float(ma.table["c_hat"].iloc[0]),
+                         "tau": _dispersion(part, ma.best.interactions, ma.best.heterogeneity) if niveau == "land"
+                         else math.nan})
             t = ma.table.assign(kode=kode, interactions=[repr(tuple(map(tuple, i))) for i in ma.table["interactions"]])
             models.append(t)
         est = pd.DataFrame(rows)

@@ -45,8 +45,8 @@ def vis_noegletal(res: Resultat):
                   "fordelt på kommunerne efter, hvor mange registrene ser i hver kommune (forholdsmæssig "
                   "fordeling). Det forudsætter, at registrene ser den samme andel af målgruppen i alle kommuner; "
                   "ser de en større eller mindre andel i kommunen, er estimatet tilsvarende for lavt eller for "
-                  "højt. Intervallet rummer usikkerheden på landsestimatet, men ikke forskelle mellem kommunerne "
-                  "i, hvor stor en andel registrene ser.")
+                  "højt. Intervallet rummer usikkerheden på landsestimatet og de forskelle mellem kommunerne i, hvor "
+                  "stor en andel registrene ser, som kan måles i de store kommuner.")
     notes = [f"Område: <b>{_html.escape(v.omraade.navn)}</b>, {v.aar}. {metode}",
              f"Det offentliggjorte skøn på ca. {publ} borgere gælder hele landet. Kilde: {OFFENTLIGGJORT_KILDE}."]
     if math.isnan(n["estimat"]):
