@@ -1364,7 +1364,8 @@ def coverage_dispersion(area_counts: Mapping, interactions=(), heterogeneity: st
     ``A_k`` the area's share of the national estimate in proportion to those seen, the between-area variance
     of ``r`` is DerSimonian & Laird's (1986) moment estimate ``tau**2 = max(0, (Q - (K - 1)) / (S1 - S2 / S1))``
     with weights ``w_k = N_k**2 / v_k``, ``Q = sum w_k (r_k - r_bar)**2``, ``S1 = sum w``, ``S2 = sum w**2``.
-    Only ``tau`` is used downstream (the single areas' estimates are not published: they rest on small cells).
+    Areas whose own unseen part is not bounded (e.g. a zero overlap) are left out. Only ``tau`` is used
+    downstream (the single areas' estimates are not published: they rest on small cells).
     """
     who = "coverage_dispersion"
     if not isinstance(area_counts, Mapping) or not area_counts:
@@ -1391,7 +1392,10 @@ def coverage_dispersion(area_counts: Mapping, interactions=(), heterogeneity: st
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             fit = sm.GLM(y, main, family=sm.families.Poisson(), offset=offset).fit()
-        n0, var_u = math.exp(float(fit.params[0])), float(fit.cov_params()[0, 0])
+        u, var_u = float(fit.params[0]), float(fit.cov_params()[0, 0])
+        if not (u < 50 and math.isfinite(var_u) and var_u > 0):  # the area's own unseen part is not bounded
+            continue
+        n0 = math.exp(u)
         n_k = seen + n0
         r.append(math.log(n_k / (n_hat * seen / float(total.sum()))))
         w.append(n_k**2 / (n0 + n0**2 * var_u))
