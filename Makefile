@@ -11,7 +11,7 @@ AXE := tests/a11y/node_modules/axe-core/axe.min.js
 CONSTRAINTS := requirements/constraints.txt
 PORT ?= 8866
 
-.PHONY: help setup lint reports test test-fast app lab bench bench-reports bench-apps audit clean distclean
+.PHONY: help setup lint reports test test-fast app lab bench bench-reports bench-apps bench-methods audit clean distclean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-14s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -67,6 +67,9 @@ bench-reports: $(STAMP) ## Benchmark report generation (ratios against a papermi
 
 bench-apps: $(STAMP) $(BROWSER_STAMP) ## Benchmark the Voila apps in Chromium: Voila's defaults beside the served config (QUICK=1: short run)
 	$(PY) benchmarks/bench_apps.py $(if $(QUICK),--quick,)
+
+bench-methods: $(STAMP) ## Coverage study of the capture-recapture intervals on the synthetic generator (275 replicates, ~2 min)
+	$(PY) benchmarks/bench_methods.py
 
 clean: ## Remove generated reports and caches
 	rm -rf reports data/cache

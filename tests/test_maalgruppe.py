@@ -212,9 +212,15 @@ def test_national_estimate_beside_the_published_range_and_the_truth():
     assert 32_000 <= e["n_hat"] <= 40_000  # inside the published range (Social- og Boligstyrelsen)
     assert abs(e["n_hat"] / res.sand - 1) < 0.06 and res.sand == 36_000
     assert res.observeret < e["lower"]  # the registers do not see everybody
-    # the chosen model is the one with the lowest AIC, and the explanation says why
-    assert res.modeller["aic"].iloc[0] == res.modeller["aic"].min()
-    assert "AIC" in res.forklaring and "trevejs" in res.forklaring
+    # a model average over the testable models: the saturated model (df 0) is shown with weight 0
+    m = res.modeller
+    assert m["weight"].sum() == pytest.approx(1.0)
+    assert (m.loc[m["df"] == 0, "weight"] == 0).all() and (m["df"] == 0).any()
+    # Poisson, Darroch, Gamma and Chao's lower bound (whose negative eta is set to 0, as in Rcapture)
+    assert m["heterogeneity"].notna().sum() + m["model"].str.contains("Chao: η = 0").sum() == 4
+    assert len(set(tema.model_navne(m, res.valg.registre))) == len(m)
+    assert "AIC" in res.forklaring and "kan ikke testes" in res.forklaring
+    assert e["model"] == "Modelgennemsnit (AIC-vægte)" and e["bedste_model"]
     html = tegn.vis_noegletal(res).data
     for tid in ("noegletal-estimat", "noegletal-publiceret", "noegletal-observeret", "noegletal-uset",
                 "noegletal-sand"):
@@ -246,6 +252,39 @@ def test_kommune_estimates_add_up_to_the_national_one():
     parts = k.set_index("kommune_kode").loc[["492", "741"]]
     assert both.estimat["n_hat"] == pytest.approx(parts["estimate"].sum(), rel=0.15)
     assert parts["lower"].sum() <= both.estimat["lower"] and both.estimat["upper"] <= parts["upper"].sum()
+
+
+NATIONAL_TRUTH = 36_000
+
+
+def test_national_intervals_cover_the_planted_truth_in_at_least_10_of_11_years():
+    """Issue 16: the reported national 95 % interval covers the planted 36,000 in >= 10 of 2014-2024."""
+    covered = []
+    for year in range(2014, 2025):
+        res = tema.beregn("Hele landet", year)
+        assert res.sand == NATIONAL_TRUTH
+        e = res.estimat
+        assert {"n_hat", "lower", "upper"} <= set(e) and e["lower"] < e["n_hat"] < e["upper"]
+        covered.append(e["lower"] <= NATIONAL_TRUTH <= e["upper"])
+    assert sum(covered) >= 10, covered
+
+
+def test_kommune_allocation_is_proportional_and_its_coverage_of_the_planted_truth():
+    """The kommune estimates are the national one in proportion to those seen; the share of planted kommune
+    truths inside their 95 % intervals is reported in docs/metoder.md (96,6 % over 2014-2024 on the default
+    extract; 87 % without the between-kommune spread of coverage, which the generator plants on purpose)."""
+    est = tema._estimates(2024, ("serviceloven", "psykiatri", "misbrug"))
+    k = est["kommuner"].merge(est["sandhed"].rename(columns={"antal": "sand"}), on="kommune_kode")
+    land = est["estimater"].set_index("kode").loc["000"]
+    share = k["observeret"] / k["observeret"].sum()
+    assert k["estimate"].to_numpy() == pytest.approx((land["n_hat"] * share).to_numpy(), rel=1e-9)
+    covered = ((k["lower"] <= k["sand"]) & (k["sand"] <= k["upper"])).mean()
+    assert 0.9 <= covered <= 1.0, covered
+    tau = float(land["tau"])  # the between-kommune spread of coverage, estimated from the large kommuner
+    assert 0.01 < tau < 0.2
+    # the interval includes the national uncertainty: a large kommune's relative width is at least the national one
+    kbh = k.set_index("kommune_kode").loc["101"]
+    assert (kbh["upper"] - kbh["lower"]) / kbh["estimate"] >= 0.9 * (land["upper"] - land["lower"]) / land["n_hat"]
 
 
 def test_region_has_its_own_model():
@@ -296,7 +335,7 @@ def test_figures_and_tables_carry_sources_and_the_synthetic_label():
     for f in (tegn.vis_overlap_tabel, tegn.vis_modeller, tegn.vis_kommuner):
         assert "Kilde:" in f(res).data
     t = tegn.tabel_modeller(res)
-    assert t["Valgt"].tolist().count("✓") == 1 and len(t) == 8
+    assert len(t) == 12 and "Vægt" in t.columns and "$" not in tegn.vis_modeller(res).data
     dl = tema.tabel_til_download(res)
     assert len(dl) == 98 and "Syntetiske data (demo)" in dl["Kilde"].iloc[0]
 
@@ -342,4 +381,26 @@ def test_reports_for_country_region_and_laesoe(tmp_path):
         assert "Kilde:" in page and "capture–recapture" in page
         assert "visning = tegn.visning" not in page
     laesoe = (tmp_path / "maalgruppe" / "laesoe.html").read_text(encoding="utf-8")
-    assert "&lt;5" in laesoe and "small area" in laesoe
+    assert "&lt;5" in laesoe and "forholdsmæssig fordeling" in laesoe
+
+
+def test_coverage_study_on_a_few_replicates_is_sane():
+    """The coverage study of ``make bench-methods`` on 2 replicate extracts (22 national tables): the chosen
+    procedure covers the planted truth at least as often as the old one, and in most tables."""
+    import importlib.util
+
+    from vidensdata import config
+
+    path = config.ROOT / "benchmarks" / "bench_methods.py" if hasattr(config, "ROOT") else None
+    if path is None or not path.exists():
+        from pathlib import Path
+
+        path = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_methods.py"
+    spec = importlib.util.spec_from_file_location("bench_methods", path)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    res = bench.study(first_seed=300, n_seeds=2)
+    assert (res["replikater"] == 22).all()
+    assert res.loc["valgt", "daekning"] >= 0.8
+    assert res.loc["valgt", "daekning"] >= res.loc["før", "daekning"]
+    assert abs(res.loc["valgt", "fejl_pct"]) < 3

@@ -578,3 +578,165 @@ def test_error_small_area_units_and_covariates(units):
     _raises(small_area, 1000, 10, twice, covariates=["by", "by2"], match="collinear")
     _raises(small_area, 1000, 10, units.head(2), covariates=["by"], match="too many for 2 units")
     _raises(small_area, 1000, 10, units, n_sim=0, match="n_sim")
+
+
+# --------------------------------------------------------------------------- heterogeneity models (issue 16)
+#
+# Published reference: Rcapture's documented example output (R package Rcapture, Baillargeon & Rivest,
+# tests/Examples/Rcapture-Ex.Rout.save of version 1.3-1, CRAN mirror commit 09223d1), examples of ``closedp``:
+# ``closedp.t(hare)`` (snowshoe hare, 68 animals, 6 occasions, Otis et al. 1978) and
+# ``closedp.t(mvole[, 11:15])`` (meadow voles, 49 animals, 5 occasions, Williams et al. 2002). The capture
+# histories below are the rows of the data sets ``hare`` and ``mvole`` shipped with Rcapture, tallied.
+
+HARE = {"111111": 2, "110010": 1, "110001": 1, "101100": 1, "101010": 1, "101000": 1, "100111": 1,
+        "100100": 2, "100010": 2, "100001": 1, "100000": 3, "011111": 1, "011101": 2, "011011": 1,
+        "011001": 2, "010111": 1, "010101": 3, "010100": 3, "010011": 1, "010010": 3, "010001": 1,
+        "010000": 6, "001101": 1, "001011": 1, "001001": 2, "001000": 5, "000111": 1, "000110": 1,
+        "000101": 4, "000100": 3, "000011": 2, "000010": 4, "000001": 4}
+MVOLE3 = {"11111": 7, "11110": 3, "11101": 3, "11100": 1, "11011": 1, "11001": 2, "11000": 1, "10110": 1,
+          "10100": 1, "10011": 2, "10010": 1, "10001": 1, "10000": 2, "01100": 1, "01011": 2, "01010": 2,
+          "01000": 7, "00100": 3, "00010": 6, "00001": 2}
+
+
+@pytest.mark.parametrize(("data", "form", "equal", "expected"), [
+    # Rcapture: abundance, stderr, deviance, df, AIC
+    (HARE, "chao", True, (79.8, 6.4, 58.023, 58, 150.214)),
+    (HARE, "poisson", True, (81.5, 5.7, 59.107, 60, 147.298)),
+    (HARE, "darroch", True, (90.4, 11.6, 61.600, 60, 149.791)),
+    (HARE, "gamma", True, (100.6, 21.7, 62.771, 60, 150.961)),
+    (HARE, "chao", False, (79.6, 6.3, 47.115, 52, 151.305)),
+    (HARE, "poisson", False, (81.1, 5.6, 48.137, 55, 146.327)),
+    (HARE, "darroch", False, (90.5, 11.7, 50.706, 55, 148.896)),
+    (HARE, "gamma", False, (101.6, 22.4, 51.956, 55, 150.147)),
+    (MVOLE3, "chao", True, (71.9, 14.2, 33.556, 26, 95.486)),
+    (MVOLE3, "poisson", True, (61.0, 6.3, 37.902, 28, 95.833)),
+    (MVOLE3, "darroch", True, (93.2, 26.7, 34.611, 28, 92.541)),
+    (MVOLE3, "gamma", True, (203.2, 119.1, 33.984, 28, 91.915)),
+    (MVOLE3, "chao", False, (71.0, 13.7, 26.120, 22, 96.051)),
+    (MVOLE3, "poisson", False, (60.5, 6.1, 30.652, 24, 96.582)),
+    (MVOLE3, "darroch", False, (93.1, 26.6, 27.178, 24, 93.108)),
+    (MVOLE3, "gamma", False, (209.9, 124.3, 26.539, 24, 92.470)),
+])
+def test_heterogeneity_models_reproduce_rcapture_closedp(data, form, equal, expected):
+    r = loglinear(data, heterogeneity=form, equal_lists=equal)
+    n, se, dev, df, aic = expected
+    assert (round(r.n_hat, 1), round(r.se, 1), round(r.deviance, 3), r.df, round(r.aic, 3)) == (n, se, dev, df, aic)
+    assert r.heterogeneity == form and r.lower <= r.n_hat <= r.upper
+    assert r.observed == sum(data.values())
+
+
+def test_hare_mt_and_m0_as_in_rcapture():
+    r = loglinear(HARE)  # Mt: 75.1 (3.4), deviance 58.314 on 56 df, AIC 154.505
+    assert (round(r.n_hat, 1), round(r.se, 1), round(r.deviance, 3), r.df, round(r.aic, 3)) == (
+        75.1, 3.4, 58.314, 56, 154.505)
+
+
+def test_heterogeneity_column_algebra_for_three_lists():
+    """For three lists Darroch's c^2/2 equals the sum of the pairwise terms plus c/2, so Darroch + two pairs
+    is the saturated model again; Chao's column is the 111 indicator, and a negative eta is set to 0."""
+    sat = loglinear(CORMACK3, "saturated")
+    d = loglinear(CORMACK3, [(1, 2), (1, 3)], heterogeneity="darroch")
+    assert d.n_hat == pytest.approx(sat.n_hat, rel=1e-6) and d.df == 0
+    with pytest.raises(InvalidValueError, match="8 parameters"):
+        loglinear(CORMACK3, "saturated", heterogeneity="darroch")
+    with pytest.raises(InvalidValueError, match="rank deficient"):
+        loglinear(CORMACK4, "saturated", heterogeneity="darroch")
+    chao = loglinear(CORMACK3, heterogeneity="chao")
+    ind = loglinear(CORMACK3)
+    if chao.heterogeneity is None:  # eta < 0: the independence model, as Rcapture's neg = TRUE
+        assert chao.n_hat == pytest.approx(ind.n_hat) and "η = 0" in chao.model
+    else:
+        assert chao.fitted["111"] == pytest.approx(CORMACK3["111"], rel=1e-6)
+
+
+def test_heterogeneity_errors():
+    with pytest.raises(InvalidValueError, match="darroch"):
+        loglinear(CORMACK3, heterogeneity="darrock")
+    with pytest.raises(InvalidValueError, match="at least 3 lists"):
+        loglinear({"11": 3, "10": 4, "01": 5}, heterogeneity="poisson")
+    with pytest.raises(InvalidValueError, match="theta"):
+        loglinear(CORMACK3, heterogeneity="darroch", theta=2)
+    assert loglinear(HARE, heterogeneity="poisson", theta=2).n_hat == pytest.approx(
+        loglinear(HARE, heterogeneity="poisson").n_hat)
+
+
+def test_model_average_buckland_formulas():
+    from vidensdata.methods.population_size import ModelAverageResult, model_average
+
+    r = model_average(DIABETES)
+    assert isinstance(r, ModelAverageResult)
+    t = r.table
+    w = np.exp(-(t["aic"] - t["aic"].min()) / 2)
+    w = w / w.sum()
+    assert t["weight"].to_numpy() == pytest.approx(w.to_numpy())
+    n_bar = float((w * t["n_hat"]).sum())
+    assert r.n_hat == pytest.approx(n_bar)
+    se = float((w * np.sqrt(t["se"] ** 2 + (t["n_hat"] - n_bar) ** 2)).sum())
+    assert r.se == pytest.approx(se)
+    assert r.observed <= r.lower < r.n_hat < r.upper
+    # the model uncertainty widens the interval beyond that of the best single model's s.e.
+    assert r.se >= float((w * t["se"]).sum())
+    text = r.summary()
+    assert "Modelgennemsnit" in text and "Vægt" in text and len(text.splitlines()) == 4 + len(t)
+    # leaving out the untestable models (df = 0) gives them weight 0
+    rt = model_average(CORMACK3, untestable=False)
+    assert (rt.table.loc[rt.table["df"] == 0, "weight"] == 0).all()
+    assert rt.best.df > 0
+    # the lack of fit of the best testable model scales the variances (quasi-likelihood)
+    ro = model_average(CORMACK3, untestable=False, overdispersion=True)
+    c_hat = max(1.0, rt.best.deviance / rt.best.df)
+    assert float(ro.table["c_hat"].iloc[0]) == pytest.approx(c_hat)
+    assert ro.n_hat == pytest.approx(rt.n_hat) and ro.se >= rt.se
+
+
+def test_proportional_allocation():
+    from vidensdata.methods.population_size import proportional_allocation
+
+    obs = pd.Series([100, 10, 0, 2000], index=["a", "b", "c", "d"])
+    r = proportional_allocation(3000, (2800, 3300), obs, seed=1)
+    assert r["estimate"].sum() == pytest.approx(3000)
+    assert r["estimate"].to_numpy() == pytest.approx((3000 * obs / obs.sum()).to_numpy())
+    assert (r["lower"] <= r["estimate"]).all() and (r["estimate"] <= r["upper"]).all()
+    assert r.loc["c", ["lower", "upper"]].tolist() == [0, 0]
+    # the big area's relative interval is at least the national one (the national uncertainty is common)
+    assert (r.loc["d", "upper"] - r.loc["d", "lower"]) / r.loc["d", "estimate"] >= 0.9 * 500 / 3000
+    with pytest.raises(InvalidValueError, match="below"):
+        proportional_allocation(100, 5, obs)
+
+
+def _area_tables(rng, n_areas: int, spread: float) -> dict:
+    """Independent three-list tables of 2,000 persons per area; the capture probabilities of each area are
+    shifted on the logit scale by a normal effect with sd ``spread`` (the areas' coverage differences)."""
+    base = np.log(np.array([0.4, 0.3, 0.25]) / (1 - np.array([0.4, 0.3, 0.25])))
+    hist = [format(i, "03b") for i in range(8)]
+    out = {}
+    for a in range(n_areas):
+        p = 1 / (1 + np.exp(-(base + rng.normal(0, spread))))
+        probs = np.array([np.prod([p[j] if h[j] == "1" else 1 - p[j] for j in range(3)]) for h in hist])
+        n = rng.multinomial(2_000, probs)
+        out[f"k{a}"] = {h: int(c) for h, c in zip(hist, n) if h != "000"}
+    return out
+
+
+def test_coverage_dispersion_finds_planted_differences_in_coverage():
+    from vidensdata.methods.population_size import DispersionResult, coverage_dispersion
+
+    rng = np.random.default_rng(5)
+    same = coverage_dispersion(_area_tables(rng, 40, 0.0))
+    assert isinstance(same, DispersionResult) and same.areas == 40
+    assert same.tau < 0.03  # no differences planted: tau is (near) 0
+    differ = coverage_dispersion(_area_tables(rng, 40, 0.6))
+    assert differ.tau > 0.1 and differ.q > differ.areas  # heterogeneity beyond chance
+    assert "τ" in differ.summary()
+    with pytest.raises(InvalidValueError, match="fewer than 3"):
+        coverage_dispersion(_area_tables(rng, 2, 0.0))
+
+
+def test_proportional_allocation_dispersion_widens_the_intervals():
+    from vidensdata.methods.population_size import proportional_allocation
+
+    obs = pd.Series([100, 2000], index=["a", "b"])
+    narrow = proportional_allocation(3000, (2800, 3300), obs, seed=1)
+    wide = proportional_allocation(3000, (2800, 3300), obs, seed=1, dispersion=0.2)
+    assert (wide["estimate"] == narrow["estimate"]).all()
+    assert ((wide["upper"] - wide["lower"]) > (narrow["upper"] - narrow["lower"])).all()

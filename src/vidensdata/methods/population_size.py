@@ -16,6 +16,9 @@ Public API
 - :func:`chao_lower_bound` – Chao's (1987) lower bound from capture frequencies.
 - :func:`multiplier` – the multiplier (benchmark) method ``N = B / p`` with a delta-method CI.
 - :func:`small_area` – distribute a national/regional estimate to kommuner via a prevalence model.
+- :func:`proportional_allocation` – distribute it in proportion to those seen (what the theme uses).
+- :func:`candidate_models`, :func:`model_average` – every two-way and heterogeneity model, and the
+  model-averaged size with an interval that includes model uncertainty (Buckland et al. 1997).
 """
 
 from __future__ import annotations
@@ -38,15 +41,21 @@ optimize, special, stats = lazy("scipy.optimize"), lazy("scipy.special"), lazy("
 
 __all__ = [
     "ChaoResult",
+    "DispersionResult",
     "LoglinearResult",
+    "ModelAverageResult",
     "MultiplierResult",
     "TwoListResult",
+    "candidate_models",
     "chao_lower_bound",
     "chapman",
+    "coverage_dispersion",
     "goodness_of_fit",
     "lincoln_petersen",
     "loglinear",
+    "model_average",
     "multiplier",
+    "proportional_allocation",
     "select_model",
     "small_area",
 ]
@@ -63,7 +72,11 @@ class LoglinearResult:
     (``df`` = number of observed cells minus number of parameters); ``aic``/``bic`` are
     computed like Rcapture (Poisson log-likelihood of the observed cells).
     ``model`` is a text label: ``"uafhængighed"`` (independence) or the interactions such as
-    ``"1×2 + 2×3"``; ``interactions`` the fitted 1-based list pairs.
+    ``"1×2 + 2×3"``, followed by the heterogeneity term if any (``"heterogenitet (Darroch)"``);
+    ``interactions`` the fitted 1-based list pairs; ``heterogeneity`` the heterogeneity form
+    (``"chao"``, ``"poisson"``, ``"darroch"``, ``"gamma"`` or None; for ``"chao"`` with every
+    eta set to 0 it is None, the fit then being the model without heterogeneity) and
+    ``equal_lists`` whether all lists share one capture probability (Rcapture's ``Mh``).
     ``fitted`` holds the fitted counts by capture history (including the all-zero one).
     When the data do not bound the unseen part (e.g. no person seen by two lists), ``n_hat``,
     ``n0``, ``se`` and ``upper`` are ``inf`` while ``lower`` is still finite.
@@ -84,6 +97,8 @@ class LoglinearResult:
     level: float
     n_lists: int
     fitted: pd.Series = field(repr=False, default=None)
+    heterogeneity: str | None = None
+    equal_lists: bool = False
 
 
 @dataclass(frozen=True)
@@ -291,18 +306,70 @@ def _parse_interactions(interactions, t: int, who: str) -> tuple[tuple[int, int]
     return tuple(sorted(out))
 
 
-def _design(histories: list[str], pairs) -> np.ndarray:
-    """Design matrix: intercept, one column per list, one per interaction pair."""
+def _design(histories: list[str], pairs, heterogeneity: str | None = None, theta: float | None = None,
+            equal_lists: bool = False) -> np.ndarray:
+    """Design matrix: intercept, one column per list (or one for the number of captures when
+    ``equal_lists``), one per interaction pair, then the heterogeneity column(s)."""
     h = np.array([[int(c) for c in s] for s in histories], dtype=float)
-    cols = [np.ones(len(histories))] + [h[:, j] for j in range(h.shape[1])]
+    c = h.sum(axis=1)
+    cols = [np.ones(len(histories))] + ([c] if equal_lists else [h[:, j] for j in range(h.shape[1])])
     cols += [h[:, a - 1] * h[:, b - 1] for a, b in pairs]
+    cols += _heterogeneity_columns(c, h.shape[1], heterogeneity, theta)
     return np.column_stack(cols)
 
 
-def _model_label(pairs) -> str:
-    if not pairs:
-        return "uafhængighed"
-    return " + ".join(f"{a}×{b}" for a, b in pairs)
+#: The heterogeneity forms of Rivest & Baillargeon (2007) and Rcapture's ``closedp``, with their default theta.
+HETEROGENEITY = {"chao": None, "poisson": 2.0, "darroch": None, "gamma": 3.5}
+HETEROGENEITY_NAVNE = {"chao": "Chao (nedre grænse)", "poisson": "Poisson", "darroch": "Darroch", "gamma": "Gamma"}
+
+
+def _heterogeneity_columns(c: np.ndarray, t: int, form: str | None, theta: float | None) -> list[np.ndarray]:
+    """Columns ``tau(c)`` of the number of captures ``c`` (all 0 at c = 0, so the intercept stays log n0).
+
+    Poisson ``theta**c - 1``, Darroch ``c**2 / 2``, Gamma ``log(theta) - log(theta + c)``, and Chao's
+    lower-bound model one column ``max(c - k + 1, 0)`` for each k = 3..t (Rivest & Baillargeon 2007).
+    """
+    if form is None:
+        return []
+    if form == "chao":
+        return [np.maximum(c - k + 1, 0.0) for k in range(3, t + 1)]
+    if form == "poisson":
+        return [theta**c - 1]
+    if form == "darroch":
+        return [c**2 / 2]
+    return [math.log(theta) - np.log(theta + c)]
+
+
+def _model_label(pairs, heterogeneity: str | None = None, equal_lists: bool = False) -> str:
+    parts = [f"{a}×{b}" for a, b in pairs]
+    if heterogeneity is not None:
+        parts.append(f"heterogenitet ({HETEROGENEITY_NAVNE[heterogeneity]})")
+    label = " + ".join(parts) if parts else "uafhængighed"
+    return ("ens registre: " + label) if equal_lists else label
+
+
+def _check_heterogeneity(heterogeneity, theta, t: int, who: str) -> tuple[str | None, float | None]:
+    if heterogeneity is None:
+        return None, None
+    form = heterogeneity.strip().lower() if isinstance(heterogeneity, str) else heterogeneity
+    if form not in HETEROGENEITY:
+        raise InvalidValueError(
+            f"{who}: heterogeneity must be one of {sorted(HETEROGENEITY)} or None, got {heterogeneity!r}"
+            + suggestion(str(heterogeneity), list(HETEROGENEITY)),
+            dansk=f"Heterogenitet skal være en af {', '.join(sorted(HETEROGENEITY))}, ikke {heterogeneity!r}.")
+    if t < 3:
+        raise InvalidValueError(f"{who}: heterogeneity models need at least 3 lists, got {t}",
+                                dansk="Modeller for heterogenitet kræver mindst 3 registre.")
+    if theta is None:
+        theta = HETEROGENEITY[form]
+    elif form in ("chao", "darroch"):
+        raise InvalidValueError(f"{who}: theta applies to the Poisson and Gamma forms only, not {form!r}",
+                                dansk="Parameteren theta bruges kun i Poisson- og Gamma-formen.")
+    else:
+        theta = _number(theta, "theta", who, minimum=0.0, strict=True)
+        if form == "poisson" and theta == 1:
+            raise InvalidValueError(f"{who}: theta = 1 makes the Poisson column 0", dansk="theta må ikke være 1.")
+    return form, theta
 
 
 # --------------------------------------------------------------------------- Poisson fits
@@ -533,7 +600,8 @@ def _profile_interval(X, y, beta_hat, n_hat, se, level) -> tuple[float, float, b
 # --------------------------------------------------------------------------- log-linear models
 
 
-def loglinear(counts, interactions=(), level: float = 0.95) -> LoglinearResult:
+def loglinear(counts, interactions=(), level: float = 0.95, heterogeneity: str | None = None, *,
+              theta: float | None = None, equal_lists: bool = False, profile: bool = True) -> LoglinearResult:
     """Fit a log-linear capture–recapture model and estimate the population size.
 
     ``counts`` maps capture histories (strings of ``0``/``1`` of equal length >= 2) to
@@ -542,9 +610,19 @@ def loglinear(counts, interactions=(), level: float = 0.95) -> LoglinearResult:
     1-based list pairs (e.g. ``[(1, 2), (2, 3)]``) or ``"saturated"`` (all two-way
     interactions; for 2 lists that model has more parameters than cells, so it is an error).
 
-    Model: ``log E[n_h] = u + sum_j u_j h_j + sum_{(j,k)} u_jk h_j h_k``, a Poisson GLM
-    (statsmodels) on the ``2**t - 1`` observed cells; the unseen count is ``n0 = exp(u)`` and
-    ``n_hat = observed + n0``. ``se = sqrt(n0 + n0**2 var(u))`` (Rcapture's ``closedp``).
+    Model: ``log E[n_h] = u + sum_j u_j h_j + sum_{(j,k)} u_jk h_j h_k + tau(c_h)``, a Poisson
+    GLM (statsmodels) on the ``2**t - 1`` observed cells; the unseen count is ``n0 = exp(u)``
+    and ``n_hat = observed + n0``. ``se = sqrt(n0 + n0**2 var(u))`` (Rcapture's ``closedp``).
+
+    ``heterogeneity`` adds a term ``tau(c)`` in the number of lists ``c`` that saw a person,
+    the log-linear heterogeneity models of Rivest & Baillargeon (2007) as in Rcapture's
+    ``closedp`` (``Mth`` models; ``equal_lists=True`` gives the ``Mh`` models, one capture
+    probability for every list): ``"poisson"`` ``theta**c - 1`` (theta 2), ``"darroch"``
+    ``c**2 / 2``, ``"gamma"`` ``log(theta) - log(theta + c)`` (theta 3.5) and ``"chao"``,
+    Chao's lower-bound model with one column ``max(c - k + 1, 0)`` per k = 3..t; as in
+    Rcapture, a negative eta of the Chao model is set to 0 (the column dropped, refitted) until
+    none is negative. They need at least three lists.
+
     ``lower``/``upper`` is the profile-likelihood interval (Cormack 1992; Rcapture
     ``closedpCI.t``): for each candidate N the model is refitted with the unseen cell
     ``N - observed`` included, and the interval holds the N whose multinomial profile
@@ -552,29 +630,52 @@ def loglinear(counts, interactions=(), level: float = 0.95) -> LoglinearResult:
     (safeguarded Newton steps with the analytic derivative). ``lower`` is never below the
     number observed; ``upper`` is ``inf`` when the likelihood has not fallen far enough by 100
     times the estimate (at most 10,000 times the number observed). When the likelihood keeps
-    rising up to that limit, the estimate itself is ``inf`` (the MLE does not exist). A list
-    that saw nobody is an error.
+    rising up to that limit, the estimate itself is ``inf`` (the MLE does not exist). With
+    ``profile=False`` the interval is Chao's log-normal one from ``se`` (quicker, for
+    simulations). A list that saw nobody is an error.
     """
     who = "loglinear"
     level = _check_level(level, who)
     t, histories, y = _parse_counts(counts, who)
     pairs = _parse_interactions(interactions, t, who)
-    X = _design(histories, pairs)
+    form, theta = _check_heterogeneity(heterogeneity, theta, t, who)
+    X = _design(histories, pairs, form, theta, equal_lists)
+    label = _model_label(pairs, form, equal_lists)
     n_cells, n_params = X.shape
     if n_params > n_cells:
         raise InvalidValueError(
-            f"{who}: the model {_model_label(pairs)} has {n_params} parameters but only {n_cells} observed "
+            f"{who}: the model {label} has {n_params} parameters but only {n_cells} observed "
             f"capture histories; it cannot be estimated with {t} lists",
-            dansk=f"Modellen {_model_label(pairs)} har flere parametre ({n_params}) end observerede "
+            dansk=f"Modellen {label} har flere parametre ({n_params}) end observerede "
                   f"fangsthistorier ({n_cells}) og kan ikke estimeres med {t} registre.")
-    if np.linalg.matrix_rank(X) < n_params:  # pragma: no cover - cannot happen for two-way models
-        raise InvalidValueError(f"{who}: the design of model {_model_label(pairs)} is rank deficient",
-                                dansk="Modellen kan ikke estimeres (parametrene er ikke identificerbare).")
-    observed = float(y.sum())
+    if np.linalg.matrix_rank(X) < n_params:
+        raise InvalidValueError(f"{who}: the design of model {label} is rank deficient",
+                                dansk=f"Modellen {label} kan ikke estimeres (parametrene er ikke identificerbare).")
+    fit = _glm(X, y)
+    if form == "chao":
+        n_base = X.shape[1] - (t - 2)  # the Chao columns come last
+        while X.shape[1] > n_base and np.any(fit.params[n_base:] < 0):
+            drop = n_base + int(np.argmax(fit.params[n_base:] < 0))
+            X = np.delete(X, drop, axis=1)
+            fit = _glm(X, y)
+        if X.shape[1] == n_base:
+            form = None  # every eta set to 0: the model without heterogeneity
+            label = _model_label(pairs, None, equal_lists) + " (Chao: η = 0)"
+    return _result(X, y, fit, histories, pairs, label, level, t, form, equal_lists, profile)
+
+
+def _glm(X: np.ndarray, y: np.ndarray):
+    """The Poisson GLM fit (statsmodels), started from a few Newton steps of our own."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         start = _poisson_fit(X, y, decrement_tol=1e-14, max_iter=50)[0]
-        fit = sm.GLM(y, X, family=sm.families.Poisson()).fit(start_params=start, maxiter=200, tol=1e-12)
+        return sm.GLM(y, X, family=sm.families.Poisson()).fit(start_params=start, maxiter=200, tol=1e-12)
+
+
+def _result(X, y, fit, histories, pairs, label, level, t, form, equal_lists, profile) -> LoglinearResult:
+    """The :class:`LoglinearResult` of a fitted design: N, its s.e., the interval, fit statistics."""
+    n_cells, n_params = X.shape
+    observed = float(y.sum())
     beta = np.asarray(fit.params, dtype=float)
     cov = np.asarray(fit.cov_params(), dtype=float)
     u = float(beta[0])
@@ -589,7 +690,11 @@ def loglinear(counts, interactions=(), level: float = 0.95) -> LoglinearResult:
         deviance = 0.0 if deviance < 1e-8 else deviance
     aic = -2 * llf + 2 * n_params
     bic = -2 * llf + math.log(observed) * n_params
-    lower, upper, unbounded = _profile_interval(X, y, beta, n_hat, se, level)
+    if profile:
+        lower, upper, unbounded = _profile_interval(X, y, beta, n_hat, se, level)
+    else:
+        unbounded = not math.isfinite(n_hat) or n0 > 1e4 * observed + 1e6
+        lower, upper = _lognormal_ci(observed, n_hat, se**2, _z(level)) if not unbounded else (observed, math.inf)
     if unbounded:  # the likelihood rises without limit: the data do not bound the unseen part
         n0 = n_hat = se = math.inf
     mu = np.exp(X @ beta)
@@ -597,8 +702,8 @@ def loglinear(counts, interactions=(), level: float = 0.95) -> LoglinearResult:
                        name="forventet")
     return LoglinearResult(
         n_hat=n_hat, se=se, lower=lower, upper=upper, deviance=deviance, df=df, aic=aic, bic=bic,
-        n0=n0, observed=int(round(observed)), model=_model_label(pairs), interactions=pairs,
-        level=level, n_lists=t, fitted=fitted,
+        n0=n0, observed=int(round(observed)), model=label, interactions=pairs,
+        level=level, n_lists=t, fitted=fitted, heterogeneity=form, equal_lists=equal_lists,
     )
 
 
@@ -620,21 +725,12 @@ def goodness_of_fit(result: LoglinearResult) -> float:
     return float(stats.chi2.sf(result.deviance, result.df))
 
 
-def select_model(counts, criterion: str = "aic", level: float = 0.95) -> tuple[LoglinearResult, pd.DataFrame]:
-    """Fit every hierarchical log-linear model with two-way interactions and pick the best.
-
-    Every subset of the list pairs is fitted (main effects are always in); models with more
-    parameters than observed cells are left out. Returns ``(chosen, table)``: ``table`` has one
-    row per model with the columns ``model, interactions, n_hat, se, lower, upper, deviance,
-    df, p_value, aic, bic`` (``p_value`` of the deviance test; NaN when ``df == 0``), sorted by
-    ``criterion`` (``"aic"`` or ``"bic"``, smallest first; ties by fewer parameters);
-    ``chosen`` is the fit in the first row.
-    """
-    who = "select_model"
-    crit = criterion.lower().strip() if isinstance(criterion, str) else criterion
-    if crit not in ("aic", "bic"):
-        raise InvalidValueError(f"{who}: criterion must be 'aic' or 'bic', got {criterion!r}",
-                                dansk=f"Kriteriet skal være 'aic' eller 'bic', ikke {criterion!r}.")
+def candidate_models(counts, level: float = 0.95, *, heterogeneity: bool = True,
+                     profile: bool = True) -> list[LoglinearResult]:
+    """Every hierarchical log-linear model with two-way interactions (main effects always in; models with
+    more parameters than observed cells left out) and, with ``heterogeneity`` and three or more lists,
+    the four ``Mth`` heterogeneity models of Rcapture's ``closedp`` (Chao, Poisson 2, Darroch, Gamma 3.5)."""
+    who = "candidate_models"
     level = _check_level(level, who)
     t, histories, y = _parse_counts(counts, who)
     if t > 5:
@@ -644,23 +740,147 @@ def select_model(counts, criterion: str = "aic", level: float = 0.95) -> tuple[L
             dansk=f"Med {t} registre er der for mange mulige modeller; vælg modellerne selv (højst 5 registre).")
     data = dict(zip(histories, y))
     all_pairs = list(itertools.combinations(range(1, t + 1), 2))
-    n_cells = 2**t - 1
     fits: list[LoglinearResult] = []
     for k in range(len(all_pairs) + 1):
         for subset in itertools.combinations(all_pairs, k):
-            if 1 + t + k > n_cells:
-                continue
-            fits.append(loglinear(data, subset, level=level))
-    rows = [{
-        "model": f.model, "interactions": f.interactions, "n_hat": f.n_hat, "se": f.se,
-        "lower": f.lower, "upper": f.upper, "deviance": f.deviance, "df": f.df,
+            if 1 + t + k <= 2**t - 1:
+                fits.append(loglinear(data, subset, level=level, profile=profile))
+    if heterogeneity and t >= 3:
+        fits += [loglinear(data, (), level=level, heterogeneity=h, profile=profile) for h in HETEROGENEITY]
+    return fits
+
+
+def _model_table(fits: list[LoglinearResult]) -> pd.DataFrame:
+    return pd.DataFrame([{
+        "model": f.model, "interactions": f.interactions, "n_hat": f.n_hat,
+        "se": f.se, "lower": f.lower, "upper": f.upper, "deviance": f.deviance, "df": f.df,
         "p_value": float(stats.chi2.sf(f.deviance, f.df)) if f.df > 0 else math.nan,
-        "aic": f.aic, "bic": f.bic, "_k": len(f.interactions), "_i": i,
-    } for i, f in enumerate(fits)]
-    table = pd.DataFrame(rows).sort_values([crit, "_k", "_i"], kind="mergesort")
+        "aic": f.aic, "bic": f.bic, "heterogeneity": f.heterogeneity,
+        "_k": len(f.interactions) + (f.heterogeneity is not None), "_i": i,
+    } for i, f in enumerate(fits)])
+
+
+def _check_criterion(criterion, who: str) -> str:
+    crit = criterion.lower().strip() if isinstance(criterion, str) else criterion
+    if crit not in ("aic", "bic"):
+        raise InvalidValueError(f"{who}: criterion must be 'aic' or 'bic', got {criterion!r}",
+                                dansk=f"Kriteriet skal være 'aic' eller 'bic', ikke {criterion!r}.")
+    return crit
+
+
+def select_model(counts, criterion: str = "aic", level: float = 0.95, *, heterogeneity: bool = False,
+                 testable_only: bool = False) -> tuple[LoglinearResult, pd.DataFrame]:
+    """Fit every candidate model (:func:`candidate_models`) and pick the best.
+
+    Returns ``(chosen, table)``: ``table`` has one row per model with the columns ``model,
+    interactions, n_hat, se, lower, upper, deviance, df, p_value, aic, bic, heterogeneity``
+    (``p_value`` of the deviance test; NaN when ``df == 0``), sorted by ``criterion`` (``"aic"``
+    or ``"bic"``, smallest first; ties by fewer parameters); ``chosen`` is the fit in the first
+    row. With ``testable_only`` the models without degrees of freedom (whose fit cannot be
+    tested, e.g. all pairs for three lists) are sorted last and never chosen unless nothing else
+    can be fitted. ``heterogeneity`` adds the heterogeneity models to the candidates.
+    """
+    who = "select_model"
+    crit = _check_criterion(criterion, who)
+    level = _check_level(level, who)
+    fits = candidate_models(counts, level, heterogeneity=heterogeneity)
+    table = _model_table(fits)
+    table["_untestable"] = testable_only & (table["df"] <= 0)
+    table = table.sort_values(["_untestable", crit, "_k", "_i"], kind="mergesort")
     chosen = fits[int(table["_i"].iloc[0])]
-    table = table.drop(columns=["_k", "_i"]).reset_index(drop=True)
+    table = table.drop(columns=["_k", "_i", "_untestable"]).reset_index(drop=True)
     return chosen, table
+
+
+@dataclass(frozen=True)
+class ModelAverageResult:
+    """A model-averaged population size (Buckland, Burnham & Augustin 1997).
+
+    ``n_hat`` = sum of ``w_i N_i`` over the candidate models, ``w_i`` proportional to
+    ``exp(-delta_i / 2)`` with ``delta_i`` the model's criterion minus the smallest;
+    ``se`` = sum of ``w_i sqrt(se_i**2 + (N_i - n_hat)**2)`` (their eq. 9: the spread between
+    the models is part of the uncertainty); ``lower``/``upper`` Chao's log-normal interval at
+    ``level`` for the unseen part ``n_hat - observed`` with that s.e. (never below the number
+    observed). ``table`` has one row per candidate model (the columns of :func:`select_model`
+    plus ``weight``), sorted by the criterion; ``best`` the single model with the smallest
+    criterion among the testable ones (``df > 0``); ``models`` how many had weight.
+    """
+
+    n_hat: float
+    se: float
+    lower: float
+    upper: float
+    level: float
+    observed: int
+    criterion: str
+    best: LoglinearResult
+    table: pd.DataFrame = field(repr=False)
+
+    def summary(self) -> str:
+        """A plain Danish text table: the averaged estimate, then each model with its weight."""
+        def n(x):
+            return "uendelig" if not math.isfinite(x) else f"{x:,.0f}".replace(",", ".")
+
+        def d(x, k):
+            return f"{x:.{k}f}".replace(".", ",")
+
+        lines = [f"Modelgennemsnit ({self.criterion.upper()}-vægte, Buckland m.fl. 1997)",
+                 f"Estimat: {n(self.n_hat)} ({d(self.level * 100, 0)} %-KI {n(self.lower)}–{n(self.upper)}); "
+                 f"set af mindst ét register: {n(self.observed)}",
+                 "", f"{'Model':<40} {'Estimat':>9} {'KI':>19} {'Deviance':>9} {'fg':>3} {'Vægt':>6}"]
+        for r in self.table.itertuples():
+            ki = f"{n(r.lower)}–{n(r.upper)}"
+            lines.append(f"{r.model:<40} {n(r.n_hat):>9} {ki:>19} {d(r.deviance, 1):>9} {r.df:>3} "
+                         f"{d(r.weight, 3):>6}")
+        return "\n".join(lines)
+
+
+def model_average(counts, level: float = 0.95, criterion: str = "aic", *, heterogeneity: bool = True,
+                  untestable: bool = True, overdispersion: bool = False, profile: bool = True) -> ModelAverageResult:
+    """The model-averaged population size over the candidate models (:func:`candidate_models`).
+
+    Weights from ``criterion`` (Akaike weights for ``"aic"``); ``untestable=False`` leaves the models
+    without degrees of freedom out of the average (they still appear in the table with weight 0).
+    Models whose estimate is infinite get weight 0. See :class:`ModelAverageResult` for the formulas.
+
+    ``overdispersion=True`` (quasi-likelihood, Burnham & Anderson 2002, sec. 2.5): the lack of fit of the
+    best testable model, ``c_hat = max(1, deviance / df)``, scales every model's variance, so a model that
+    does not fit the observed overlaps gives a correspondingly wider interval. The weights stay those of
+    ``criterion``: QAIC weights with a ``c_hat`` from one or two degrees of freedom are too noisy (in the
+    coverage study they spread the weight to models that fit far worse and made the interval much wider
+    at no gain in coverage).
+    ``profile=False`` skips the single models' profile intervals (quicker; the average does not use them).
+    """
+    who = "model_average"
+    crit = _check_criterion(criterion, who)
+    level = _check_level(level, who)
+    fits = candidate_models(counts, level, heterogeneity=heterogeneity, profile=profile)
+    table = _model_table(fits)
+    use = np.isfinite(table["n_hat"].to_numpy(float)) & (untestable | (table["df"] > 0)).to_numpy()
+    if not use.any():
+        raise InvalidValueError(f"{who}: no candidate model gives a finite estimate",
+                                dansk="Ingen af modellerne giver et endeligt estimat; data afgrænser ikke de usete.")
+    c = table[crit].to_numpy(float)
+    c_hat = 1.0
+    if overdispersion:
+        testable = table[(table["df"] > 0) & use].sort_values([crit, "_k", "_i"])
+        if len(testable):
+            c_hat = max(1.0, float(testable["deviance"].iloc[0]) / float(testable["df"].iloc[0]))
+    table["c_hat"] = c_hat
+    delta = np.where(use, c - c[use].min(), np.inf)
+    w = np.exp(-delta / 2)
+    w = w / w.sum()
+    nn, se_i = table["n_hat"].to_numpy(float), table["se"].to_numpy(float) * math.sqrt(c_hat)
+    n_bar = float(np.sum(w[use] * nn[use]))
+    se = float(np.sum(w[use] * np.sqrt(se_i[use] ** 2 + (nn[use] - n_bar) ** 2)))
+    observed = float(fits[0].observed)
+    lower, upper = _lognormal_ci(observed, n_bar, se**2, _z(level))
+    table["weight"] = w
+    testable = table[(table["df"] > 0) & use]
+    best_i = int((testable if len(testable) else table[use]).sort_values([crit, "_k", "_i"]).iloc[0]["_i"])
+    table = table.sort_values([crit, "_k", "_i"], kind="mergesort").drop(columns=["_k", "_i"])
+    return ModelAverageResult(n_hat=n_bar, se=se, lower=lower, upper=upper, level=level, observed=int(observed),
+                              criterion=crit, best=fits[best_i], table=table.reset_index(drop=True))
 
 
 # --------------------------------------------------------------------------- two lists
@@ -1056,3 +1276,135 @@ def _bootstrap_interval(total: float, se_log: float, model: _PrevalenceModel, le
     q = (0.5 - level / 2, 0.5 + level / 2)
     lower, upper = np.quantile(draws, q, axis=0)
     return lower, upper
+
+
+def proportional_allocation(total, total_se_or_ci, observed, *, level: float = 0.95, n_sim: int = 4000,
+                            seed: int = 0, dispersion: float = 0.0) -> pd.DataFrame:
+    """Allocate a national (or regional) size to areas in proportion to those seen in each.
+
+    This is not a model of prevalence: it assumes that the registers see the same share
+    ``p = n / N`` of the target group in every area (``n`` the number seen in all areas,
+    ``N`` = ``total``), so area ``k`` with ``n_k`` seen has ``N_k = N n_k / n``. The estimates
+    add up to ``total``. Where the registers see a larger or smaller share than nationally,
+    the estimate is too low or too high by that ratio, and nothing in the data can tell.
+
+    ``observed`` is a pandas Series of counts seen per area (index: the area keys).
+    ``total_se_or_ci`` as for :func:`small_area` (an s.e., a ``(lower, upper)`` interval or a
+    result with ``lower``/``upper``). Interval (simulation, ``n_sim`` draws, seeded): the total is
+    drawn log-normal with its uncertainty (the national uncertainty, common to every area), so
+    ``p = n / N``; given ``p`` the area's unseen count is negative binomial (the persons not seen
+    before ``n_k`` were seen, each seen with probability ``p``). ``dispersion`` ``tau`` (e.g. from
+    :func:`coverage_dispersion`) adds the areas' differences in coverage: each area's draw is multiplied by
+    its own ``exp(tau Z)``, ``Z`` standard normal. Percentile interval at ``level``.
+
+    Returns a DataFrame indexed like ``observed`` with ``observed``, ``estimate``, ``lower``,
+    ``upper``.
+    """
+    who = "proportional_allocation"
+    level = _check_level(level, who)
+    total = _number(total, "total", who, minimum=0.0, strict=True)
+    se_log = _total_log_se(total, total_se_or_ci, level, who)
+    if not isinstance(observed, pd.Series):
+        raise InvalidValueError(f"{who}: observed must be a pandas Series of counts by area, got "
+                                f"{type(observed).__name__}", dansk="De observerede antal skal angives pr. område.")
+    obs = np.asarray(observed, dtype=float)
+    if obs.size == 0 or not np.all(np.isfinite(obs)) or np.any(obs < 0) or obs.sum() <= 0:
+        raise InvalidValueError(f"{who}: observed must be counts >= 0, not all 0",
+                                dansk="De observerede antal skal være ikke-negative og ikke alle 0.")
+    n = float(obs.sum())
+    if total < n:
+        raise InvalidValueError(f"{who}: the total {_fmt(total)} is below the {_fmt(n)} persons observed",
+                                dansk=f"Totalen ({_fmt(total)}) er mindre end antallet set ({_fmt(n)}).")
+    rng = np.random.default_rng(seed)
+    n_sim = int(_number(n_sim, "n_sim", who, minimum=1.0, integer=True))
+    totals = np.maximum(total * np.exp(rng.normal(0.0, se_log, size=n_sim)), n)
+    p = np.clip(n / totals, 1e-9, 1.0)
+    k = np.rint(obs).astype(np.int64)
+    unseen = rng.negative_binomial(np.maximum(k, 1)[None, :], p[:, None]) * (k > 0)[None, :]
+    draws = (k[None, :] + unseen).astype(float)
+    tau = _number(dispersion, "dispersion", who)
+    if tau > 0:
+        draws *= np.exp(rng.normal(0.0, tau, size=draws.shape))
+    q = (0.5 - level / 2, 0.5 + level / 2)
+    lower, upper = np.quantile(draws, q, axis=0)
+    return pd.DataFrame({"observed": obs, "estimate": total * obs / n, "lower": lower, "upper": upper},
+                        index=observed.index)
+
+
+@dataclass(frozen=True)
+class DispersionResult:
+    """Between-area spread of register coverage (see :func:`coverage_dispersion`)."""
+
+    tau: float
+    q: float
+    areas: int
+    min_seen: int
+    model: str
+
+    def summary(self) -> str:
+        """A plain Danish text table."""
+        d = f"{self.tau:.3f}".replace(".", ",")
+        return "\n".join([
+            "Forskelle mellem områder i registrenes dækning (DerSimonian–Laird)",
+            f"{'τ (sd af log-dækningsforhold)':<34} {d:>8}",
+            f"{'Q (heterogenitetsstatistik)':<34} {self.q:>8.1f}".replace(".", ","),
+            f"{'Områder med mindst ' + str(self.min_seen) + ' set':<34} {self.areas:>8}",
+            f"{'Model (fælles afhængigheder)':<34} {self.model:>8}"])
+
+
+def coverage_dispersion(area_counts: Mapping, interactions=(), heterogeneity: str | None = None, *,
+                        min_seen: int = 150) -> DispersionResult:
+    """How much the registers' coverage differs between areas, beyond chance (for :func:`proportional_allocation`).
+
+    ``area_counts`` maps an area key to its capture-history counts (as for :func:`loglinear`). The model
+    ``interactions``/``heterogeneity`` is fitted to the sum over the areas; then each area with at least
+    ``min_seen`` persons seen gets its own main effects with the national interaction (and heterogeneity)
+    coefficients held fixed (a stratified log-linear model with common dependence), which gives its own
+    estimate ``N_k`` with variance ``v_k`` (delta method, as :func:`loglinear`). With ``r_k = log(N_k / A_k)``,
+    ``A_k`` the area's share of the national estimate in proportion to those seen, the between-area variance
+    of ``r`` is DerSimonian & Laird's (1986) moment estimate ``tau**2 = max(0, (Q - (K - 1)) / (S1 - S2 / S1))``
+    with weights ``w_k = N_k**2 / v_k``, ``Q = sum w_k (r_k - r_bar)**2``, ``S1 = sum w``, ``S2 = sum w**2``.
+    Areas whose own unseen part is not bounded (e.g. a zero overlap) are left out. Only ``tau`` is used
+    downstream (the single areas' estimates are not published: they rest on small cells).
+    """
+    who = "coverage_dispersion"
+    if not isinstance(area_counts, Mapping) or not area_counts:
+        raise InvalidValueError(f"{who}: area_counts must map areas to capture-history counts",
+                                dansk="Angiv fangsthistorier pr. område.")
+    parsed = {k: _parse_counts(c, who, every_list_seen=False) for k, c in area_counts.items()}
+    t, histories, _ = next(iter(parsed.values()))
+    if any(p[0] != t for p in parsed.values()):
+        raise InvalidValueError(f"{who}: every area needs the same lists",
+                                dansk="Alle områder skal have samme registre.")
+    total = sum(p[2] for p in parsed.values())
+    pairs = _parse_interactions(interactions, t, who)
+    form, theta = _check_heterogeneity(heterogeneity, None, t, who)
+    X = _design(histories, pairs, form, theta)
+    beta = np.asarray(_glm(X, total).params, dtype=float)
+    n_hat = float(total.sum()) + math.exp(beta[0])
+    offset = X[:, 1 + t:] @ beta[1 + t:]
+    main = X[:, :1 + t]
+    r, w = [], []
+    for y in (p[2] for p in parsed.values()):
+        seen = float(y.sum())
+        if seen < min_seen:
+            continue
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            fit = sm.GLM(y, main, family=sm.families.Poisson(), offset=offset).fit()
+        u, var_u = float(fit.params[0]), float(fit.cov_params()[0, 0])
+        if not (u < 50 and math.isfinite(var_u) and var_u > 0):  # the area's own unseen part is not bounded
+            continue
+        n0 = math.exp(u)
+        n_k = seen + n0
+        r.append(math.log(n_k / (n_hat * seen / float(total.sum()))))
+        w.append(n_k**2 / (n0 + n0**2 * var_u))
+    if len(r) < 3:
+        raise InvalidValueError(f"{who}: fewer than 3 areas with at least {min_seen} persons seen",
+                                dansk=f"Færre end 3 områder med mindst {min_seen} personer set.")
+    r_, w_ = np.array(r), np.array(w)
+    r_bar = float(np.sum(w_ * r_) / w_.sum())
+    q = float(np.sum(w_ * (r_ - r_bar) ** 2))
+    tau2 = max(0.0, (q - (len(r) - 1)) / (w_.sum() - np.sum(w_**2) / w_.sum()))
+    return DispersionResult(tau=math.sqrt(tau2), q=q, areas=len(r), min_seen=min_seen,
+                            model=_model_label(pairs, form))

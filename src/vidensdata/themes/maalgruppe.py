@@ -9,14 +9,20 @@ This is the computing half: ``beregn`` estimates the size for one area and year 
 returns a :class:`Resultat` (no HTML, no widgets); its drawing is
 :mod:`vidensdata.presentation.temaer.maalgruppe`.
 
-* Country and regions: log-linear capture-recapture models
-  (:func:`vidensdata.methods.population_size.select_model`), the model with the
-  lowest AIC chosen, with a profile-likelihood interval.
+* Country and regions: log-linear capture-recapture models, the two-way interaction
+  models and the heterogeneity models (:func:`vidensdata.methods.population_size.model_average`):
+  the estimate is the average over the models whose fit can be tested (df > 0), with
+  Akaike weights (QAIC when the best of them does not fit), and its interval includes
+  the spread between the models and the lack of fit (Buckland et al. 1997). The
+  saturated model (all pairs, df = 0) is shown but not used: its fit cannot be tested.
 * Kommuner (and areas made of several kommuner): a kommune's own lists are too
-  sparse, so the national estimate is distributed to the kommuner by a prevalence
-  model (:func:`~vidensdata.methods.population_size.small_area`): the kommune's
-  share follows its population and how many of its inhabitants the registers see.
-  Kommune estimates add up to the national estimate.
+  sparse, so the national estimate is allocated to the kommuner in proportion to
+  those the registers see there (:func:`~vidensdata.methods.population_size.proportional_allocation`),
+  which assumes the registers see the same share of the group in every kommune.
+  The kommune intervals include the national uncertainty and the spread of register
+  coverage between kommuner that the large kommuner's own overlaps show
+  (:func:`~vidensdata.methods.population_size.coverage_dispersion`). Kommune estimates add up
+  to the national estimate.
 
 The national and regional fits and the kommune distribution are computed once per
 data version, year and choice of registers and cached on disk, so a report or an
@@ -29,7 +35,6 @@ from __future__ import annotations
 
 import math
 import sys
-import warnings
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -60,7 +65,8 @@ REGISTER_NAVNE = {
 KORT = {"serviceloven": "Serviceloven", "psykiatri": "Psykiatri", "misbrug": "Misbrug"}
 OFFENTLIGGJORT_NEDRE, OFFENTLIGGJORT_OEVRE, OFFENTLIGGJORT_KILDE = PUBLICERET_OMFANG
 BEFOLKNING_KILDE = "Danmarks Statistik (FOLK1A 1. januar 2020; voksenandel fra FOLK1A/DODC1)"
-METODE_KILDE = "Egne beregninger: log-lineær capture–recapture (Cormack 1992) og small area-fordeling"
+METODE_KILDE = ("Egne beregninger: log-lineær capture–recapture (Cormack 1992; Rivest & Baillargeon 2007), "
+                "modelgennemsnit (Buckland m.fl. 1997) og forholdsmæssig fordeling på kommuner")
 ALT = "alt"  # the history row "seen by at least one register"
 LEVEL = 0.95
 
@@ -256,16 +262,36 @@ def _units(aar: int, k_counts: pd.DataFrame) -> pd.DataFrame:
     k["voksne"] = np.rint(k["indbyggere"].to_numpy(float) * _adult_share(aar)).astype(int)
     seen = k_counts.groupby("kommune_kode")["antal"].sum()
     k["observeret"] = k["kommune_kode"].map(seen).fillna(0).astype(int).to_numpy()
-    # ASSUMPTION of the prevalence model: equal register coverage in every kommune, so the kommune's
-    # observed rate is its covariate (log scale, +0.5 for kommuner where nobody was seen)
-    k["log_observeret_rate"] = np.log((k["observeret"] + 0.5) / k["voksne"])
     return k
 
 
-def _fit(counts: dict) -> tuple[ps.LoglinearResult, pd.DataFrame]:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # statsmodels' warnings on saturated models; the results say df = 0
-        return ps.select_model(counts, criterion="aic", level=LEVEL)
+def _fit(counts: dict, n_registers: int) -> ps.ModelAverageResult:
+    """The model average over the testable models (with two registers only independence, which is untestable)."""
+    return ps.model_average(counts, level=LEVEL, criterion="aic", heterogeneity=True,
+                            untestable=n_registers < 3, overdispersion=True)
+
+
+def _dispersion(k: pd.DataFrame, best_interactions, best_heterogeneity) -> float:
+    """The between-kommune spread of register coverage (tau; ``ps.coverage_dispersion``) under the national model
+    with the largest weight; 0 when fewer than three kommuner have enough persons seen."""
+    tables = {kode: g.set_index("historie")["antal"].to_dict() for kode, g in k.groupby("kommune_kode")}
+    try:
+        return ps.coverage_dispersion(tables, best_interactions, best_heterogeneity).tau
+    except InvalidValueError:
+        return 0.0
+
+
+def _allocate(land: pd.Series | dict, units: pd.DataFrame, aar: int) -> pd.DataFrame:
+    """The national estimate allocated to ``units`` in proportion to those seen (with per 1,000 adults); the
+    intervals include the national uncertainty and the kommuner's differences in coverage (``land["tau"]``)."""
+    obs = units.set_index("kommune_kode")["observeret"]
+    sa = ps.proportional_allocation(float(land["n_hat"]), (float(land["lower"]), float(land["upper"])), obs,
+                                    level=LEVEL, seed=aar, dispersion=float(land.get("tau", 0.0)))
+    sa = sa.drop(columns="observed").reset_index()
+    out = units[["kommune_kode", "voksne", "observeret"]].merge(sa, on="kommune_kode")
+    for col, src in (("per_1000", "estimate"), ("per_1000_lower", "lower"), ("per_1000_upper", "upper")):
+        out[col] = out[src] / out["voksne"] * 1000
+    return out
 
 
 def _estimates(aar: int, registre: tuple[str, ...]) -> dict[str, pd.DataFrame]:
@@ -278,22 +304,19 @@ def _estimates(aar: int, registre: tuple[str, ...]) -> dict[str, pd.DataFrame]:
         rows, models = [], []
         areas = [(geography.LAND_KODE, "land", k)] + [(r.kode, "region", k[k["region_kode"] == r.kode])
                                                       for r in geography.regioner()]
-        national = None
         for kode, niveau, part in areas:
             counts = part.groupby("historie")["antal"].sum().to_dict()
-            chosen, table = _fit(counts)
-            if niveau == "land":
-                national = chosen
-            rows.append({"kode": kode, "niveau": niveau, "n_hat": chosen.n_hat, "se": chosen.se,
-                         "lower": chosen.lower, "upper": chosen.upper, "observed": chosen.observed,
-                         "model": chosen.model, "df": chosen.df})
-            t = table.assign(kode=kode, interactions=[repr(tuple(map(tuple, i))) for i in table["interactions"]])
+            ma = _fit(counts, len(registre))
+            rows.append({"kode": kode, "niveau": niveau, "n_hat": ma.n_hat, "se": ma.se, "lower": ma.lower,
+                         "upper": ma.upper, "observed": ma.observed, "model": ma.best.model, "df": ma.best.df,
+                         "c_hat": float(ma.table["c_hat"].iloc[0]),
+                         "tau": _dispersion(part, ma.best.interactions, ma.best.heterogeneity) if niveau == "land"
+                         else math.nan})
+            t = ma.table.assign(kode=kode, interactions=[repr(tuple(map(tuple, i))) for i in ma.table["interactions"]])
             models.append(t)
-        units = _units(aar, k)
-        sa = ps.small_area(national.n_hat, national, units, observed="observeret", population="voksne",
-                           covariates=["log_observeret_rate"], level=LEVEL, seed=aar)
-        sa = units[["kommune_kode", "voksne", "observeret"]].merge(sa, on="kommune_kode")
-        out = {"estimater": pd.DataFrame(rows), "modeller": pd.concat(models, ignore_index=True), "kommuner": sa}
+        est = pd.DataFrame(rows)
+        sa = _allocate(est.set_index("kode").loc[geography.LAND_KODE], _units(aar, k), aar)
+        out = {"estimater": est, "modeller": pd.concat(models, ignore_index=True), "kommuner": sa}
         ext_truth = _truth(aar)
         if ext_truth is not None:
             out["sandhed"] = ext_truth
@@ -329,11 +352,7 @@ def _compute_area_small_area(omr: geography.Omraade, aar: int, registre: tuple[s
     merged = pd.DataFrame({"kommune_kode": ["omraade"], "voksne": [int(units.loc[inside, "voksne"].sum())],
                            "observeret": [int(units.loc[inside, "observeret"].sum())]})
     units = pd.concat([merged, units[~inside]], ignore_index=True)
-    units["log_observeret_rate"] = np.log((units["observeret"] + 0.5) / units["voksne"])
-    sa = ps.small_area(float(land["n_hat"]), (float(land["lower"]), float(land["upper"])), units,
-                       observed="observeret", population="voksne", covariates=["log_observeret_rate"],
-                       level=LEVEL, seed=aar)
-    row = sa.iloc[0]
+    row = _allocate(land, units, aar).iloc[0]
     return {"n_hat": float(row["estimate"]), "lower": float(row["lower"]), "upper": float(row["upper"])}
 
 
@@ -374,11 +393,24 @@ def _niveau(omr: geography.Omraade) -> str:
     return "flere"
 
 
-def _model_name(interactions, registre: tuple[str, ...]) -> str:
+def _model_name(interactions, registre: tuple[str, ...], heterogeneity=None) -> str:
     pairs = list(interactions)
-    if not pairs:
-        return "Uafhængighed"
-    return "Afhængighed: " + ", ".join(f"{KORT[registre[i - 1]]}–{KORT[registre[j - 1]]}" for i, j in pairs)
+    het = heterogeneity if isinstance(heterogeneity, str) else None
+    parts = []
+    if pairs:
+        parts.append("Afhængighed: " + ", ".join(f"{KORT[registre[i - 1]]}–{KORT[registre[j - 1]]}" for i, j in pairs))
+    if het:
+        parts.append(f"Heterogenitet ({ps.HETEROGENEITY_NAVNE[het]})")
+    return "; ".join(parts) if parts else "Uafhængighed"
+
+
+def model_navne(table: pd.DataFrame, registre: tuple[str, ...]) -> list[str]:
+    """The Danish name of every model in a model table."""
+    het = table["heterogeneity"] if "heterogeneity" in table else [None] * len(table)
+    names = [_model_name(_parse_interactions(i), registre, h) for i, h in zip(table["interactions"], het)]
+    # Chao's model with its eta set to 0 (Rcapture's rule for a negative eta) is the model without heterogeneity
+    return [f"Heterogenitet (Chao, nedre grænse; η = 0, dvs. {n.lower()})" if "Chao: η = 0" in str(m) else n
+            for n, m in zip(names, table["model"])]
 
 
 def _parse_interactions(text) -> tuple:
@@ -388,31 +420,31 @@ def _parse_interactions(text) -> tuple:
 
 
 def _explain(table: pd.DataFrame, registre: tuple[str, ...], omraade_navn: str) -> str:
-    """Why the chosen model was chosen, in plain Danish."""
-    best = table.iloc[0]
-    name = _model_name(_parse_interactions(best["interactions"]), registre)
-    parts = [f"For {omraade_navn} har modellen «{name}» den laveste AIC ({fmt.fmt_dec(best['aic'], 1)}). "
-             "AIC belønner en model, der passer godt til de observerede overlap, og straffer hver ekstra "
-             "parameter, så en mere kompliceret model kun vælges, når data kræver det."]
+    """How the estimate was made from the models, in plain Danish."""
+    names = model_navne(table, registre)
     if len(registre) == 2:
-        parts.append("Med to registre kan kun uafhængighedsmodellen estimeres. Den antager, at det at være i det "
-                     "ene register ikke ændrer chancen for at være i det andet – det kan ikke testes med to "
-                     "registre.")
-    elif int(best["df"]) == 0:
-        parts.append("Modellen bruger alle frihedsgrader (alle tre parvise afhængigheder), så den gengiver de "
-                     "observerede tal præcist, og dens tilpasning kan ikke testes. Den antager, at der ikke er en "
-                     "trevejs-afhængighed mellem registrene.")
-    else:
-        p = best["p_value"]
-        parts.append(f"Afvigelsen fra data (deviance {fmt.fmt_dec(best['deviance'], 1)} med {int(best['df'])} "
-                     f"frihedsgrad{'er' if int(best['df']) != 1 else ''}, p = {fmt.fmt_dec(p, 2)}) viser"
-                     f"{' ingen tegn på' if p >= 0.05 else ''} dårlig tilpasning.")
-    near = table[(table["aic"] - best["aic"] < 2) & (table.index != table.index[0])]
-    if len(near):
-        lo, hi = min(near["n_hat"].min(), best["n_hat"]), max(near["n_hat"].max(), best["n_hat"])
-        parts.append(f"{'En anden model' if len(near) == 1 else 'Andre modeller'} med næsten lige så lav AIC "
-                     f"(under 2 fra den bedste) giver {fmt.fmt_int(lo)}–{fmt.fmt_int(hi)}; forskellen mellem "
-                     "modellerne er usikkerhed, som konfidensintervallet ikke rummer.")
+        return ("Med to registre kan kun uafhængighedsmodellen estimeres. Den antager, at det at være i det ene "
+                "register ikke ændrer chancen for at være i det andet – det kan ikke testes med to registre, så "
+                "intervallet rummer ikke usikkerheden om den antagelse.")
+    w = table["weight"].to_numpy(float)
+    best = int(np.argmax(w))
+    testable = table["df"] > 0
+    parts = [f"For {omraade_navn} er estimatet et gennemsnit af de modeller, hvis tilpasning kan testes, vægtet "
+             "efter hvor godt de passer til de observerede overlap (AIC-vægte, som straffer hver ekstra "
+             f"parameter). Modellen «{names[best]}» har størst vægt ({fmt.fmt_pct(w[best] * 100, 0)})."]
+    sat = table[~testable]
+    if len(sat):
+        parts.append("Modellen med alle tre parvise afhængigheder gengiver de observerede tal præcist (0 "
+                     "frihedsgrader), så dens tilpasning kan ikke testes; den vises, men indgår ikke.")
+    c_hat = float(table["c_hat"].iloc[0]) if "c_hat" in table else 1.0
+    row = table.iloc[best]
+    p = row["p_value"]
+    if c_hat > 1:
+        parts.append(f"Den bedste model afviger fra data (deviance {fmt.fmt_dec(row['deviance'], 1)} med "
+                     f"{int(row['df'])} frihedsgrad{'er' if int(row['df']) != 1 else ''}, p = {fmt.fmt_dec(p, 3)}). "
+                     f"Derfor er usikkerheden gjort {fmt.fmt_dec(math.sqrt(c_hat), 1)} gange større "
+                     "(kvasi-likelihood), så intervallet også rummer den manglende tilpasning.")
+    parts.append("Intervallet rummer både usikkerheden i hver model og forskellen mellem modellerne.")
     return " ".join(parts)
 
 
@@ -450,10 +482,14 @@ def beregn_valg(valg: Valg) -> Resultat:
     if niveau in ("land", "region"):
         kode = geography.LAND_KODE if niveau == "land" else omr.enkelt.kode
         row = land.loc[kode]
+        tab = modeller_all[modeller_all["kode"] == kode]
+        best = tab.iloc[int(np.argmax(tab["weight"].to_numpy(float)))]
         estimat = {"n_hat": float(row["n_hat"]), "lower": float(row["lower"]), "upper": float(row["upper"]),
                    "se": float(row["se"]), "metode": "capture–recapture",
-                   "model": _model_name(_parse_interactions(
-                       modeller_all[modeller_all["kode"] == kode].iloc[0]["interactions"]), regs)}
+                   "model": "Modelgennemsnit (AIC-vægte)" if len(regs) > 2 else "Uafhængighed",
+                   "bedste_model": _model_name(_parse_interactions(best["interactions"]), regs,
+                                               best.get("heterogeneity")),
+                   "c_hat": float(row["c_hat"])}
         model_kode = kode
     else:
         if omr.enkelt is not None:
@@ -462,7 +498,7 @@ def beregn_valg(valg: Valg) -> Resultat:
         else:
             sa = _area_small_area(omr, year, regs)
         estimat = {**sa, "se": math.nan, "metode": "small area",
-                   "model": "Landsestimatet fordelt på kommuner"}
+                   "model": "Landsestimatet fordelt efter antal set i registrene"}
         model_kode = geography.LAND_KODE
     if total["undertrykt"] and estimat["metode"] == "small area":
         # the kommune's estimate follows its observed count: suppressed with it

@@ -17,8 +17,8 @@ from ...errors import VidensdataError
 from ...publish import publicer
 from ...themes.common import as_year, geografi_metadata
 from ...themes.maalgruppe import (BEFOLKNING_KILDE, KORT, METODE_KILDE, OFFENTLIGGJORT_KILDE, OFFENTLIGGJORT_NEDRE,
-                                  OFFENTLIGGJORT_OEVRE, REGISTER_NAVNE, TEMA, Resultat, _interval, _model_name,
-                                  _parse_interactions, data_years, noegletal_vist, tabel_kommuner)
+                                  OFFENTLIGGJORT_OEVRE, REGISTER_NAVNE, TEMA, Resultat, _interval, data_years,
+                                  model_navne, noegletal_vist, tabel_kommuner)
 from ... import formatting as fmt
 from .. import komponenter as k
 from .. import plots
@@ -33,13 +33,20 @@ def vis_noegletal(res: Resultat):
     v, n, e = res.valg, res.noegletal, res.estimat
     publ = f"{fmt.fmt_int(OFFENTLIGGJORT_NEDRE)}–{fmt.fmt_int(OFFENTLIGGJORT_OEVRE)}"
     cards = [k.Kort(*c) for c in noegletal_vist(res)]
-    if e["metode"] == "capture–recapture":
+    if e["metode"] == "capture–recapture" and len(v.registre) > 2:
         metode = (f"Metode: log-lineær capture–recapture med tre registre ({', '.join(KORT[r] for r in v.registre)})"
-                  f"; valgt model: {_html.escape(e['model'])} (laveste AIC).")
+                  "; estimatet er et gennemsnit af flere modeller, og intervallet rummer også usikkerheden om, "
+                  "hvilken model der er rigtig (se metodeafsnittet).")
+    elif e["metode"] == "capture–recapture":
+        metode = (f"Metode: capture–recapture med to registre ({', '.join(KORT[r] for r in v.registre)}) under "
+                  "antagelse af uafhængighed, som ikke kan testes med to registre.")
     else:
-        metode = ("Metode: kommunens egne registertal er for små til capture–recapture, så landsestimatet er "
-                  "fordelt på kommunerne efter indbyggertal og hvor mange registrene ser i hver kommune "
-                  "(small area). Kommunernes estimater summerer til landsestimatet.")
+        metode = ("Metode: kommunens egne registertal er for små til capture–recapture. Landsestimatet er derfor "
+                  "fordelt på kommunerne efter, hvor mange registrene ser i hver kommune (forholdsmæssig "
+                  "fordeling). Det forudsætter, at registrene ser den samme andel af målgruppen i alle kommuner; "
+                  "ser de en større eller mindre andel i kommunen, er estimatet tilsvarende for lavt eller for "
+                  "højt. Intervallet rummer usikkerheden på landsestimatet og de forskelle mellem kommunerne i, hvor "
+                  "stor en andel registrene ser, som kan måles i de store kommuner.")
     notes = [f"Område: <b>{_html.escape(v.omraade.navn)}</b>, {v.aar}. {metode}",
              f"Det offentliggjorte skøn på ca. {publ} borgere gælder hele landet. Kilde: {OFFENTLIGGJORT_KILDE}."]
     if math.isnan(n["estimat"]):
@@ -192,16 +199,31 @@ def vis_overlap_tabel(res: Resultat):
 def tabel_modeller(res: Resultat) -> pd.DataFrame:
     m = res.modeller
     best = m["aic"].min()
+    w = m["weight"] if "weight" in m else pd.Series([math.nan] * len(m))
     return pd.DataFrame({
-        "Model": [_model_name(_parse_interactions(i), res.valg.registre) for i in m["interactions"]],
+        "Model": model_navne(m, res.valg.registre),
         "Estimat (95 %-KI)": [_interval(n, lo, hi) for n, lo, hi in zip(m["n_hat"], m["lower"], m["upper"])],
         "Deviance": [fmt.fmt_dec(x, 1) for x in m["deviance"]],
         "Frihedsgrader": [fmt.fmt_int(x) for x in m["df"]],
         "p-værdi": [fmt.MISSING if pd.isna(p) else fmt.fmt_dec(p, 3) for p in m["p_value"]],
         "AIC": [fmt.fmt_dec(x, 1) for x in m["aic"]],
         "ΔAIC": [fmt.fmt_dec(x - best, 1) for x in m["aic"]],
-        "Valgt": ["✓"] + [""] * (len(m) - 1),
+        "Vægt": [fmt.MISSING if pd.isna(x) else fmt.fmt_pct(x * 100, 1) for x in w],
     })
+
+
+FORKLARING_MODELLER = (
+    "<b>Modellerne.</b> <i>Uafhængighed</i>: at være i ét register ændrer ikke chancen for at være i et andet. "
+    "<i>Afhængighed</i> mellem to registre: personer i det ene er oftere (eller sjældnere) i det andet. "
+    "<i>Heterogenitet</i>: nogle borgere er lettere at se end andre i alle registre på én gang; Poisson-, "
+    "Darroch- og Gamma-formen er tre bud på, hvordan chancen for at blive set varierer, og Chaos model giver en "
+    "nedre grænse (Rivest &amp; Baillargeon 2007). <b>Deviance</b> og <b>p-værdi</b> viser, hvor godt modellen "
+    "passer til de observerede overlap (lav p-værdi: dårlig tilpasning); med 0 frihedsgrader kan det ikke "
+    "testes. <b>AIC</b> belønner god tilpasning og straffer ekstra parametre. <b>Vægt</b> er modellens andel i "
+    "gennemsnittet (AIC-vægt, w<sub>i</sub> ∝ exp(−ΔAIC<sub>i</sub>/2)); estimatet er N̄ = Σ w<sub>i</sub> "
+    "N<sub>i</sub>, og dets standardfejl Σ w<sub>i</sub> √(se<sub>i</sub>² + (N<sub>i</sub> − N̄)²) rummer "
+    "forskellen mellem modellerne (Buckland m.fl. 1997). Passer selv den bedste model dårligt, ganges "
+    "varianserne med ĉ = deviance/frihedsgrader.")
 
 
 def vis_modeller(res: Resultat):
@@ -212,11 +234,11 @@ def vis_modeller(res: Resultat):
         intro = (f'<p class="vd-note">Estimatet for {_html.escape(res.valg.omraade.navn)} er en andel af '
                  "landsestimatet, så tabellen viser modellerne for hele landet.</p>")
     html = (intro + k.tabel_html(t)
-            + f'<p class="vd-note"><b>Hvorfor denne model?</b> {_html.escape(res.forklaring)}</p>'
+            + f'<p class="vd-note"><b>Sådan er estimatet lavet.</b> {_html.escape(res.forklaring)}</p>'
+            + f'<p class="vd-note">{FORKLARING_MODELLER}</p>'
             + f'<p class="vd-note">{_html.escape(res.kildelinje)}</p>')
     return publicer("modeller", t, personhenfoerbar=False, antal_kolonner=[], kilde=res.kildelinje,
                     geografi=res.model_omraade, html=html)
-
 
 
 def vis_kommuner(res: Resultat):
