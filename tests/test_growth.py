@@ -231,8 +231,11 @@ def test_quasi_poisson_scales_the_interval_by_pearson_dispersion():
     x = np.arange(8.0)
     info = np.array([[mu.sum(), (x * mu).sum()], [(x * mu).sum(), (x * x * mu).sum()]])
     se_plain = math.sqrt(np.linalg.inv(info)[1, 1])
-    assert _log_width(res) == pytest.approx(2 * Z95 * se_plain * math.sqrt(chi2_df), rel=1e-6)
-    assert _log_width(res) > 2 * Z95 * se_plain  # wider than plain Poisson would be
+    # the scale is estimated, so the quantile is Student's t on n - 2 = 6 df (2.446912), not z
+    t6 = stats.t.ppf(0.975, 6)
+    assert (res.quantile, res.df_resid) == ("t", 6)
+    assert _log_width(res) == pytest.approx(2 * t6 * se_plain * math.sqrt(chi2_df), rel=1e-6)
+    assert _log_width(res) > 2 * Z95 * se_plain * math.sqrt(chi2_df)  # wider than with z
 
 
 def test_negbin_alpha_interval_and_projection():
@@ -320,6 +323,105 @@ def test_errors_name_the_bad_value(call, error, needle):
 
 def test_gaps_are_allowed_but_a_single_interior_year_is_enough():
     # counts only in the middle year: the MLE exists (b = 0, mean 5/3 per year)
-    res = trend(pd.Series({2020: 0, 2021: 5, 2022: 0}))
+    res = trend(pd.Series({2020: 0, 2021: 5, 2022: 0}), horizon=0)
     assert res.annual_growth == pytest.approx(0.0, abs=1e-6)
     assert res.fitted.to_numpy() == pytest.approx([5 / 3] * 3, rel=1e-6)
+    assert res.curvature is None  # 3 years: nothing left to test a bend with
+
+
+@pytest.mark.parametrize("horizon", [1, 3, 6])
+def test_unbounded_projection_is_a_clear_error(horizon):
+    """0, 5, 0: dispersion 10 on 1 df, so t(0.975, 1) = 12.7 and the projection has no upper bound. Formerly
+    numpy's "lam value too large"; now the package's error, naming the horizon, with a Danish text."""
+    with pytest.raises(InvalidValueError) as info:
+        trend(pd.Series({2020: 0, 2021: 5, 2022: 0}), horizon=horizon)
+    assert f"horizon {horizon}" in str(info.value) and "no upper bound" in str(info.value)
+    assert "for usikker" in info.value.dansk
+
+
+# --------------------------------------------------------------------------- trend: t quantile and curvature
+
+# log-quadratic: growth from 10 % a year slowing by 2 points a year (counts round(1000*exp(0.1t - 0.01t^2)))
+BENT = pd.Series(dict(zip(range(2010, 2021), np.rint(1000 * np.exp(0.1 * np.arange(11) - 0.01 * np.arange(11) ** 2)))))
+
+
+def test_quasi_poisson_interval_matches_statsmodels_with_t():
+    import statsmodels.api as sm
+
+    for series in (OVERDISPERSED, GAPPY * 10, BENT + np.array([0, 40, -35, 50, -30, 20, -45, 35, -20, 30, -40])):
+        res = trend(series)
+        x = series.index.to_numpy() - series.index[0]
+        fit = sm.GLM(series.to_numpy(float), sm.add_constant(x.astype(float)), family=sm.families.Poisson()).fit(
+            scale="X2", use_t=True)
+        lo, hi = fit.conf_int(alpha=0.05)[1]
+        assert res.dispersion > 1 and res.quantile == "t" and res.df_resid == len(series) - 2
+        assert res.lower == pytest.approx(math.expm1(lo) * 100, rel=1e-6)
+        assert res.upper == pytest.approx(math.expm1(hi) * 100, rel=1e-6)
+    plain = trend(EXPONENTIAL)  # no overdispersion: scale 1 is known, so z
+    assert plain.quantile == "z" and _log_width(plain) / 2 / Z95 == pytest.approx(
+        math.sqrt(sm.GLM(EXPONENTIAL.to_numpy(float), sm.add_constant(np.arange(8.0)),
+                         family=sm.families.Poisson()).fit().cov_params()[1, 1]), rel=1e-6)
+
+
+def _poisson_fit_by_hand(y: np.ndarray, X: np.ndarray) -> np.ndarray:
+    """Poisson MLE by Newton-Raphson on the log-likelihood (independent of statsmodels): fitted means."""
+    beta = np.zeros(X.shape[1])
+    beta[0] = math.log(y.mean())
+    for _ in range(100):
+        mu = np.exp(X @ beta)
+        step = np.linalg.solve(X.T @ (mu[:, None] * X), X.T @ (y - mu))
+        beta += step
+        if np.max(np.abs(step)) < 1e-13:
+            break
+    return np.exp(X @ beta)
+
+
+def _deviance(y, mu):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        term = np.where(y > 0, y * np.log(y / mu), 0.0)
+    return 2 * np.sum(term - (y - mu))
+
+
+def test_curvature_test_by_hand():
+    """Quasi-likelihood F-test: (D_lin - D_quad) / phi_quad on 1 and n - 3 df, phi from the quadratic fit's
+    Pearson chi2 (McCullagh & Nelder 1989, sec. 9.2)."""
+    noisy = BENT + np.array([0, 40, -35, 50, -30, 20, -45, 35, -20, 30, -40])
+    y = noisy.to_numpy(float)
+    x = np.arange(11.0)
+    lin = _poisson_fit_by_hand(y, np.column_stack([np.ones(11), x]))
+    quad = _poisson_fit_by_hand(y, np.column_stack([np.ones(11), x, x ** 2]))
+    phi = np.sum((y - quad) ** 2 / quad) / 8
+    f = (_deviance(y, lin) - _deviance(y, quad)) / phi
+    res = trend(noisy)
+    c = res.curvature
+    assert c.test == "F" and c.df == (1, 8) and phi > 1
+    assert c.statistic == pytest.approx(f, rel=1e-6)
+    assert c.p_value == pytest.approx(stats.f.sf(f, 1, 8), rel=1e-6)
+    assert c.curved and c.quadratic == pytest.approx(-0.01, abs=0.003)  # the planted bend
+    np.testing.assert_allclose(c.fitted.to_numpy(), quad, rtol=1e-6)
+
+
+def test_straight_trend_is_not_curved():
+    res = trend(EXPONENTIAL)
+    assert res.curvature is not None and not res.curvature.curved and res.curvature.p_value > 0.5
+    assert res.curvature.test == "chi2"  # the quadratic fit is not overdispersed: deviance chi2 on 1 df
+    assert not res.projection_widened
+    assert trend(pd.Series({2020: 100, 2021: 200, 2022: 400})).curvature is None
+
+
+def test_projection_widens_to_cover_the_bent_trend():
+    noisy = BENT + np.array([0, 40, -35, 50, -30, 20, -45, 35, -20, 30, -40])
+    res = trend(noisy, horizon=4)
+    assert res.projection_widened
+    # the straight trend's point projection is kept ...
+    x = np.arange(11.0)
+    y = noisy.to_numpy(float)
+    assert res.projection["forventet"].iloc[0] / res.fitted.iloc[-1] == pytest.approx(1 + res.annual_growth / 100)
+    # ... and the interval also covers the quadratic model's projection, far below the straight line
+    quad = _poisson_fit_by_hand(y, np.column_stack([np.ones(11), x, x ** 2]))
+    beta = np.linalg.lstsq(np.column_stack([np.ones(11), x, x ** 2]), np.log(quad), rcond=None)[0]
+    future = np.arange(11.0, 15.0)
+    bent = np.exp(np.column_stack([np.ones(4), future, future ** 2]) @ beta)
+    assert (bent < res.projection["forventet"].to_numpy() * 0.9).all()
+    assert (res.projection["nedre"].to_numpy() < bent).all() and (bent < res.projection["oevre"].to_numpy()).all()
+    assert (res.projection["nedre"] <= res.projection["forventet"]).all()

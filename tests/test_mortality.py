@@ -29,6 +29,7 @@ from vidensdata.methods.mortality import (
     rate_ratio,
     smr,
     survival_curve,
+    year_matched_reference,
 )
 
 D = M.DAYS_PER_YEAR
@@ -527,6 +528,65 @@ def test_excess_lyl_table_by_sex(land):
     boot = excess_life_years_lost_table(target, land, age=20, method="bootstrap", n_boot=200)
     np.testing.assert_allclose(boot["overskydende_lyl"], tab["overskydende_lyl"])
     np.testing.assert_allclose(boot["nedre"], tab["nedre"], atol=0.3)
+
+
+def _two_year_tables(target_py=(10.0, 30.0), pop_rates=(0.02, 0.01), pop=1000.0, target_rate=0.03):
+    """Every age group alike: the target group's person-years in 2010 and 2011 and the population's rates."""
+    rows_t, rows_r = [], []
+    for year, tpy, rate in zip((2010, 2011), target_py, pop_rates):
+        for g in AGE_GROUPS:
+            rows_t.append({"koen": "M", "aar": year, "aldersgruppe": g, "personaar": tpy, "doede": target_rate * tpy})
+            rows_r.append({"koen": "M", "aar": year, "aldersgruppe": g, "befolkning": pop, "doede": rate * pop})
+    return pd.DataFrame(rows_t), pd.DataFrame(rows_r)
+
+
+def test_year_matched_reference_hand_computed():
+    target, ref = _two_year_tables()
+    target = target[target["aldersgruppe"] != "95+"]  # 95+ never reached: weighted by the years overall
+    out = year_matched_reference(target, ref).set_index("aldersgruppe")
+    assert list(out.index) == list(AGE_GROUPS)
+    # weights 10/40 and 30/40: 0.25 * 0.02 + 0.75 * 0.01 = 0.0125 (pooled: 30 / 2000 = 0.015)
+    np.testing.assert_allclose(out["rate"], 0.0125, rtol=1e-12)
+    # Var = 0.25^2 * 20 / 1000^2 + 0.75^2 * 10 / 1000^2 = 6.875e-6, as effective counts
+    var = 6.875e-6
+    np.testing.assert_allclose(out["personaar"], 0.0125 / var, rtol=1e-12)
+    np.testing.assert_allclose(out["doede"], 0.0125 ** 2 / var, rtol=1e-12)
+    assert out.loc["95+", "maalgruppe_personaar"] == 0 and out.loc["20-24", "maalgruppe_personaar"] == 40
+
+
+def test_excess_lyl_table_is_year_matched_hand_computed():
+    """Constant hazards: target 0.03; population 0.02 in 2010 and 0.01 in 2011, where the target group
+    has three quarters of its person-years. Year-matched reference 0.0125; pooling the years gives 0.015."""
+    target, ref = _two_year_tables()
+    tab = excess_life_years_lost_table(target, ref, age=20).iloc[0]
+    assert tab["lyl_befolkning"] == pytest.approx(_closed_form_lyl(0.0125, 20, 95), rel=1e-12)
+    assert tab["lyl_maalgruppe"] == pytest.approx(_closed_form_lyl(0.03, 20, 95), rel=1e-12)
+    assert tab["overskydende_lyl"] == pytest.approx(_closed_form_lyl(0.03, 20, 95) - _closed_form_lyl(0.0125, 20, 95),
+                                                    rel=1e-12)
+    pooled = excess_life_years_lost_table(target, ref, age=20, year_matched=False).iloc[0]
+    assert pooled["lyl_befolkning"] == pytest.approx(_closed_form_lyl(0.015, 20, 95), rel=1e-12)
+    assert pooled["overskydende_lyl"] < tab["overskydende_lyl"] - 1  # pooling understates the excess here
+    # evenly spread person-years: both agree
+    even_t, even_r = _two_year_tables(target_py=(20.0, 20.0))
+    a = excess_life_years_lost_table(even_t, even_r).iloc[0]
+    b = excess_life_years_lost_table(even_t, even_r, year_matched=False).iloc[0]
+    assert a["overskydende_lyl"] == pytest.approx(b["overskydende_lyl"], rel=1e-12)
+
+
+def test_year_matched_reference_within_sex_and_errors(land):
+    target = _simulated_target(land, 2.0, seed=3)
+    both = year_matched_reference(target, land, by=())
+    per_sex = year_matched_reference(target, land, by=("koen",))
+    w = per_sex.pivot(index="aldersgruppe", columns="koen", values="maalgruppe_personaar")
+    r = per_sex.pivot(index="aldersgruppe", columns="koen", values="rate")
+    reached = w.sum(axis=1) > 0
+    pooled_over_sex = ((w * r).sum(axis=1) / w.sum(axis=1))[reached]
+    np.testing.assert_allclose(both.set_index("aldersgruppe")["rate"].reindex(pooled_over_sex.index),
+                               pooled_over_sex, rtol=1e-12)
+    with pytest.raises(InvalidValueError, match="lacks"):
+        year_matched_reference(target, land[land["aar"] != int(target["aar"].max())])
+    with pytest.raises(InvalidValueError, match="aar"):
+        year_matched_reference(target.drop(columns="aar"), land)
 
 
 def test_lyl_errors():

@@ -91,12 +91,47 @@ def test_mortality_parameters_recorded(extract):
         assert value > 0 and ("Lancet" in source or "PLoS" in source)
 
 
-def test_excess_life_years_lost_near_published_figures(data, reference):
-    """Erlangsen et al., Lancet Psychiatry 2017: 10.2 years (men) and 7.3 years (women)."""
-    adults = data[data["aldersgruppe"].isin(mortality.AGE_GROUPS[4:19])]
-    lyl = mortality.excess_life_years_lost_table(adults, reference, by=("koen",), age=20).set_index("koen")
-    assert lyl.loc["M", "overskydende_lyl"] == pytest.approx(10.2, abs=1.0)
-    assert lyl.loc["K", "overskydende_lyl"] == pytest.approx(7.3, abs=1.0)
+def _planted_lyl(truth: pd.DataFrame) -> dict:
+    """Excess LYL 20-95 from the planted hazards (planted expected deaths / person-years) against the population's
+    rates weighted by the same person-years (year-matched), computed here from the truth table alone."""
+    out = {}
+    for k in ("M", "K"):
+        g = truth[truth["koen"] == k].groupby("aldersgruppe")[
+            ["personaar", "forventede_befolkning", "forventede_plantet"]].sum().reindex(mortality.AGE_GROUPS[4:19])
+        py = pd.Series(1e9, index=g.index)
+        planted = mortality.life_years_lost(g["forventede_plantet"] / g["personaar"] * 1e9, py, age=20)
+        population = mortality.life_years_lost(g["forventede_befolkning"] / g["personaar"] * 1e9, py, age=20)
+        out[k] = planted - population
+    return out
+
+
+def test_planted_truth_is_the_published_figures(extract, data):
+    """The generator plants Erlangsen et al., Lancet Psychiatry 2017: 10.2 years (men) and 7.3 years (women)
+    of excess life-years lost from 20 to 95, year-matched (see synthetic_mortality.CALIBRATION)."""
+    truth = extract.doedelighed_sandhed
+    assert truth is not None and (truth["forventede_plantet"] > truth["forventede_befolkning"]).all()
+    lyl = _planted_lyl(truth)
+    assert lyl["M"] == pytest.approx(synthetic_mortality.CALIBRATION["overdoedelighed_lyl_maend_aar"][0], abs=0.05)
+    assert lyl["K"] == pytest.approx(synthetic_mortality.CALIBRATION["overdoedelighed_lyl_kvinder_aar"][0], abs=0.05)
+    # the truth follows the dataset's follow-up exactly: the same person-years per kommune, year, sex and age
+    key = ["kommune_kode", "aar", "koen", "aldersgruppe"]
+    both = data.merge(truth, on=key, how="left", suffixes=("", "_sand")).fillna({"personaar_sand": 0.0})
+    np.testing.assert_allclose(both["personaar_sand"], both["personaar"], rtol=1e-9, atol=1e-9)
+    # and the deaths drawn are the planted ones up to chance (Poisson: within 3 standard deviations)
+    for k in ("M", "K"):
+        planted = truth.loc[truth["koen"] == k, "forventede_plantet"].sum()
+        assert abs(data.loc[data["koen"] == k, "doede"].sum() - planted) < 3 * planted ** 0.5
+    from vidensdata.datasets import registry
+
+    pd.testing.assert_frame_equal(registry.plantet_doedelighed(), truth)
+
+
+def test_excess_life_years_lost_estimate_covers_the_planted_truth(extract, data, reference):
+    """Estimate (year-matched) against the planted truth, national 2010-2021."""
+    lyl = mortality.excess_life_years_lost_table(data, reference, by=("koen",), age=20).set_index("koen")
+    truth = _planted_lyl(extract.doedelighed_sandhed)
+    for k in ("M", "K"):
+        assert lyl.loc[k, "nedre"] <= truth[k] <= lyl.loc[k, "oevre"], (k, truth[k], lyl.loc[k].to_dict())
     rr = mortality.rate_ratio(data, reference)
     assert 1.92 <= rr.value <= 3.91  # Plana-Ripoll et al., Lancet 2019: MRR 1.92-3.91
 
@@ -158,14 +193,46 @@ def test_national_figures(data, reference):
     e = mortality.expected_deaths(data, reference, by=())
     assert res.noegletal["doede"] == int(data["doede"].sum())
     assert res.noegletal["smr"].value == pytest.approx(e["doede"].iloc[0] / e["forventede"].iloc[0])
-    assert res.lyl["M"]["value"] == pytest.approx(10.2, abs=1.0)
-    assert res.lyl["K"]["value"] == pytest.approx(7.3, abs=1.0)
     for k in ("M", "K"):
         assert res.lyl[k]["lower"] < res.lyl[k]["value"] < res.lyl[k]["upper"]
         assert res.levetid[k]["lower"] < res.levetid[k]["value"] < res.levetid[k]["upper"]
     # the population's life expectancy at 20 is plausible for Denmark 2010-2021 (men ~58-60, women ~62-64)
     assert 57 < res.levetid["M"]["befolkning"] < 61 and 61 < res.levetid["K"]["befolkning"] < 65
     assert len(res.tragt) + res.tragt_skjult == 98
+
+
+def _year_matched_lyl(data: pd.DataFrame, reference: pd.DataFrame, koen: str) -> float:
+    """Excess LYL 20-95 computed independently of the theme: the target group's own rates against the population's
+    rates of each calendar year weighted by the target group's person-years in that year and age group."""
+    t = data[data["koen"] == koen]
+    r = reference[(reference["koen"] == koen) & reference["aar"].between(t["aar"].min(), t["aar"].max())]
+    cells = t.groupby(["aar", "aldersgruppe"], as_index=False)[["doede", "personaar"]].sum().merge(
+        r[["aar", "aldersgruppe", "doede", "befolkning"]], on=["aar", "aldersgruppe"], suffixes=("", "_land"))
+    cells["forventede"] = cells["personaar"] * cells["doede_land"] / cells["befolkning"]
+    g = cells.groupby("aldersgruppe")[["doede", "personaar", "forventede"]].sum().reindex(
+        mortality.AGE_GROUPS[4:19])
+    py = pd.Series(1e9, index=g.index)
+    own = mortality.life_years_lost(g["doede"] / g["personaar"] * 1e9, py, age=20)
+    population = mortality.life_years_lost(g["forventede"] / g["personaar"] * 1e9, py, age=20)
+    return own - population
+
+
+def test_national_excess_lyl_is_year_matched_and_covers_the_planted_truth(data, reference, extract):
+    """Issue 16, done when: national 2010-2021, the theme's excess LYL equals a year-matched computation from
+    doedelighed_maalgruppe and doedelighed_land within 0.05 years, and its 95 % CI covers the planted truth."""
+    res = tema.beregn("Hele landet", 2010, 2021, "alle")
+    truth = _planted_lyl(extract.doedelighed_sandhed)
+    for k in ("M", "K"):
+        assert res.lyl[k]["value"] == pytest.approx(_year_matched_lyl(data, reference, k), abs=0.05)
+        assert res.lyl[k]["lower"] <= truth[k] <= res.lyl[k]["upper"], (k, truth[k], res.lyl[k])
+        assert res.sandhed[k]["lyl"] == pytest.approx(truth[k], abs=1e-6)
+        # pooling the population over 2010-2021 (the old reference) understates the excess
+        pooled = mortality.excess_life_years_lost_table(data[data["koen"] == k], reference, year_matched=False)
+        assert pooled["overskydende_lyl"].iloc[0] < res.lyl[k]["value"] - 0.2
+    shown = dict((tid, value) for tid, _label, value in tema.noegletal_vist(res))
+    assert shown["noegletal-lyl-sand"] == "Mænd: 10,2 · Kvinder: 7,3"
+    table = tegn.vis_leveaar(res).data
+    assert tegn.SAND_KOLONNE in table and "årsmatchet" in table
 
 
 def test_small_area_has_wide_interval_and_region_narrow():
@@ -185,14 +252,17 @@ def test_disclosure_of_deaths():
     # every kommune whose deaths are hidden is absent from the funnel plot
     hidden = set(pat[(pat["niveau"] == "kommune") & (pat["koen"] == "alle") & pat["undertrykt"]]["kode"])
     assert hidden and not hidden & set(res_land.tragt["kommune_kode"])
-    # a kommune with 1-4 deaths: <5 in the key figures, no SMR, no life-years lost
-    code = sorted(set(pat[(pat["niveau"] == "kommune") & (pat["koen"] == "alle") & pat["primaer"]]["kode"]))[0]
+    # a kommune with 1-4 deaths of one sex: <5 in the key figures, no SMR, no life-years lost
+    primary = pat[(pat["niveau"] == "kommune") & pat["primaer"]].sort_values(["kode", "koen"]).iloc[0]
+    code, koen = primary["kode"], primary["koen"]
     name = next(g.navn for g in geography.kommuner() if g.kode == code)
-    res = tema.beregn(name, 2010, 2021, "alle")
+    res = tema.beregn(name, 2010, 2021, koen)
     assert res.noegletal["smr"] is None and res.noegletal["undertrykt"]
+    if koen in ("M", "K"):
+        assert res.lyl[koen] is None and res.levetid[koen] is None and res.sandhed[koen] is None
     html = tegn.vis_noegletal(res).data
     assert 'data-testid="noegletal-doede">&lt;5' in html or 'data-testid="noegletal-doede"><5' in html
-    assert tema.tabel_til_download(res).set_index("koen").loc["I alt", "doede"] == "<5"
+    assert tema.tabel_til_download(res).set_index("koen").loc[tema.KOEN_NAVN[koen], "doede"] == "<5"
     # no area series in the age plot built on the hidden count
     assert not res.aldersrater["Serie"].str.contains(name).any() or \
         res.aldersrater.loc[res.aldersrater["Serie"].str.contains(name), "pr_1000"].isna().all()

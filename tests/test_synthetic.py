@@ -88,3 +88,32 @@ def test_ydelsesmodtagere_matches_extract(extract):
     sel85 = y[y["ydelse"] == "§85"]["antal"].sum()
     assert sel85 == recipients(extract.forloeb, 2016, ["§85"])
     assert len(vd.load("ydelsesmodtagere")) == 98 * 11 * 7 * 2 * 6  # complete grid, zeros included
+
+
+def test_persons_seen_only_by_registers_enter_when_first_seen(extract):
+    """No immortal time: a person seen only by psykiatri/misbrug enters the extract on 1 January of the first year a
+    register sees them, so their follow-up for mortality holds no years they were bound to survive."""
+    p = extract.personer
+    pool = p[p["person_id"].str.startswith("M")].set_index("person_id")
+    first_seen = extract.kontakter.groupby("person_id")["aar"].min().reindex(pool.index)
+    assert (pool["indgang_dato"].dt.year == first_seen).all()
+    assert (pool["indgang_dato"].dt.dayofyear == 1).all()
+    assert not (pool["doedsdato"] < pool["indgang_dato"]).any()
+
+
+def test_planted_mortality_recorded_with_the_extract(extract):
+    from vidensdata.sources import synthetic_mortality
+
+    truth = extract.doedelighed_sandhed
+    assert list(truth.columns) == ["kommune_kode", "aar", "koen", "aldersgruppe", "personaar",
+                                   "forventede_befolkning", "forventede_plantet"]
+    assert truth["aar"].between(2010, 2021).all() and (truth["personaar"] > 0).all()
+    # the planted rate ratio of a cell is the planted MRR averaged over its ages: inside the planted range
+    ratio = truth["forventede_plantet"] / truth["forventede_befolkning"]
+    mrr = extract.parametre["mrr"]
+    adults = truth["aldersgruppe"].isin(["20-24", "40-44", "60-64", "80-84"])
+    assert ratio[adults].between(min(min(v) for v in mrr.values()) - 1e-9,
+                                 max(max(v) for v in mrr.values()) + 1e-9).all()
+    again = synthetic_mortality.planted_expected_deaths(extract.personer, mrr, extract.parametre["mrr_ages"],
+                                                        extract.last_year)
+    pd.testing.assert_frame_equal(again, truth)

@@ -119,6 +119,15 @@ def plantet_sandhed() -> pd.DataFrame | None:
     return register.load_extract().sandhed
 
 
+def plantet_doedelighed() -> pd.DataFrame | None:
+    """The planted mortality of the synthetic extract's follow-up (``kommune_kode``, ``aar``, ``koen``,
+    ``aldersgruppe``, ``personaar``, ``forventede_befolkning``, ``forventede_plantet``; see
+    ``synthetic_mortality.planted_expected_deaths``), or None for a real extract."""
+    if not register.current_source()["synthetic"]:
+        return None
+    return register.load_extract().doedelighed_sandhed
+
+
 def _register_meta(*modules):
     """Metadata of a dataset derived from the register extract by ``modules`` (its fingerprint covers both)."""
     src = register.current_source

@@ -3,7 +3,9 @@
 Every function takes a pandas Series of counts indexed by year (int) and is pure
 (no I/O). :func:`trend` fits a log-linear GLM, ``log E[count] = a + b*(year -
 first_year)``, so the annual growth is ``(exp(b) - 1) * 100`` percent, and
-projects the next years with a prediction interval.
+projects the next years with a prediction interval. It also tests whether the
+straight line on the log scale fits (a quadratic term, :class:`Curvature`) and,
+when it does not, widens the projection to cover the bent trend too.
 """
 
 from __future__ import annotations
@@ -26,8 +28,13 @@ optimize, stats = lazy("scipy.optimize"), lazy("scipy.stats")
 FAMILIES = ("poisson", "negbin")
 N_SIMULATIONS = 4000
 SEED = 0
+#: Significance level of the curvature test: below it the straight log-linear trend is said not to fit.
+CURVATURE_ALPHA = 0.05
+#: Simulated means above this are beyond what a count draw supports: the projection is then unbounded.
+_MAX_MEAN = 1e15
 
-__all__ = ["FAMILIES", "TrendResult", "cagr", "index_to_base", "percent_change", "rate_per_1000", "trend"]
+__all__ = ["CURVATURE_ALPHA", "FAMILIES", "Curvature", "TrendResult", "cagr", "index_to_base", "percent_change",
+           "rate_per_1000", "trend"]
 
 
 # --------------------------------------------------------------------------- validation
@@ -179,13 +186,38 @@ def rate_per_1000(count, population):
 
 
 @dataclass(frozen=True)
+class Curvature:
+    """Test of the straight log-linear trend against one with a quadratic term, ``+ c*(year - first)**2``.
+
+    ``test`` is ``"F"`` when the quadratic model is overdispersed (quasi-Poisson: ``statistic`` =
+    drop in deviance / its Pearson chi2/df, on ``df`` = (1, n - 3)) and ``"chi2"`` otherwise (drop in
+    deviance on 1 df). ``curved`` is ``p_value < CURVATURE_ALPHA``; ``quadratic`` is ``c`` (log scale,
+    per year squared): below 0 the growth slows, above 0 it speeds up. ``fitted`` are the quadratic
+    model's fitted counts by year.
+    """
+
+    statistic: float
+    df: tuple[int, int]
+    p_value: float
+    test: str
+    quadratic: float
+    curved: bool
+    dispersion: float
+    fitted: pd.Series = field(repr=False)
+
+
+@dataclass(frozen=True)
 class TrendResult:
     """A fitted log-linear count trend.
 
-    ``annual_growth``, ``lower`` and ``upper`` are percent per year (CI at ``level``).
-    ``dispersion`` is the Pearson chi2/df of the Poisson fit (> 1 means overdispersion);
-    ``alpha`` is the negative binomial alpha (variance ``mu + alpha*mu**2``; 0 for Poisson).
-    ``projection`` has the columns ``aar``, ``forventet``, ``nedre``, ``oevre`` (prediction interval).
+    ``annual_growth``, ``lower`` and ``upper`` are percent per year (CI at ``level``; a t quantile on
+    ``df_resid`` degrees of freedom when the quasi-Poisson scale is estimated, else normal: ``quantile``
+    is ``"t"`` or ``"z"``). ``dispersion`` is the Pearson chi2/df of the Poisson fit (> 1 means
+    overdispersion); ``alpha`` is the negative binomial alpha (variance ``mu + alpha*mu**2``; 0 for
+    Poisson). ``projection`` has the columns ``aar``, ``forventet``, ``nedre``, ``oevre`` (prediction
+    interval). ``curvature`` is the test of the straight line (None with fewer than 4 years or when the
+    quadratic model cannot be fitted); when it finds curvature the projection interval also covers the
+    quadratic model's (``projection_widened``).
     """
 
     annual_growth: float
@@ -198,6 +230,10 @@ class TrendResult:
     fitted: pd.Series = field(repr=False)
     projection: pd.DataFrame = field(repr=False)
     alpha: float = 0.0
+    df_resid: int = 0
+    quantile: str = "z"
+    curvature: Curvature | None = None
+    projection_widened: bool = False
 
 
 def _check_counts(series) -> pd.Series:
@@ -254,15 +290,36 @@ def trend(series, horizon: int = 3, family: str = "poisson", level: float = 0.95
     ``scale="X2"``). Negbin: alpha is the moment estimate (NB Pearson chi2 = df, 0 if the Poisson fit
     is not overdispersed) and the NB GLM is fitted with it. Gaps in the years are allowed.
 
+    The CI of the growth is a Wald interval for ``b``; when the quasi-Poisson scale is estimated
+    (Pearson chi2/df > 1, family poisson) its quantile is Student's t on the residual degrees of
+    freedom (n - 2), as for any estimated scale (McCullagh & Nelder 1989, sec. 9.2; statsmodels'
+    ``use_t=True``); otherwise (plain Poisson, or the NB with its moment alpha) the normal quantile.
+
     The projection is the fitted mean; its prediction interval is simulated (seed 0): 4000 draws of
-    (a, b) from their estimated normal distribution give means ``mu``, and counts are drawn around
-    them from Poisson(mu), a gamma-Poisson with variance ``dispersion*mu`` (quasi-Poisson) or the
-    NB; the interval is the counts' quantiles, widened to include the point projection if needed.
+    (a, b) from their estimated distribution (multivariate t on n - 2 df where the t quantile is used,
+    else normal) give means ``mu``, and counts are drawn around them from Poisson(mu), a gamma-Poisson
+    with variance ``dispersion*mu`` (quasi-Poisson) or the NB; the interval is the counts' quantiles,
+    widened to include the point projection if needed. A trend so uncertain that the interval has no
+    upper bound (simulated means beyond 1e15) is an error naming the horizon.
+
+    Curvature: with at least 4 years the log-linear model is tested against one with a quadratic term
+    (:class:`Curvature`; quasi-likelihood F-test on 1 and n - 3 df when the quadratic model is
+    overdispersed, else the deviance chi2 test; both families). When the straight line does not fit
+    (p < ``CURVATURE_ALPHA``) the point projection stays the straight trend, but its prediction
+    interval is widened to the union with the quadratic model's (simulated the same way), so it also
+    covers the case that the bend goes on.
     """
     s = _check_counts(series)
     family = _check_options(family, level, horizon)
     fit = _fit_trend(s, family)
     growth, lower, upper = _growth_interval(fit, level)
+    curvature, quad = _curvature(s)
+    projection = _projection(fit, horizon, level)
+    widened = curvature is not None and curvature.curved and horizon > 0
+    if widened:  # the straight line does not fit: cover the bent trend's prediction interval too
+        bent = _projection(quad, horizon, level)
+        projection["nedre"] = np.minimum(projection["nedre"], bent["nedre"])
+        projection["oevre"] = np.maximum(projection["oevre"], bent["oevre"])
     return TrendResult(
         annual_growth=growth,
         lower=lower,
@@ -272,8 +329,12 @@ def trend(series, horizon: int = 3, family: str = "poisson", level: float = 0.95
         level=float(level),
         n_years=len(fit.fitted),
         fitted=fit.fitted,
-        projection=_projection(fit, horizon, level),
+        projection=projection,
         alpha=fit.alpha,
+        df_resid=fit.df_resid,
+        quantile="t" if fit.phi > 1 else "z",
+        curvature=curvature,
+        projection_widened=widened,
     )
 
 
@@ -293,9 +354,10 @@ def _check_options(family, level, horizon) -> str:
 
 @dataclass(frozen=True)
 class _TrendFit:
-    """``log E[count] = a + b*(year - first)`` fitted: ``params`` (a, b), their covariance ``cov`` and the
-    fitted means by year. ``dispersion`` is the Pearson chi2/df of the Poisson fit; the extra variance
-    used is ``phi`` (quasi-Poisson scale, 1 if none) or ``alpha`` (negative binomial, 0 if none)."""
+    """``log E[count] = a + b*(year - first) (+ c*(year - first)**2)`` fitted: ``params``, their covariance
+    ``cov`` and the fitted means by year. ``dispersion`` is the Pearson chi2/df of the Poisson fit; the extra
+    variance used is ``phi`` (quasi-Poisson scale, 1 if none) or ``alpha`` (negative binomial, 0 if none).
+    ``df_resid`` = n - number of parameters; with ``phi > 1`` the parameters are drawn from a t on it."""
 
     params: np.ndarray
     cov: np.ndarray
@@ -305,6 +367,8 @@ class _TrendFit:
     dispersion: float
     phi: float
     alpha: float
+    df_resid: int = 0
+    degree: int = 1
 
 
 def _fit_trend(s: pd.Series, family: str) -> _TrendFit:
@@ -314,7 +378,7 @@ def _fit_trend(s: pd.Series, family: str) -> _TrendFit:
     years = s.index.to_numpy()
     first = int(years[0])
     y = s.to_numpy()
-    X = np.column_stack([np.ones(len(y)), years - first]).astype(float)
+    X = _design(years - first, 1)
     df = len(y) - 2
 
     pois = _glm(y, X, sm.families.Poisson())
@@ -330,31 +394,90 @@ def _fit_trend(s: pd.Series, family: str) -> _TrendFit:
     fitted = pd.Series(np.asarray(res.fittedvalues, dtype=float), index=pd.Index(years, name="aar"),
                        name="forventet")
     return _TrendFit(params=np.asarray(res.params, dtype=float), cov=np.asarray(res.cov_params(), dtype=float),
-                     fitted=fitted, first=first, last=int(years[-1]), dispersion=dispersion, phi=phi, alpha=alpha)
+                     fitted=fitted, first=first, last=int(years[-1]), dispersion=dispersion, phi=phi, alpha=alpha,
+                     df_resid=df)
+
+
+def _design(x: np.ndarray, degree: int) -> np.ndarray:
+    """Columns 1, x (, x**2) of the years since the first."""
+    return np.column_stack([x.astype(float) ** k for k in range(degree + 1)])
+
+
+def _curvature(s: pd.Series) -> tuple[Curvature | None, _TrendFit | None]:
+    """Quasi-likelihood test of the straight log-linear trend against the quadratic one, and the quadratic fit
+    (quasi-Poisson, for the projection). None for both with fewer than 4 years or a quadratic model that
+    cannot be fitted (e.g. zeros at both ends)."""
+    import statsmodels.api as sm
+
+    years = s.index.to_numpy()
+    n = len(years)
+    if n < 4:
+        return None, None
+    x = years - years[0]
+    y = s.to_numpy()
+    try:
+        lin = _glm(y, _design(x, 1), sm.families.Poisson())
+        quad = _glm(y, _design(x, 2), sm.families.Poisson())
+    except InvalidValueError:
+        return None, None
+    df2 = n - 3
+    phi = float(quad.pearson_chi2 / df2)
+    drop = max(float(lin.deviance - quad.deviance), 0.0)
+    if phi > 1:
+        test, stat, p = "F", drop / phi, float(stats.f.sf(drop / phi, 1, df2))
+        quad = _glm(y, _design(x, 2), sm.families.Poisson(), scale="X2")
+    else:
+        test, stat, p = "chi2", drop, float(stats.chi2.sf(drop, 1))
+    fitted = pd.Series(np.asarray(quad.fittedvalues, dtype=float), index=pd.Index(years, name="aar"),
+                       name="forventet")
+    curvature = Curvature(statistic=float(stat), df=(1, df2), p_value=p, test=test, quadratic=float(quad.params[2]),
+                          curved=bool(p < CURVATURE_ALPHA), dispersion=phi, fitted=fitted)
+    fit = _TrendFit(params=np.asarray(quad.params, dtype=float), cov=np.asarray(quad.cov_params(), dtype=float),
+                    fitted=fitted, first=int(years[0]), last=int(years[-1]), dispersion=phi, phi=max(phi, 1.0),
+                    alpha=0.0, df_resid=df2, degree=2)
+    return curvature, fit
 
 
 def _percent_growth(b: float) -> float:
-    """Annual growth in percent for the log-scale slope ``b``."""
-    return (math.exp(b) - 1) * 100
+    """Annual growth in percent for the log-scale slope ``b`` (inf beyond what a float holds)."""
+    try:
+        return math.expm1(b) * 100
+    except OverflowError:
+        return math.inf
+
+
+def _quantile(fit: _TrendFit, level: float) -> float:
+    """The two-sided quantile at ``level``: t on the residual df when the scale is estimated, else normal."""
+    if fit.phi > 1:
+        return float(stats.t.ppf(0.5 + level / 2, fit.df_resid))
+    return float(stats.norm.ppf(0.5 + level / 2))
 
 
 def _growth_interval(fit: _TrendFit, level: float) -> tuple[float, float, float]:
     """Annual growth in percent with its Wald CI at ``level`` (computed for b, then transformed)."""
-    z = stats.norm.ppf(0.5 + level / 2)
+    q = _quantile(fit, level)
     b, se_b = fit.params[1], math.sqrt(fit.cov[1, 1])
-    return _percent_growth(b), _percent_growth(b - z * se_b), _percent_growth(b + z * se_b)
+    return _percent_growth(b), _percent_growth(b - q * se_b), _percent_growth(b + q * se_b)
 
 
 def _projection(fit: _TrendFit, horizon: int, level: float) -> pd.DataFrame:
     """The next ``horizon`` years: the fitted mean continued, with a simulated prediction interval
     widened to include it (columns ``aar``, ``forventet``, ``nedre``, ``oevre``)."""
     future = np.arange(fit.last + 1, fit.last + 1 + horizon)
-    Xf = np.column_stack([np.ones(horizon), future - fit.first]).astype(float)
+    Xf = _design(future - fit.first, fit.degree)
     point = np.exp(Xf @ fit.params)
     counts = _simulated_counts(fit, Xf)
     q = (0.5 - level / 2, 0.5 + level / 2)
     lo, hi = (np.quantile(counts, q, axis=0, method="inverted_cdf") if horizon
               else (np.empty(0), np.empty(0)))
+    if not np.all(np.isfinite(hi)):
+        year = int(future[np.argmax(~np.isfinite(hi))])
+        raise InvalidValueError(
+            f"trend: the {level:.0%} prediction interval for {year} (horizon {horizon}) has no upper bound: the "
+            f"trend of {len(fit.fitted)} years is too uncertain (dispersion {fit.dispersion:.3g}); use a smaller "
+            "horizon (horizon=0 gives the growth only)",
+            dansk=f"Udviklingen er for usikker til at blive fremskrevet til {year}: der er for få år eller for stor "
+                  "variation fra år til år. Vælg en kortere fremskrivning (eller ingen).")
     return pd.DataFrame({
         "aar": future.astype(int),
         "forventet": point,
@@ -364,14 +487,21 @@ def _projection(fit: _TrendFit, horizon: int, level: float) -> pd.DataFrame:
 
 
 def _simulated_counts(fit: _TrendFit, Xf: np.ndarray) -> np.ndarray:
-    """Counts for the design rows ``Xf`` (seed ``SEED``, ``N_SIMULATIONS`` rows): (a, b) drawn from their
-    normal distribution, then counts around the means from Poisson, gamma-Poisson with variance
-    ``phi*mu`` (quasi-Poisson) or the negative binomial."""
+    """Counts for the design rows ``Xf`` (seed ``SEED``, ``N_SIMULATIONS`` rows, floats): the parameters drawn
+    from their normal distribution (multivariate t on ``df_resid`` when the scale is estimated), then counts
+    around the means from Poisson, gamma-Poisson with variance ``phi*mu`` (quasi-Poisson) or the negative
+    binomial. Means beyond ``_MAX_MEAN`` give inf (no count draw supports them)."""
     rng = np.random.default_rng(SEED)
-    draws = rng.multivariate_normal(fit.params, fit.cov, size=N_SIMULATIONS)
-    mu = np.exp(draws @ Xf.T)  # (N_SIMULATIONS, horizon)
+    draws = rng.multivariate_normal(np.zeros(len(fit.params)), fit.cov, size=N_SIMULATIONS)
+    if fit.phi > 1:  # multivariate t: normal / sqrt(chi2_df / df)
+        draws = draws / np.sqrt(rng.chisquare(fit.df_resid, size=(N_SIMULATIONS, 1)) / fit.df_resid)
+    eta = (fit.params + draws) @ Xf.T  # (N_SIMULATIONS, horizon)
+    huge = eta > math.log(_MAX_MEAN)
+    mu = np.exp(np.minimum(eta, math.log(_MAX_MEAN)))
     if fit.alpha > 0:
         mu = rng.gamma(shape=1 / fit.alpha, scale=fit.alpha * mu)
     elif fit.phi > 1:
         mu = rng.gamma(shape=mu / (fit.phi - 1), scale=fit.phi - 1)
-    return rng.poisson(mu)
+    counts = rng.poisson(np.minimum(mu, _MAX_MEAN)).astype(float)
+    counts[huge | (mu > _MAX_MEAN)] = np.inf
+    return counts

@@ -12,7 +12,8 @@ names. The usual flow for a theme:
    log person-years offset, adjusted for age group, sex and calendar year).
 4. :func:`life_table` / :func:`life_expectancy` / :func:`life_expectancy_gap` (abridged
    Chiang life tables) and :func:`excess_life_years_lost` (Andersen 2013) give the
-   gap in years.
+   gap in years. The population's rates they are compared with are standardised to the
+   target group's person-years by calendar year (:func:`year_matched_reference`).
 5. :func:`funnel_limits` / :func:`funnel_data` compare kommuner.
 
 Time is measured in days and converted to years by dividing by 365.25
@@ -40,7 +41,8 @@ __all__ = [
     "Estimate", "SMRResult", "RateRatioResult", "GapResult", "LYLResult",
     "aldersgruppe", "lexis_split", "smr", "reference_rates", "expected_deaths", "rate_ratio",
     "life_table", "life_expectancy", "life_expectancy_gap", "life_years_lost", "survival_curve",
-    "excess_life_years_lost", "excess_life_years_lost_table", "funnel_limits", "funnel_data",
+    "excess_life_years_lost", "excess_life_years_lost_table", "year_matched_reference", "funnel_limits",
+    "funnel_data",
 ]
 
 #: The 5-year age groups of ``doedelighed_land``; the last one (95+) is open.
@@ -1011,20 +1013,116 @@ def _sum_by_age(table: pd.DataFrame, what: str) -> tuple[pd.Series, pd.Series]:
     return g["doede"].astype(float), g[py_col].astype(float)
 
 
+def _year_weights(ref: pd.DataFrame, tgt: pd.DataFrame, by: list) -> pd.DataFrame:
+    """The reference cells (``by``, ``aar``, ``aldersgruppe``, ``doede``, ``P``) with the weight ``w``: the target
+    group's person-years in the cell, or, in an age group it never reached, its person-years in the year."""
+    keys = [*by, "aar", "aldersgruppe"]
+    missing = tgt[tgt["w"] > 0].merge(ref[keys], on=keys, how="left", indicator=True)
+    missing = missing[missing["_merge"] == "left_only"]
+    if len(missing):
+        raise InvalidValueError(f"the reference lacks {len(missing)} cell(s) with target person-years, e.g. "
+                                f"{missing[keys].head(3).to_dict('records')}",
+                                dansk="Referencedødeligheden dækker ikke alle år, køn og aldersgrupper i målgruppen.")
+    cells = ref.merge(tgt, on=keys, how="left")
+    cells["w"] = cells["w"].fillna(0.0)
+    # age groups the target group never reached: its person-years per year over all age groups
+    per_year = tgt.groupby([*by, "aar"], observed=True)["w"].sum().rename("w_alle").reset_index()
+    cells = cells.merge(per_year, on=[*by, "aar"], how="left")
+    cells["w_alle"] = cells["w_alle"].fillna(0.0)
+    group = [*by, "aldersgruppe"]
+    total = cells.groupby(group, observed=True)["w"].transform("sum")
+    cells["w"] = np.where(total > 0, cells["w"], cells["w_alle"])
+    if (cells.groupby(group, observed=True)["w"].transform("sum") <= 0).any():
+        raise InvalidValueError("the target group has no person-years in the reference's years",
+                                dansk="Målgruppen har ingen personår i referencens år.")
+    return cells
+
+
+def year_matched_reference(target_table: pd.DataFrame, reference_table: pd.DataFrame, by=("koen",)) -> pd.DataFrame:
+    """The population's rates standardised to the target group's person-years by calendar year.
+
+    For each combination of ``by`` and age group *k* (and within sex, when both tables have ``koen``)
+    the reference rate is
+
+        m_ref(k) = sum_y PY_t(y, k) * D(y, k) / P(y, k)  /  sum_y PY_t(y, k)
+
+    where ``PY_t`` are the target group's person-years (``target_table``: ``aar``, ``aldersgruppe``,
+    ``personaar`` and the ``by`` columns; anything else is summed over) and ``D``/``P`` the
+    population's deaths and person-years (``reference_table``: ``aar``, ``aldersgruppe``, ``doede``
+    and ``personaar`` or ``befolkning``, e.g. ``doedelighed_land``). That is, it is the rate the
+    population would have if it had the target group's spread over calendar years: the expected
+    deaths of indirect standardisation over the target group's person-years. Pooling the population
+    evenly over the years instead is biased when the target group's person-years are not spread like
+    the population's and mortality changes over the years.
+
+    An age group where the target group has no person-years (e.g. 95+) is weighted by the target
+    group's person-years per year over all its age groups. Every age group of the reference is
+    returned. The sampling variance of the rate, ``sum_y w_y^2 D_y / P_y^2`` with ``w_y`` the
+    weights (summing to 1), is carried as effective counts with the same rate and variance:
+    ``personaar = rate / var`` and ``doede = rate^2 / var`` (``doede`` 0 and ``personaar`` the
+    weighted population where the rate is 0), so the result can go straight into
+    :func:`excess_life_years_lost` or :func:`life_expectancy_gap`.
+
+    Returns the ``by`` columns, ``aldersgruppe``, ``rate``, ``doede``, ``personaar`` and
+    ``maalgruppe_personaar`` (the target group's person-years, the weights' total), in age order.
+    """
+    by = [] if by is None else ([by] if isinstance(by, str) else list(by))
+    _require(target_table, ["aar", "aldersgruppe", "personaar", *by], "target_table")
+    py_col = "personaar" if "personaar" in reference_table.columns else "befolkning"
+    _require(reference_table, ["aar", "aldersgruppe", "doede", py_col, *by], "reference_table")
+    _nonnegative(target_table["personaar"], "personaar")
+    # always within sex when both tables have it (then summed over the sexes if koen is not in by)
+    strata = [*by, *(c for c in ("koen",) if c not in by and c in target_table and c in reference_table)]
+    keys = [*strata, "aar", "aldersgruppe"]
+    ref = reference_table[[*keys, "doede", py_col]].rename(columns={py_col: "P"})
+    ref = ref[ref["aar"].isin(target_table["aar"].unique())]
+    _nonnegative(ref["doede"], "doede")
+    if (_nonnegative(ref["P"], py_col) == 0).any():
+        raise InvalidValueError("reference population (befolkning/personaar) has cells with 0",
+                                dansk="Referencebefolkningen har celler med 0 personer.")
+    tgt = target_table.groupby(keys, observed=True)["personaar"].sum().rename("w").reset_index()
+    cells = _year_weights(ref, tgt, strata)
+    group = [*by, "aldersgruppe"]
+    cells["rate_y"] = cells["doede"] / cells["P"]
+    cells["wr"] = cells["w"] * cells["rate_y"]
+    cells["wv"] = cells["w"] ** 2 * cells["doede"] / cells["P"] ** 2
+    cells["wp"] = cells["w"] * cells["P"]
+    g = cells.groupby(group, observed=True)[["w", "wr", "wv", "wp"]].sum()
+    out = g.reset_index()
+    out["rate"] = out["wr"] / out["w"]
+    var = out["wv"] / out["w"] ** 2
+    pos = var > 0
+    out["personaar"] = np.where(pos, out["rate"] / var.where(pos, 1.0), out["wp"] / out["w"])
+    out["doede"] = np.where(pos, out["rate"] ** 2 / var.where(pos, 1.0), 0.0)
+    reached = tgt.groupby(group, observed=True)["w"].sum().rename("maalgruppe_personaar").reset_index()
+    out = out.merge(reached, on=group, how="left").fillna({"maalgruppe_personaar": 0.0})
+    out["_g"] = out["aldersgruppe"].map(_GROUP_INDEX)
+    out = out.sort_values([*by, "_g"], kind="stable").reset_index(drop=True)
+    return out[[*group, "rate", "doede", "personaar", "maalgruppe_personaar"]]
+
+
 def excess_life_years_lost_table(target_table: pd.DataFrame, reference_table: pd.DataFrame, by=("koen",),
-                                 age=20, tau=TAU, level=0.95, method="delta", **kwargs) -> pd.DataFrame:
+                                 age=20, tau=TAU, level=0.95, method="delta", year_matched=True,
+                                 **kwargs) -> pd.DataFrame:
     """:func:`excess_life_years_lost` for each group of ``by`` (default: per sex).
 
     Tables have ``aldersgruppe``, ``doede`` and ``personaar`` (the reference may have ``befolkning``
     instead, e.g. ``doedelighed_land``) plus the ``by`` columns; everything else (years, kommuner) is
-    summed over. The reference is restricted to the years of the target table if both have ``aar``.
-    Returns ``by`` columns + ``lyl_maalgruppe``, ``lyl_befolkning``, ``overskydende_lyl``, ``nedre``,
-    ``oevre``.
+    summed over. If both tables have ``aar``, the reference is restricted to the target's years and,
+    with ``year_matched=True`` (the default), its rates are standardised to the target group's
+    person-years by calendar year within each age group (:func:`year_matched_reference`);
+    ``year_matched=False`` pools the population's deaths and person-years over those years, which
+    is biased when mortality changes over the years and the target group is not spread over them
+    like the population. Returns ``by`` columns + ``lyl_maalgruppe``, ``lyl_befolkning``,
+    ``overskydende_lyl``, ``nedre``, ``oevre``.
     """
     by = [] if by is None else ([by] if isinstance(by, str) else list(by))
     ref = reference_table
-    if "aar" in target_table.columns and "aar" in ref.columns:
+    has_years = "aar" in target_table.columns and "aar" in ref.columns
+    if has_years:
         ref = ref[ref["aar"].isin(target_table["aar"].unique())]
+    if has_years and year_matched:
+        ref = year_matched_reference(target_table, ref, by=by)
     groups = [()] if not by else sorted(target_table[by].drop_duplicates().itertuples(index=False, name=None))
     rows = []
     for key in groups:

@@ -39,7 +39,7 @@ from ..memo import Memo
 from ..schema import Column, Schema
 from ..storage import atomic_write_text, cached_tables
 from ..vocabulary import KONTAKT_REGISTRE, YDELSER
-from . import register_files, register_rules, synthetic, synthetic_capture
+from . import register_files, register_rules, synthetic, synthetic_capture, synthetic_mortality
 from .register_rules import check_consistency
 
 __all__ = ["EPISODE_SCHEMA", "KONTAKT_SCHEMA", "PERSON_SCHEMA", "RegisterExtract", "check_consistency",
@@ -91,6 +91,8 @@ class RegisterExtract:
     parametre: dict = field(default_factory=dict)
     kontakter: pd.DataFrame | None = None  # optional table registerkontakter (person_id, register, aar)
     sandhed: pd.DataFrame | None = None  # synthetic only: the planted target group (kommune, aar, historie, antal)
+    # synthetic only: the planted mortality of the follow-up (synthetic_mortality.planted_expected_deaths)
+    doedelighed_sandhed: pd.DataFrame | None = None
     advarsler: tuple[str, ...] = ()  # real only: the Danish warnings of the checks (register_rules)
 
     @property
@@ -132,8 +134,9 @@ def load_extract(path: str | Path | None = None, params: synthetic.SyntheticPara
     def build():
         personer, forloeb = synthetic.generate(p)
         personer, kontakter, sandhed = synthetic_capture.extend(p, personer, forloeb)
+        doedelighed = synthetic_mortality.planted_expected_deaths(personer, p.mrr, p.mrr_ages, p.last_year)
         return {"personer": personer, "ydelsesforloeb": forloeb, "registerkontakter": kontakter,
-                "maalgruppe_sandhed": sandhed}
+                "maalgruppe_sandhed": sandhed, "doedelighed_sandhed": doedelighed}
 
     def load():
         tables, _meta = cached_tables("register-syntetisk", key, build, {"parametre": p.to_dict()})
@@ -141,7 +144,8 @@ def load_extract(path: str | Path | None = None, params: synthetic.SyntheticPara
         forloeb = EPISODE_SCHEMA.validate(tables["ydelsesforloeb"], "ydelsesforloeb (syntetisk)")
         kontakter = KONTAKT_SCHEMA.validate(tables["registerkontakter"], "registerkontakter (syntetisk)")
         return RegisterExtract(personer, forloeb, True, SYNTHETIC_SOURCE, key, p.to_dict(),
-                               kontakter=kontakter, sandhed=tables["maalgruppe_sandhed"])
+                               kontakter=kontakter, sandhed=tables["maalgruppe_sandhed"],
+                               doedelighed_sandhed=tables["doedelighed_sandhed"])
 
     return _EXTRACTS.hent((str(config.paths().cache), key), load)
 

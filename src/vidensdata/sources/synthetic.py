@@ -131,9 +131,10 @@ class SyntheticParams:
     kommune_sd: float = 0.25  # ASSUMPTION: sd of the log kommune effect
     burn_in_years: int = 10  # ASSUMPTION: years simulated before first_year at its level (not in the extract)
     # mortality rate ratio against the national rates, by sex, at the ages in mrr_ages (log-linear between,
-    # constant outside; 1 under 18). Level calibrated to the excess life-years lost of Erlangsen et al. 2017
-    # (10.2 years men, 7.3 women); age pattern an ASSUMPTION. See synthetic_mortality.CALIBRATION.
-    mrr: dict = field(default_factory=lambda: {"M": (6.3, 4.7, 2.95, 1.73), "K": (5.8, 4.6, 2.73, 1.66)})
+    # constant outside; 1 under 18). Level calibrated so that the planted, year-matched excess life-years lost
+    # are those of Erlangsen et al. 2017 (10.2 years men, 7.3 women); age pattern an ASSUMPTION. See
+    # synthetic_mortality (CALIBRATION, planted_expected_deaths).
+    mrr: dict = field(default_factory=lambda: {"M": (5.97, 4.45, 2.79, 1.64), "K": (5.35, 4.24, 2.52, 1.53)})
     mrr_ages: tuple = (18, 40, 60, 80)
     # planted target group and its three capture registers (synthetic_capture; used by register.load_extract)
     maalgruppe: CaptureParams = field(default_factory=CaptureParams)

@@ -202,7 +202,9 @@ def extend(p, personer: pd.DataFrame, forloeb: pd.DataFrame, serviceliste: pd.Da
 
     seen_person = np.zeros(len(pool.kom), dtype=bool)
     seen_person[pi[pl_psyk | pl_mis]] = True
-    personer_all, ids = _seen_pool_persons(personer, pool, seen_person, codes, first, rng)
+    first_seen = np.full(len(pool.kom), len(years))  # index of the first year with a contact
+    np.minimum.at(first_seen, pi[pl_psyk | pl_mis], yi[pl_psyk | pl_mis])
+    personer_all, ids = _seen_pool_persons(personer, pool, seen_person, codes, first + first_seen[seen_person])
     pool_ids = np.full(len(pool.kom), None, dtype=object)  # person_id of the pool persons who are seen
     pool_ids[seen_person] = ids
     kontakter = _contacts_table(
@@ -279,15 +281,20 @@ def _truth(codes: np.ndarray, years: np.ndarray, *groups: tuple) -> pd.DataFrame
 
 
 def _seen_pool_persons(personer: pd.DataFrame, pool: _Pool, seen_person: np.ndarray, codes: np.ndarray,
-                       first: int, rng) -> tuple[pd.DataFrame, np.ndarray]:
-    """``personer`` with the pool persons seen by a register appended (ids ``M0000000``...), and those ids."""
+                       entry_year: np.ndarray) -> tuple[pd.DataFrame, np.ndarray]:
+    """``personer`` with the pool persons seen by a register appended (ids ``M0000000``...), and those ids.
+
+    A pool person enters the extract on 1 January of the first year a register sees them (``entry_year``), not
+    the first year they are in the group: counting the years before they were seen would count time they were
+    bound to survive (immortal time), and the deaths of the synthetic extract would fall short of the planted
+    rates (:func:`.synthetic_mortality.planted_expected_deaths`). Being in the group in a year requires being
+    alive on its first day, so nobody dies before entering.
+    """
     n_new = int(seen_person.sum())
     ids = np.array([f"M{i:07d}" for i in range(n_new)], dtype=object)
-    entry_year = first + np.argmax(pool.in_group[seen_person], axis=1)
-    day = rng.integers(0, 365, size=n_new)
-    entry = (entry_year - 1970).astype("datetime64[Y]").astype("datetime64[D]") + day.astype("timedelta64[D]")
+    entry = (np.asarray(entry_year) - 1970).astype("datetime64[Y]").astype("datetime64[D]")
     death = pool.death[seen_person]
-    entry = np.where(np.isnat(death) | (entry <= death), entry, death)  # dies in the entry year: enters first
+    entry = np.where(np.isnat(death) | (entry <= death), entry, death)  # never after death
     new_people = pd.DataFrame({
         "person_id": ids,
         "koen": np.where(pool.male[seen_person], "M", "K"),

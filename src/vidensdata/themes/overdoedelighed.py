@@ -10,15 +10,25 @@ Measures (methods in :mod:`vidensdata.methods.mortality`)
   national age-, sex- and year-specific rates (``doedelighed_land``), with an exact
   Poisson confidence interval.
 * **Excess life-years lost** (Andersen 2013) from age :data:`LYL_ALDER` to 95, and
-  the **gap in life expectancy** at age :data:`LYL_ALDER`, by sex. A kommune has
-  too few deaths for its own age-specific rates, so the age pattern is borrowed from
-  the whole country's target group: the area's hazard in age group *k* is
-  ``R x m_k``, where ``m_k`` is the national target-group rate (age groups with fewer
-  than :data:`MIN_DOEDE_BLOK` deaths are pooled with their neighbours, as a ratio to
-  the population rate) and ``R`` the area's observed over expected deaths with those
-  rates. For the whole country ``R = 1``. The confidence interval comes from the exact
-  Poisson interval of ``R``; it ignores the (small) uncertainty of the national age
-  pattern.
+  the **gap in life expectancy** at age :data:`LYL_ALDER`, by sex. The population is
+  compared *year-matched*: its rate in age group *k* is the national rates of the
+  calendar years weighted by the target group's person-years in those years
+  (:func:`vidensdata.methods.mortality.year_matched_reference`), for the area's own
+  target group. Mortality fell over the years while the target group's person-years
+  lie mostly in the later ones, so pooling the population evenly over the period
+  would overstate its life-years lost and understate the excess. A kommune has too
+  few deaths for its own age-specific rates, so the age pattern is borrowed from the
+  whole country's target group as a rate ratio ``r_k`` to the year-matched population
+  rate (age groups with fewer than :data:`MIN_DOEDE_BLOK` deaths are pooled with their
+  neighbours); the area's hazard in age group *k* is ``R x r_k x m_k``, where ``m_k``
+  is the population rate matched to the area's target group and ``R`` the area's
+  observed over expected deaths (ages :data:`LYL_ALDER` and up) with those rates. For
+  the whole country ``R = 1`` and the hazard is the target group's own rate. The
+  confidence interval comes from the exact Poisson interval of ``R``; it ignores the
+  (small) uncertainty of the national age pattern.
+* **Planted truth** (synthetic data only): the same two measures computed from the
+  hazards the generator planted (``registry.plantet_doedelighed``), shown beside the
+  estimates so a reader can see how well the method hits.
 * **Funnel plot**: every kommune's SMR against its expected deaths, with 95 % and
   99.8 % control limits around the national target group's SMR.
 
@@ -95,6 +105,8 @@ class Resultat:
     syntetisk: bool
     noter: list = field(default_factory=list)
     noegletal: dict = field(default_factory=dict)
+    #: synthetic data only: "M"/"K" -> {"lyl": planted excess LYL, "levetid": planted gap} (None where not shown)
+    sandhed: dict | None = None
 
     @property
     def kildelinje(self) -> str:
@@ -170,38 +182,45 @@ def _compute_period(start: int, end: int) -> dict:
     rates = mortality.reference_rates(ref)
     merged = d.merge(rates[["aar", "koen", "aldersgruppe", "rate"]], on=["aar", "koen", "aldersgruppe"], how="left")
     merged["forventede"] = merged["personaar"] * merged["rate"].fillna(0.0)
-    # kommune x sex x age group over the period
+    # kommune x sex x age group over the period; forventede / personaar is the year-matched population rate
     by_age = merged.groupby(["kommune_kode", "koen", "aldersgruppe"], observed=True, sort=False)[
         ["doede", "personaar", "forventede"]].sum().reset_index()
-    # population reference by sex and age group over the period
-    ref_age = ref.groupby(["koen", "aldersgruppe"], observed=True)[["doede", "befolkning"]].sum()
-    ref_age = ref_age.rename(columns={"befolkning": "personaar"})
-    # national target group by sex and age group, and its hazard schedule
+    # the population's rates standardised to the national target group's person-years by calendar year
+    ref_age = mortality.year_matched_reference(d, ref, by=("koen",)).set_index(["koen", "aldersgruppe"])
+    # national target group by sex and age group, and its rate ratios to the population by age group
     nat = by_age.groupby(["koen", "aldersgruppe"], observed=True)[["doede", "personaar", "forventede"]].sum()
-    schedule = {k: _schedule(nat.loc[k], ref_age.loc[k]) for k in ("M", "K")}
-    # expected deaths with the national target-group schedule, per kommune and sex
-    by_age["m_tg"] = [schedule[k].get(a, 0.0) for k, a in zip(by_age["koen"], by_age["aldersgruppe"])]
-    by_age["forventede_tg"] = by_age["personaar"] * by_age["m_tg"]
-    kom = by_age.groupby(["kommune_kode", "koen"], observed=True)[
-        ["doede", "personaar", "forventede", "forventede_tg"]].sum().reset_index()
-    alle = kom.groupby("kommune_kode", as_index=False)[["doede", "personaar", "forventede", "forventede_tg"]].sum()
+    ratios = {k: _ratios(nat.loc[k]) for k in ("M", "K")}
+    schedule = {k: {g: r * float(ref_age.loc[(k, g), "rate"]) for g, r in ratios[k].items()} for k in ("M", "K")}
+    # expected deaths (ages LYL_ALDER and up) with the national target group's ratios, per kommune and sex
+    by_age["ratio_tg"] = [ratios[k].get(a, 0.0) for k, a in zip(by_age["koen"], by_age["aldersgruppe"])]
+    by_age["forventede_tg"] = by_age["forventede"] * by_age["ratio_tg"]
+    by_age["doede_lyl"] = by_age["doede"].where(by_age["aldersgruppe"].isin(_lyl_groups()), 0)
+    cols = ["doede", "personaar", "forventede", "forventede_tg", "doede_lyl"]
+    kom = by_age.groupby(["kommune_kode", "koen"], observed=True)[cols].sum().reset_index()
+    alle = kom.groupby("kommune_kode", as_index=False)[cols].sum()
     kom = pd.concat([kom, alle.assign(koen="alle")], ignore_index=True)
-    return {"by_age": by_age, "ref_age": ref_age, "nat": nat, "schedule": schedule, "kom": kom,
-            "pattern": _pattern(kom)}
+    return {"by_age": by_age, "ref_age": ref_age, "nat": nat, "ratios": ratios, "schedule": schedule, "kom": kom,
+            "pattern": _pattern(kom), "sandhed": _planted(start, end)}
 
 
-def _schedule(nat: pd.DataFrame, ref: pd.DataFrame) -> dict:
-    """Hazards of the national target group by age group (from LYL_ALDER), pooled where deaths are few.
+def _lyl_groups() -> list[str]:
+    """The age groups from LYL_ALDER up (95+ included)."""
+    return [g for g in mortality.AGE_GROUPS if mortality.AGE_STARTS[mortality.AGE_GROUPS.index(g)] >= LYL_ALDER]
+
+
+def _ratios(nat: pd.DataFrame) -> dict:
+    """Rate ratios of the national target group to the year-matched population by age group (from LYL_ALDER),
+    pooled where deaths are few.
 
     Consecutive age groups are merged until each block has at least ``MIN_DOEDE_BLOK``
-    deaths (a short last block joins the one before); within a block the target group's
-    rate is the population rate times the block's ratio of observed to expected deaths.
-    Groups the target group never reached (such as 95+) take the ratio of the oldest block.
+    deaths (a short last block joins the one before); within a block the ratio is the
+    block's observed over expected deaths (expected with the population's rates of each
+    calendar year). Groups the target group never reached (such as 95+) take the ratio
+    of the oldest block.
     """
-    groups = [g for g in mortality.AGE_GROUPS if mortality.AGE_STARTS[mortality.AGE_GROUPS.index(g)] >= LYL_ALDER]
-    pop_rate = (ref["doede"] / ref["personaar"]).reindex(groups).fillna(0.0).to_numpy()
+    groups = _lyl_groups()
     d = nat["doede"].reindex(groups).fillna(0).to_numpy(float)
-    e = nat["personaar"].reindex(groups).fillna(0).to_numpy(float) * pop_rate
+    e = nat["forventede"].reindex(groups).fillna(0).to_numpy(float)
     blocks, current = [], []
     for i in range(len(groups)):
         current.append(i)
@@ -217,7 +236,17 @@ def _schedule(nat: pd.DataFrame, ref: pd.DataFrame) -> dict:
     for b in blocks:
         if e[b].sum() > 0:
             ratio[b] = d[b].sum() / e[b].sum()
-    return dict(zip(groups, ratio * pop_rate))
+    return dict(zip(groups, ratio))
+
+
+def _planted(start: int, end: int) -> pd.DataFrame | None:
+    """Planted expected deaths by kommune, sex and age group over the period (synthetic data only)."""
+    truth = cat.plantet_doedelighed()
+    if truth is None:
+        return None
+    t = truth[truth["aar"].between(start, end)]
+    return t.groupby(["kommune_kode", "koen", "aldersgruppe"], observed=True)[
+        ["personaar", "forventede_befolkning", "forventede_plantet"]].sum().reset_index()
 
 
 def _pattern(kom: pd.DataFrame) -> pd.DataFrame:
@@ -247,7 +276,20 @@ def _area_age(per: dict, omr: geography.Omraade) -> pd.DataFrame:
     a = per["by_age"]
     a = a[a["kommune_kode"].isin(omr.kommune_koder)]
     return a.groupby(["koen", "aldersgruppe"], observed=True)[
-        ["doede", "personaar", "forventede", "forventede_tg"]].sum()
+        ["doede", "personaar", "forventede", "forventede_tg", "doede_lyl"]].sum()
+
+
+def _area_reference(per: dict, area: pd.DataFrame, koen: str) -> pd.Series:
+    """The population's rate by age group (from LYL_ALDER), matched to the area's target group: its expected
+    over its person-years (the national rates of each year weighted by the area's person-years in it); an
+    age group where the area has no person-years takes the rate matched to the national target group."""
+    groups = _lyl_groups()
+    national = per["ref_age"].loc[koen, "rate"].reindex(groups)
+    if koen not in area.index.get_level_values(0):
+        return national
+    a = area.loc[koen].reindex(groups)
+    own = a["forventede"] / a["personaar"].where(a["personaar"] > 0)
+    return own.fillna(national)
 
 
 def _suppression(per: dict, omr: geography.Omraade, koen: str) -> tuple[bool, bool]:
@@ -262,32 +304,60 @@ def _suppression(per: dict, omr: geography.Omraade, koen: str) -> tuple[bool, bo
     return disclosure.sammensat(parts["undertrykt"])
 
 
-def _hazards_from(schedule: dict, R: float) -> tuple[pd.Series, pd.Series]:
-    """Pseudo deaths and person-years whose ratio is the hazard ``R x m_k`` (for the methods' functions)."""
-    groups = list(schedule)
-    m = np.array([schedule[g] for g in groups]) * R
-    return pd.Series(m * _PY_PSEUDO, index=groups), pd.Series(np.full(len(groups), _PY_PSEUDO), index=groups)
+def _pseudo(hazard: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Pseudo deaths and person-years whose ratio is ``hazard`` (for the methods' life-table functions)."""
+    return hazard * _PY_PSEUDO, pd.Series(_PY_PSEUDO, index=hazard.index)
 
 
-def _lyl_and_gap(per: dict, koen: str, O: float, E_tg: float):
-    """Excess LYL and life-expectancy gap at LYL_ALDER for one sex, with CIs from the interval of R."""
-    schedule = per["schedule"][koen]
-    ref = per["ref_age"].loc[koen]
-    groups = list(schedule)
-    ref_d, ref_py = ref["doede"].reindex(groups).astype(float), ref["personaar"].reindex(groups).astype(float)
+def _lyl_gap_of(hazard: pd.Series, reference: pd.Series) -> tuple[float, float, float, float]:
+    """(LYL of ``hazard``, of ``reference``, life expectancy at LYL_ALDER of ``hazard``, of ``reference``)."""
+    d, p = _pseudo(hazard)
+    rd, rp = _pseudo(reference)
+    return (mortality.life_years_lost(d, p, age=LYL_ALDER, tau=TAU), mortality.life_years_lost(rd, rp, age=LYL_ALDER,
+            tau=TAU), mortality.life_expectancy(d, p, age=LYL_ALDER), mortality.life_expectancy(rd, rp, age=LYL_ALDER))
+
+
+def _lyl_and_gap(per: dict, koen: str, O: float, E_tg: float, reference: pd.Series):
+    """Excess LYL and life-expectancy gap at LYL_ALDER for one sex, with CIs from the interval of R.
+
+    The target group's hazard is ``R x r_k x reference_k`` (national rate ratios ``r_k``); ``reference`` is the
+    population's rate matched to the area's target group (:func:`_area_reference`)."""
+    ratios = pd.Series(per["ratios"][koen])
+    base = ratios * reference.reindex(ratios.index)
     r = mortality.smr(O, E_tg)
     lyl, gap = [], []
     for R in (r.value, r.lower, r.upper):
-        d, p = _hazards_from(schedule, max(R, 1e-9))
-        lyl.append(mortality.life_years_lost(d, p, age=LYL_ALDER, tau=TAU))
-        gap.append(mortality.life_expectancy(d, p, age=LYL_ALDER))
-    lyl_ref = mortality.life_years_lost(ref_d, ref_py, age=LYL_ALDER, tau=TAU)
-    e_ref = mortality.life_expectancy(ref_d, ref_py, age=LYL_ALDER)
+        lyl_t, lyl_ref, e_t, e_ref = _lyl_gap_of(base * max(R, 1e-9), reference.reindex(ratios.index))
+        lyl.append(lyl_t)
+        gap.append(e_t)
     lyl_res = {"value": lyl[0] - lyl_ref, "lower": lyl[1] - lyl_ref, "upper": lyl[2] - lyl_ref,
                "maalgruppe": lyl[0], "befolkning": lyl_ref, "R": r.value}
     gap_res = {"value": e_ref - gap[0], "lower": e_ref - gap[1], "upper": e_ref - gap[2],
                "maalgruppe": gap[0], "befolkning": e_ref, "R": r.value}
     return lyl_res, gap_res
+
+
+def _truth(per: dict, omr: geography.Omraade, koen: str, reference: pd.Series) -> dict | None:
+    """Planted excess LYL and life-expectancy gap for the area and sex (synthetic data only).
+
+    The planted hazard in age group *k* is the planted rate ratio of the area's follow-up (planted expected over
+    expected deaths at the population's rates of each year; the country's where the area has none, the oldest
+    group's where nobody has any) times the same year-matched population rate as the estimate's."""
+    t = per["sandhed"]
+    if t is None:
+        return None
+    groups = _lyl_groups()
+    t = t[t["koen"] == koen]
+    cols = ["forventede_befolkning", "forventede_plantet"]
+    nat = t.groupby("aldersgruppe", observed=True)[cols].sum().reindex(groups)
+    own = t[t["kommune_kode"].isin(omr.kommune_koder)].groupby("aldersgruppe", observed=True)[cols].sum()
+    own = own.reindex(groups)
+    ratio = (own["forventede_plantet"] / own["forventede_befolkning"].where(own["forventede_befolkning"] > 0))
+    ratio = ratio.fillna(nat["forventede_plantet"] / nat["forventede_befolkning"].where(
+        nat["forventede_befolkning"] > 0)).ffill()
+    ref = reference.reindex(groups)
+    lyl_t, lyl_ref, e_t, e_ref = _lyl_gap_of(ratio * ref, ref)
+    return {"lyl": lyl_t - lyl_ref, "levetid": e_ref - e_t}
 
 
 def beregn(geografi="Hele landet", startaar=None, slutaar=None, koen="alle") -> Resultat:
@@ -315,7 +385,7 @@ def beregn_valg(valg: Valg) -> Resultat:
         rows.append({"koen": k, "doede": pd.NA if hidden else O, "undertrykt": hidden, "primaer": primary,
                      "personaar": py, "forventede": E, "smr": np.nan if res is None else res.value,
                      "nedre": np.nan if res is None else res.lower, "oevre": np.nan if res is None else res.upper,
-                     "_O": O, "_E_tg": float(part["forventede_tg"].sum())})
+                     "_O": O, "_O_lyl": int(part["doede_lyl"].sum()), "_E_tg": float(part["forventede_tg"].sum())})
     if omr.enkelt is None:
         _protect_sex_relation(rows)
     smrs = {r["koen"]: None if r["undertrykt"] else smrs[r["koen"]] for r in rows}
@@ -323,23 +393,26 @@ def beregn_valg(valg: Valg) -> Resultat:
     tabel["doede"] = tabel["doede"].astype("Int64")
 
     # life-years lost and life expectancy, by sex
-    lyl, levetid = {}, {}
+    lyl, levetid, reference, sandhed = {}, {}, {}, {}
     for k in ("M", "K"):
         row = tabel.set_index("koen").loc[k]
-        if row["undertrykt"] or row["_O"] < MIN_DOEDE_LYL or row["_E_tg"] <= 0:
-            lyl[k] = levetid[k] = None
+        reference[k] = _area_reference(per, area, k)
+        if row["undertrykt"] or min(row["_O"], row["_O_lyl"]) < MIN_DOEDE_LYL or row["_E_tg"] <= 0:
+            lyl[k] = levetid[k] = sandhed[k] = None
             continue
-        lyl[k], levetid[k] = _lyl_and_gap(per, k, row["_O"], row["_E_tg"])
+        lyl[k], levetid[k] = _lyl_and_gap(per, k, row["_O_lyl"], row["_E_tg"], reference[k])
+        sandhed[k] = _truth(per, omr, k, reference[k])
     if any(v is None for v in lyl.values()):
         noter.append(f"Tabte leveår og restlevetid beregnes kun for et køn med mindst {MIN_DOEDE_LYL} dødsfald "
                      "i området og perioden; færre dødsfald giver ikke et brugbart skøn (og 1–4 vises ikke).")
 
     aldersrater = _age_rates(per, area, valg, bool(tabel.set_index("koen").loc[valg.koen, "undertrykt"]))
-    overlevelse = _survival(per, lyl, valg)
+    overlevelse = _survival(per, lyl, reference, valg)
     tragt, skjult, niveau = _funnel(per, valg)
     src = cat.registerkilde()
-    res = Resultat(valg, tabel.drop(columns=["_O", "_E_tg"]), smrs, lyl, levetid, aldersrater, overlevelse, tragt,
-                   skjult, niveau, src["kilde"], src["synthetic"], noter)
+    truth = sandhed if per["sandhed"] is not None else None
+    res = Resultat(valg, tabel.drop(columns=["_O", "_O_lyl", "_E_tg"]), smrs, lyl, levetid, aldersrater,
+                   overlevelse, tragt, skjult, niveau, src["kilde"], src["synthetic"], noter, sandhed=truth)
     return replace(res, noegletal=_noegletal(res))
 
 
@@ -362,10 +435,14 @@ def _age_rates(per: dict, area: pd.DataFrame, valg: Valg, area_hidden: bool) -> 
     """Deaths per 1,000 person-years by age group: the area's target group, the country's and the population."""
     ks = list(valg.koenner)
     groups = [g for g in mortality.AGE_GROUPS if mortality.AGE_STARTS[mortality.AGE_GROUPS.index(g)] >= 15]
-    ref = per["ref_age"].loc[ks].groupby(level="aldersgruppe").sum().reindex(groups)
+    # the population year-matched to the national target group (over both sexes: weighted by its person-years)
+    ref = per["ref_age"].loc[ks].assign(wr=lambda x: x["rate"] * x["maalgruppe_personaar"])
+    ref = ref.groupby(level="aldersgruppe")[["wr", "maalgruppe_personaar", "rate"]].agg(
+        {"wr": "sum", "maalgruppe_personaar": "sum", "rate": "mean"}).reindex(groups)
+    pop_rate = np.where(ref["maalgruppe_personaar"] > 0, ref["wr"] / ref["maalgruppe_personaar"].where(
+        ref["maalgruppe_personaar"] > 0), ref["rate"])
     nat = per["nat"].loc[ks].groupby(level="aldersgruppe").sum().reindex(groups)
-    out = [pd.DataFrame({"aldersgruppe": groups, "Serie": "Hele befolkningen",
-                         "pr_1000": (ref["doede"] / ref["personaar"] * 1000).to_numpy()})]
+    out = [pd.DataFrame({"aldersgruppe": groups, "Serie": "Hele befolkningen", "pr_1000": pop_rate * 1000})]
     nat_rate = np.where(nat["personaar"] > 0, nat["doede"] / nat["personaar"].where(nat["personaar"] > 0) * 1000,
                         np.nan)
     nat_d = nat["doede"].fillna(0).astype(int)
@@ -387,20 +464,18 @@ def _age_rates(per: dict, area: pd.DataFrame, valg: Valg, area_hidden: bool) -> 
     return pd.concat(out, ignore_index=True)
 
 
-def _survival(per: dict, lyl: dict, valg: Valg) -> pd.DataFrame:
-    """Survival from age LYL_ALDER: the area's target group (model above) and the population, by sex."""
+def _survival(per: dict, lyl: dict, reference: dict, valg: Valg) -> pd.DataFrame:
+    """Survival from age LYL_ALDER: the area's target group (model above) and the population year-matched to it,
+    by sex."""
     out = []
     for k in valg.koenner:
-        ref = per["ref_age"].loc[k]
-        schedule = per["schedule"][k]
-        groups = list(schedule)
-        s = mortality.survival_curve(ref["doede"].reindex(groups).astype(float),
-                                     ref["personaar"].reindex(groups).astype(float), age=LYL_ALDER, tau=TAU, step=1)
+        ratios = pd.Series(per["ratios"][k])
+        ref = reference[k].reindex(ratios.index)
+        s = mortality.survival_curve(*_pseudo(ref), age=LYL_ALDER, tau=TAU, step=1)
         out.append(s.assign(Serie=f"{KOEN_NAVN[k]}, hele befolkningen"))
         if lyl.get(k) is None:
             continue
-        d, p = _hazards_from(schedule, max(lyl[k]["R"], 1e-9))
-        s = mortality.survival_curve(d, p, age=LYL_ALDER, tau=TAU, step=1)
+        s = mortality.survival_curve(*_pseudo(ratios * ref * max(lyl[k]["R"], 1e-9)), age=LYL_ALDER, tau=TAU, step=1)
         out.append(s.assign(Serie=f"{KOEN_NAVN[k]}, målgruppen i {valg.omraade.navn}"))
     return pd.concat(out, ignore_index=True)
 
@@ -459,7 +534,19 @@ def noegletal_vist(res: Resultat) -> list[tuple[str, str, str]]:
         ("noegletal-lyl-kvinder", f"Tabte leveår ud over befolkningens, kvinder ({LYL_ALDER}–95 år, 95 %-KI)",
          _interval(n["lyl_K"])),
         ("noegletal-levetid-forskel", f"Kortere forventet restlevetid som {LYL_ALDER}-årig, år (95 %-KI)", gap_text),
+        *_truth_card(res),
     ]
+
+
+def _truth_card(res: Resultat) -> list[tuple[str, str, str]]:
+    """The planted excess life-years lost beside the estimates (synthetic data only)."""
+    if not res.syntetisk or not res.sandhed or all(v is None for v in res.sandhed.values()):
+        return []
+    values = {x: fmt.MISSING if res.sandhed.get(x) is None else fmt.fmt_dec(res.sandhed[x]["lyl"], 1)
+              for x in ("M", "K")}
+    text = " · ".join(f"{KOEN_NAVN[x]}: {v}" for x, v in values.items())
+    return [("noegletal-lyl-sand", f"Plantet sandhed: tabte leveår ud over befolkningens ({LYL_ALDER}–95 år, "
+             "kun syntetiske data)", text)]
 
 
 

@@ -56,6 +56,8 @@ class Resultat:
     kilde: str
     syntetisk: bool
     noegletal: dict = field(default_factory=dict)
+    #: plain Danish when the straight trend does not fit (growth speeding up or slowing down), else ""
+    krumning_note: str = ""
 
     @property
     def kildelinje(self) -> str:
@@ -64,7 +66,7 @@ class Resultat:
     def _repr_html_(self) -> str:
         v = self.valg
         return resume_html(f"{TITEL}: {v.omraade.navn}, {v.startaar}–{v.slutaar}", noegletal_vist(self),
-                           [self.trend_note, self.kildelinje])
+                           [n for n in (self.trend_note, self.krumning_note) if n] + [self.kildelinje])
 
 
 def data_years() -> tuple[int, int]:
@@ -160,8 +162,38 @@ def beregn_valg(valg: Valg) -> Resultat:
         except VidensdataError as exc:
             note = exc.dansk
     src = cat.registerkilde()
-    res = Resultat(valg, serie, sammenligning, befolkning, trend, note, src["kilde"], src["synthetic"])
+    res = Resultat(valg, serie, sammenligning, befolkning, trend, note, src["kilde"], src["synthetic"],
+                   krumning_note=krumning_tekst(trend))
     return replace(res, noegletal=_noegletal(res, alle))
+
+
+def krumning_tekst(trend: growth.TrendResult | None) -> str:
+    """Plain Danish for leaders when the straight trend does not fit; "" when it does (or there is no test)."""
+    c = None if trend is None else trend.curvature
+    if c is None or not c.curved:
+        return ""
+    retning, fortsaetter = (("aftaget", "opbremsningen") if c.quadratic < 0 else ("taget til", "accelerationen"))
+    return (f"Væksten har ikke været jævn: den er {retning} i løbet af perioden. Den gennemsnitlige årlige vækst "
+            "beskriver derfor ikke de seneste år særlig godt, og fremskrivningen er mere usikker end ellers. "
+            f"Intervallet om fremskrivningen er gjort bredere, så det også dækker, at {fortsaetter} fortsætter.")
+
+
+def krumning_detaljer(trend: growth.TrendResult | None) -> str:
+    """The trend model and the curvature test in Danish, with the numbers (for the method section)."""
+    if trend is None:
+        return "Der er ingen trend for dette valg."
+    kvantil = (f"t-fordelingen med {trend.df_resid} frihedsgrader (kvasi-Poisson, spredning "
+               f"{fmt.fmt_dec(trend.dispersion, 1)} gange Poisson)" if trend.quantile == "t" else "normalfordelingen")
+    tekst = f"Konfidensintervallet for den årlige vækst bygger på {kvantil}."
+    c = trend.curvature
+    if c is None:
+        return tekst + " Med færre end 4 år kan det ikke testes, om trenden krummer."
+    test = (f"F = {fmt.fmt_dec(c.statistic, 1)} på {c.df[0]} og {c.df[1]} frihedsgrader" if c.test == "F"
+            else f"χ² = {fmt.fmt_dec(c.statistic, 1)} på 1 frihedsgrad")
+    p = "p < 0,001" if c.p_value < 0.001 else f"p = {fmt.fmt_dec(c.p_value, 3)}"
+    konklusion = ("den rette linje passer ikke, så prædiktionsintervallet er udvidet til også at dække den krumme trend"
+                  if c.curved else "intet tegn på, at den rette linje ikke passer")
+    return (f"{tekst} Test for krumning (et kvadratisk led i den log-lineære trend): {test}, {p}; {konklusion}.")
 
 
 def _noegletal(res: Resultat, alle: pd.DataFrame) -> dict:

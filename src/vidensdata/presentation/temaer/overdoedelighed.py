@@ -23,6 +23,8 @@ from ._faelles import geografi_kontroller, start_geografi
 
 #: The renderers that publish tables (see :mod:`vidensdata.publish`): the approved tables are theirs.
 TABELLER = ("vis_noegletal", "vis_tabel", "vis_leveaar")
+#: Column of the planted truth beside the estimates (synthetic data only).
+SAND_KOLONNE = "Plantet sandhed (syntetisk)"
 
 
 def vis_noegletal(res: Resultat):
@@ -32,7 +34,10 @@ def vis_noegletal(res: Resultat):
     notes = [f"Område: <b>{v.omraade.navn}</b>, {v.startaar}–{v.slutaar}, {KOEN_VALG[v.koen].lower()}. "
              "En SMR på 2 betyder dobbelt så mange dødsfald som i befolkningen med samme alder og køn."]
     notes.extend(res.noter)
-    if res.syntetisk:
+    if res.syntetisk and res.sandhed:
+        notes.append(k.syntetisk_note("Den plantede sandhed (dødeligheden, generatoren har lagt ind) vises kun, fordi "
+                                      "data er syntetiske, så man kan se, hvor godt metoden rammer."))
+    elif res.syntetisk:
         notes.append(k.syntetisk_note())
     notes.append(res.kildelinje)
     # the same figures as a published table (machine-readable copy for the audit; the page is unchanged)
@@ -157,18 +162,27 @@ def vis_tabel(res: Resultat):
 def vis_leveaar(res: Resultat):
     """Excess life-years lost and the gap in life expectancy by sex (a published table)."""
     rows = []
+    truth = res.sandhed if res.syntetisk and res.sandhed else None
     for koen in ("M", "K"):
-        for what, d in (("Tabte leveår ud over befolkningens", res.lyl.get(koen)),
-                        (f"Kortere restlevetid som {LYL_ALDER}-årig", res.levetid.get(koen))):
-            rows.append({"Køn": KOEN_NAVN[koen], "Mål": what, "År (95 %-KI)": _interval(d),
-                         "Målgruppen": fmt.MISSING if d is None else fmt.fmt_dec(d["maalgruppe"], 1),
-                         "Befolkningen": fmt.MISSING if d is None else fmt.fmt_dec(d["befolkning"], 1)})
+        planted = None if truth is None else truth.get(koen)
+        for what, d, key in (("Tabte leveår ud over befolkningens", res.lyl.get(koen), "lyl"),
+                             (f"Kortere restlevetid som {LYL_ALDER}-årig", res.levetid.get(koen), "levetid")):
+            row = {"Køn": KOEN_NAVN[koen], "Mål": what, "År (95 %-KI)": _interval(d),
+                   "Målgruppen": fmt.MISSING if d is None else fmt.fmt_dec(d["maalgruppe"], 1),
+                   "Befolkningen": fmt.MISSING if d is None else fmt.fmt_dec(d["befolkning"], 1)}
+            if truth is not None:
+                row[SAND_KOLONNE] = fmt.MISSING if planted is None else fmt.fmt_dec(planted[key], 1)
+            rows.append(row)
     shown = pd.DataFrame(rows)
+    sand_note = "" if truth is None else (
+        f" «{SAND_KOLONNE}»: den værdi, dødeligheden i de syntetiske data er dannet med (kun syntetiske data); "
+        "95 %-intervallet bør indeholde den.")
     page = k.tabel_html(shown) + (
         f'<p class="vd-note">{res.kildelinje} Tabte leveår: mellem {LYL_ALDER} og 95 år; under «Målgruppen» og '
         "«Befolkningen» står deres tabte leveår. Restlevetid: forventet antal år tilbage for en "
-        f"{LYL_ALDER}-årig; under «Målgruppen» og «Befolkningen» står deres forventede restlevetid. "
-        f"Vises kun for et køn med mindst {MIN_DOEDE_LYL} dødsfald.</p>")
+        f"{LYL_ALDER}-årig; under «Målgruppen» og «Befolkningen» står deres forventede restlevetid. Befolkningen "
+        "har samme fordeling på kalenderår som målgruppen (årsmatchet). "
+        f"Vises kun for et køn med mindst {MIN_DOEDE_LYL} dødsfald.{sand_note}</p>")
     return publicer("leveaar", shown, personhenfoerbar=True, antal_kolonner=[], kilde=res.kildelinje,
                     geografi=geografi_metadata(res.valg), html=page)
 

@@ -13,7 +13,8 @@ import pandas as pd
 from ...methods import growth
 from ...publish import publicer
 from ...themes.common import geografi_metadata
-from ...themes.serviceudvikling import BEFOLKNING_KILDE, TEMA, Resultat, data_years, noegletal_vist
+from ...themes.serviceudvikling import (BEFOLKNING_KILDE, TEMA, Resultat, data_years, krumning_detaljer,
+                                         noegletal_vist)
 from ...vocabulary import ALLE, YDELSE_NAVNE, YDELSER
 from ... import formatting as fmt
 from .. import komponenter as k
@@ -32,6 +33,8 @@ def vis_noegletal(res: Resultat):
              "pr. 1. januar 2020 (FOLK1A)."]
     if res.trend_note:
         notes.append(res.trend_note)
+    if res.krumning_note:
+        notes.append(res.krumning_note)
     if res.syntetisk:
         notes.append(k.syntetisk_note())
     notes.append(res.kildelinje)
@@ -93,10 +96,21 @@ def figur_trend(res: Resultat):
         pd.DataFrame({"aar": proj["aar"], "vaerdi": proj["forventet"], "nedre": proj["nedre"],
                       "oevre": proj["oevre"], "Serie": "Fremskrivning (95 %-prædiktionsinterval)"}),
     ], ignore_index=True)
+    if t.curvature is not None and t.curvature.curved:  # the bent trend the straight line misses
+        bent = t.curvature.fitted
+        d = pd.concat([d, pd.DataFrame({"aar": bent.index, "vaerdi": bent.to_numpy(), "nedre": np.nan,
+                                        "oevre": np.nan, "Serie": "Krum trend"})], ignore_index=True)
     return plots.interval_plot(d, x="aar", y="vaerdi", lower="nedre", upper="oevre", hue="Serie",
                                title=f"Trend og fremskrivning, {res.valg.omraade.navn}",
                                xlabel="År", ylabel="Modtagere af mindst én ydelse", kilde=[res.kilde],
                                synthetic=res.syntetisk)
+
+
+def vis_trend_metode(res: Resultat):
+    """The trend model and the curvature test with their numbers (for the method section)."""
+    from IPython.display import HTML
+
+    return HTML(k.noter_html([krumning_detaljer(res.trend)]))
 
 
 def vis_tabel(res: Resultat):
