@@ -44,6 +44,8 @@ from .sammenligning import IKKE_VURDERET, vurder
 #: The theme whose headline indicator each row shows, in the order of the profile.
 TEMA_RAEKKEFOELGE = ("serviceudvikling", "overdoedelighed", "maalgruppe")
 STIGENDE, FALDENDE, UAENDRET, INGEN_TREND = "stigende", "faldende", "uaendret", "ingen"
+#: The unit of each theme's headline indicator, as shown after a value.
+ENHED = {"serviceudvikling": "pr. 1.000 indbyggere", "overdoedelighed": "(SMR)", "maalgruppe": "pr. 1.000 voksne"}
 UDVIKLING_TEKST = {STIGENDE: "Stigende", FALDENDE: "Faldende", UAENDRET: "Ingen sikker ændring",
                    INGEN_TREND: "Ikke beregnet"}
 
@@ -205,5 +207,5 @@ def kommunevaerdier(tema: str) -> pd.DataFrame:
                                 ].reset_index(drop=True)
 
 
-__all__ = ["Indikator", "TEMA_RAEKKEFOELGE", "UDVIKLING_TEKST", "IKKE_VURDERET", "tabel", "profil",
+__all__ = ["Indikator", "TEMA_RAEKKEFOELGE", "ENHED", "UDVIKLING_TEKST", "IKKE_VURDERET", "tabel", "profil",
            "alle_kommuner", "kommunevaerdier"]
