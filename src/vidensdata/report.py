@@ -206,7 +206,7 @@ def run(temaer=None, geografier=None, workers: int | None = None, output: Path |
         order = {(j.tema, j.slug): i for i, j in enumerate(jobs)}
         summary.results.sort(key=lambda r: order[(r.job.tema, r.job.slug)])
         if profiles if profiles is not None else (temaer is None and geografier is None):
-            summary.profiler = write_profiles(out, force=force, progress=progress)
+            summary.profiler = write_profiles(out, force=force, progress=False)
         write_index(out, summary)
     if summary.failed:
         raise ReportError(summary.text(), dansk="En eller flere rapporter kunne ikke laves.")

@@ -46,8 +46,12 @@ background:repeating-linear-gradient(45deg,#fff 0 2px,#777 2px 3px)}
 .vd-links li{margin:0.3em 0}
 .vd-nav{font-size:0.95em}
 .vd-tabel-rul{overflow-x:auto}
-@media (max-width:600px){.vd-profil th,.vd-profil td{padding:0.25em 0.3em;font-size:0.9em}
-.vd-vurdering{white-space:normal}}
+@media screen and (max-width:600px){.vd-profil thead{position:absolute;left:-9999px}
+.vd-profil table,.vd-profil tbody,.vd-profil tr,.vd-profil th,.vd-profil td{display:block;width:auto}
+.vd-profil tr{border-bottom:2px solid #333;padding:0.4em 0}
+.vd-profil th[scope=row]{border:0;padding:0.2em 0}
+.vd-profil td{display:flex;justify-content:space-between;gap:1em;border:0;padding:0.15em 0;text-align:right}
+.vd-profil td::before{content:attr(data-label);text-align:left;color:#333}}
 @page{size:A4;margin:14mm 12mm}
 @media print{body{max-width:none;margin:0;padding:0;font-size:10.5pt}
 .vd-nav,.vd-kun-skaerm{display:none}
@@ -84,9 +88,12 @@ def _tabel_html(df, vurderinger, indikatorer) -> str:
     head = "".join(f'<th scope="col">{esc(c)}</th>' for c in df.columns)
     body = []
     for row, v, ind in zip(df.itertuples(index=False), vurderinger, indikatorer):
-        cells = [f'<th scope="row">{esc(row[0])}</th>'] + [f"<td>{esc(str(c))}</td>" for c in row[1:4]]
-        cells.append(f'<td data-sammenligning="{v}"><span class="vd-vurdering">{esc(row[4])}</span></td>')
-        cells.append(f"<td>{esc(row[5])}</td>")
+        lab = [esc(str(c)) for c in df.columns]
+        cells = [f'<th scope="row">{esc(row[0])}</th>'] + [f'<td data-label="{lab[j]}">{esc(str(row[j]))}</td>'
+                                                           for j in (1, 2, 3)]
+        cells.append(f'<td data-label="{lab[4]}" data-sammenligning="{v}"><span class="vd-vurdering">'
+                     f"{esc(row[4])}</span></td>")
+        cells.append(f'<td data-label="{lab[5]}">{esc(row[5])}</td>')
         body.append(f'<tr data-tema="{ind.tema}" data-sammenligning="{v}">{"".join(cells)}</tr>')
     return (f'<div class="vd-tabel-rul"><table class="vd-tabel"><thead><tr>{head}</tr></thead>'
             f'<tbody>{"".join(body)}</tbody></table></div>')
