@@ -94,3 +94,17 @@ def test_landing_page_and_profiles_are_written_and_published(tmp_path):
     assert 'href="profil/laesoe.html"' in index and 'id="vd-soeg"' in index
     assert "Git-commit" not in index and "aar = 2024" not in index
     assert "<script>" in index and not re.search(r'src="https?:|<link', index)  # no outside request
+
+
+def test_app_landing_page_links_to_the_reports_and_back(tmp_path, monkeypatch):
+    from vidensdata import app
+    from vidensdata.reporting import forside
+
+    monkeypatch.setenv("VIDENSDATA_CACHE", str(tmp_path))
+    monkeypatch.setenv("VIDENSDATA_RAPPORT_URL", "https://rapporter.example.dk/")
+    monkeypatch.setenv("VIDENSDATA_APP_URL", "https://apps.example.dk/vd")
+    page = (app.forside_temaer() / "voila/templates/vidensdata/temaer.html").read_text(encoding="utf-8")
+    assert 'href="https://rapporter.example.dk/"' in page
+    index = forside.side(tmp_path)
+    assert 'href="https://apps.example.dk/vd/"' in index
+    assert "https://apps.example.dk/vd/voila/render/maalgruppe.ipynb?geografi=L%C3%A6s%C3%B8" in index
