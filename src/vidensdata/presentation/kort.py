@@ -5,8 +5,8 @@ with shapely, see ``scripts/kortgeometri.py`` and ``data/snapshots/manifest.json
 once per process to SVG paths (Bornholm in an inset box). Every kommune is an SVG link
 (``<a href=… data-kommune-kode="101" aria-label="København: 10,6">``) with a ``<title>``,
 so the map works with a keyboard and a screen reader. In a report a kommune links to its
-report; in an app to the same app with that kommune chosen (a deep link), so a click, or Enter
-on a focused kommune, selects it.
+report; in an app the page template turns a click, or Enter on a focused kommune, into choosing
+it (a deep link ``?geografi=<code>``).
 
 * Colours: a sequential, colour-blind-safe ColorBrewer scale (YlGnBu, 5 classes); the
   classes are quintiles of the kommuner's values, listed in the legend with their ranges.
@@ -218,23 +218,19 @@ __all__ = ["KILDE", "FARVER", "STIL", "klasser", "choropleth", "lokalisering"]
 
 def temakort(tema: str) -> Callable:
     """The map section of a theme (``visning.vis(kort.temakort("serviceudvikling"))``): the theme's headline
-    indicator (:mod:`vidensdata.themes.profil`) over the 98 kommuner, the chosen area outlined. In a report each
-    kommune links to its report beside this one; in an app to the same app with that kommune chosen (deep link)."""
-    from urllib.parse import urlencode
-
+    indicator (:mod:`vidensdata.themes.profil`) over the 98 kommuner, the chosen area outlined. Each kommune links
+    to its report beside this one; the apps' page template turns a click (or Enter) into choosing that kommune
+    (a deep link), so the same HTML serves reports, apps and the view cache."""
     from ..themes import profil
-    from .widgets import interaktiv
 
     def render(res) -> str:
         v = profil.kommunevaerdier(tema)
         dec = int(v["decimaler"].iloc[0])
         vaerdier = dict(zip(v["kommune_kode"], v["vaerdi"]))
         slugs = {g.kode: g.slug for g in geography.kommuner()}
-        navne = {g.kode: g.navn for g in geography.kommuner()}
-        app = interaktiv()
 
-        def href(kode: str) -> str:
-            return "?" + urlencode({"geografi": navne[kode]}) if app else f"{slugs[kode]}.html"
+        def href(kode: str) -> str:  # the apps' page turns a click into choosing the kommune (app_template)
+            return f"{slugs[kode]}.html"
 
         omr = res.valg.omraade
         valgt = () if omr.er_landet else omr.kommune_koder
