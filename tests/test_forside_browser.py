@@ -34,13 +34,22 @@ def browser():
         b.close()
 
 
-def test_each_theme_report_of_a_kommune_holds_a_map_of_all_98(made):
+def test_each_theme_report_of_a_kommune_holds_a_map_of_all_98(made, browser):
     out, _ = made
     koder = sorted(g.kode for g in geography.kommuner())
+    page = browser.new_page()
     for tema in ("serviceudvikling", "overdoedelighed", "maalgruppe"):
-        page = (out / tema / "laesoe.html").read_text(encoding="utf-8")
-        assert sorted(set(re.findall(r'data-kommune-kode="(\d{3})"', page))) == koder, tema
-        assert 'href="aarhus.html"' in page and "Kommunegrænser: DAGI" in page
+        text = (out / tema / "laesoe.html").read_text(encoding="utf-8")
+        assert sorted(set(re.findall(r'<a href="[a-z0-9-]+\.html" data-kommune-kode="(\d{3})"', text))) == koder
+        page.goto((out / tema / "laesoe.html").as_uri())
+        links = page.locator("figure.vd-kort svg a[data-kommune-kode]")
+        assert links.count() == 98, tema
+        assert links.evaluate_all("as => as.every(a => a.getAttribute('aria-label') && a.querySelector('title'))")
+        assert page.locator('figure.vd-kort a[data-kommune-kode="751"]').get_attribute("href") == "aarhus.html"
+        assert page.locator("figure.vd-kort .vd-kort-valgt").count() == 1  # Læsø outlined
+        assert "Kommunegrænser: DAGI" in page.locator("figure.vd-kort").inner_text()
+        assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+    page.close()
 
 
 def test_profiles_html_and_pdf_and_audit(made):

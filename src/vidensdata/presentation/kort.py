@@ -221,6 +221,8 @@ def temakort(tema: str) -> Callable:
     indicator (:mod:`vidensdata.themes.profil`) over the 98 kommuner, the chosen area outlined. Each kommune links
     to its report beside this one; the apps' page template turns a click (or Enter) into choosing that kommune
     (a deep link), so the same HTML serves reports, apps and the view cache."""
+    from IPython.display import HTML
+
     from ..themes import profil
 
     def render(res) -> str:
@@ -235,8 +237,8 @@ def temakort(tema: str) -> Callable:
         omr = res.valg.omraade
         valgt = () if omr.er_landet else omr.kommune_koder
         titel = f"{v['label'].iloc[0]}, alle kommuner"
-        return choropleth(vaerdier, titel=titel, enhed=profil.ENHED[tema], decimaler=dec, kilde=res.kildelinje,
-                          href=href, valgt=valgt)
+        return HTML(choropleth(vaerdier, titel=titel, enhed=profil.ENHED[tema], decimaler=dec,
+                               kilde=res.kildelinje, href=href, valgt=valgt))
 
     render.__name__ = f"kort_{tema}"
     return render
