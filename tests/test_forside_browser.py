@@ -40,7 +40,7 @@ def test_each_theme_report_of_a_kommune_holds_a_map_of_all_98(made, browser):
     page = browser.new_page()
     for tema in ("serviceudvikling", "overdoedelighed", "maalgruppe"):
         text = (out / tema / "laesoe.html").read_text(encoding="utf-8")
-        assert sorted(set(re.findall(r'<a href="[a-z0-9-]+\.html" data-kommune-kode="(\d{3})"', text))) == koder
+        assert sorted(set(re.findall(r'<a [^>]*data-kommune-kode="(\d{3})"', text))) == koder
         page.goto((out / tema / "laesoe.html").as_uri())
         links = page.locator("figure.vd-kort svg a[data-kommune-kode]")
         assert links.count() == 98, tema
