@@ -178,7 +178,8 @@ def _parametre(k: geography.Geografi) -> dict:
     from ..parameters import read_parameter_file
     from ..themes.profil import TEMA_RAEKKEFOELGE
 
-    return {"geografi": k.navn, **{t: read_parameter_file(t) for t in TEMA_RAEKKEFOELGE}}
+    return {"geografi": k.navn, **{f"{t}.{navn}": v for t in TEMA_RAEKKEFOELGE
+                                   for navn, v in read_parameter_file(t).items()}}
 
 
 def skriv(output: Path, force: bool = False) -> tuple[list[Path], int]:
