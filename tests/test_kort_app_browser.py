@@ -35,5 +35,7 @@ def test_choosing_a_kommune_on_the_map_changes_the_key_figure(tuned_voila, how):
             """(old) => { const el = document.querySelector('#rendered_cells [data-testid="noegletal-antal"]');
                           return el && el.innerText.trim() !== old; }""", arg=national, timeout=120_000)
         assert figure.inner_text() != national
-        assert page.locator('#rendered_cells .vd-kort .vd-kort-valgt').count() == 1  # Læsø outlined
+        outline = page.locator('#rendered_cells .vd-kort path.vd-kort-valgt')  # Læsø outlined once the map is redrawn
+        outline.first.wait_for(timeout=120_000)
+        assert outline.count() == 1
         b.close()
