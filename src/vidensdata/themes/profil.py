@@ -45,7 +45,7 @@ from .sammenligning import IKKE_VURDERET, vurder
 TEMA_RAEKKEFOELGE = ("serviceudvikling", "overdoedelighed", "maalgruppe")
 STIGENDE, FALDENDE, UAENDRET, INGEN_TREND = "stigende", "faldende", "uaendret", "ingen"
 #: The unit of each theme's headline indicator, as shown after a value.
-ENHED = {"serviceudvikling": "pr. 1.000 indbyggere", "overdoedelighed": "(SMR)", "maalgruppe": "pr. 1.000 voksne"}
+ENHED = {"serviceudvikling": "pr. 1.000 indbyggere", "overdoedelighed": "SMR", "maalgruppe": "pr. 1.000 voksne"}
 UDVIKLING_TEKST = {STIGENDE: "Stigende", FALDENDE: "Faldende", UAENDRET: "Ingen sikker ændring",
                    INGEN_TREND: "Ikke beregnet"}
 
