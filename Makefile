@@ -34,7 +34,7 @@ $(AXE): tests/a11y/package.json tests/a11y/package-lock.json
 
 setup: $(STAMP) ## Create .venv and install the project (idempotent, quick when nothing changed)
 
-reports: $(STAMP) ## Set up, then regenerate the theme reports that changed (reports/) and audit them
+reports: $(STAMP) $(BROWSER_STAMP) ## Set up (incl. headless Chromium for the profiles' PDFs), then regenerate the reports that changed (reports/) and audit them
 	$(VENV)/bin/vidensdata run
 	$(VENV)/bin/vidensdata audit reports
 

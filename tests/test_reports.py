@@ -30,7 +30,7 @@ def test_reports_for_country_region_and_laesoe(made):
         assert "visning = tema.visning" not in page  # no code cells
         assert 'data-testid="noegletal-antal"' in page
     index = (out / "index.html").read_text(encoding="utf-8")
-    assert 'href="serviceudvikling/laesoe.html"' in index and "Læsø" in index
+    assert '"serviceudvikling/laesoe.html"' in index and 'href="profil/laesoe.html"' in index and "Læsø" in index
 
 
 def test_small_kommune_is_disclosure_controlled(made):

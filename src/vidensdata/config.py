@@ -129,3 +129,15 @@ def register_max_mb() -> float:
         raise ParameterError(f"VIDENSDATA_REGISTER_MAX_MB must be a positive number of MiB, got {raw!r}",
                              dansk=f"VIDENSDATA_REGISTER_MAX_MB skal være et positivt antal MiB, ikke {raw!r}.")
     return value
+
+
+def app_url() -> str:
+    """Address of the Voila apps that reports link to (``VIDENSDATA_APP_URL``, default ``http://localhost:8866/``)."""
+    url = os.environ.get("VIDENSDATA_APP_URL") or "http://localhost:8866/"
+    return url if url.endswith("/") else url + "/"
+
+
+def rapport_url() -> str:
+    """Address of the reports' landing page that the apps link to (``VIDENSDATA_RAPPORT_URL``; default the
+    local ``reports/index.html`` as a file address: set it where a web server serves ``reports/``)."""
+    return os.environ.get("VIDENSDATA_RAPPORT_URL") or (paths().reports / "index.html").as_uri()

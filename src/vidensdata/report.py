@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import html
 import json
 import multiprocessing
 import os
@@ -67,6 +66,7 @@ class JobResult:
 class Summary:
     results: list[JobResult] = field(default_factory=list)
     sekunder: float = 0.0
+    profiler: str = ""
 
     @property
     def failed(self) -> list[JobResult]:
@@ -85,6 +85,8 @@ class Summary:
         per = self.sekunder / n if n else 0.0
         lines = [f"{n} of {len(self.results)} reports made in {self.sekunder:.1f} s ({per:.2f} s per report); "
                  f"{len(self.unchanged)} unchanged, {len(self.failed)} failed"]
+        if self.profiler:
+            lines.append(self.profiler)
         for r in self.failed:
             lines.append(f"  FAILED {r.job.tema} / {r.job.geografi}: {r.fejl}")
         return "\n".join(lines)
@@ -166,8 +168,11 @@ def _sigterm_as_exception():
 
 
 def run(temaer=None, geografier=None, workers: int | None = None, output: Path | None = None,
-        progress: bool = True, force: bool = False, executor: str = "local", scheduler: str | None = None) -> Summary:
-    """Run the jobs that are not up to date; raise :class:`ReportError` naming failures after writing the good ones."""
+        progress: bool = True, force: bool = False, executor: str = "local", scheduler: str | None = None,
+        profiles: bool | None = None) -> Summary:
+    """Run the jobs that are not up to date; raise :class:`ReportError` naming failures after writing the good ones.
+
+    ``profiles`` (default: on a full run, all themes and geographies) also writes the 98 kommune profiles."""
     jobs = plan(temaer, geografier)
     out = Path(output) if output else paths().reports
     start = time.perf_counter()
@@ -200,6 +205,8 @@ def run(temaer=None, geografier=None, workers: int | None = None, output: Path |
         summary.sekunder = time.perf_counter() - start
         order = {(j.tema, j.slug): i for i, j in enumerate(jobs)}
         summary.results.sort(key=lambda r: order[(r.job.tema, r.job.slug)])
+        if profiles if profiles is not None else (temaer is None and geografier is None):
+            summary.profiler = write_profiles(out, force=force, progress=False)
         write_index(out, summary)
     if summary.failed:
         raise ReportError(summary.text(), dansk="En eller flere rapporter kunne ikke laves.")
@@ -317,6 +324,10 @@ def _prepare_data(jobs: list[Job]) -> None:
     for name in sorted({n for j in jobs for n in provenance.theme_datasets(j.tema)}):
         if registry.get(name).tilgaengelig():
             registry.frame(name)
+    from .themes import profil
+
+    if {j.tema for j in jobs} & set(profil.TEMA_RAEKKEFOELGE):
+        profil.tabel()  # every kommune's headline indicators: the theme maps read them (cached on disk)
 
 
 def _progress(total: int, enabled: bool):
@@ -394,56 +405,32 @@ def export_html(notebook: Path, title: str) -> str:
 
 
 def write_index(output: Path, summary: Summary | None = None) -> Path:
-    """The Danish landing page ``index.html``: every report under ``output`` with its provenance."""
+    """The Danish landing page ``index.html``: search, the kommuner by region and on a map
+    (:mod:`.reporting.forside`)."""
     from .formatting import fmt_dec, fmt_int
-    from .reporting.export import CSS, _fmt_when
+    from .reporting import forside
 
     output.mkdir(parents=True, exist_ok=True)
-    order = {g.slug: i for i, g in enumerate(geography.report_geographies())}
-    names = {g.slug: g for g in geography.report_geographies()}
-    sections = []
-    for tema_dir in sorted(d for d in output.iterdir() if d.is_dir()):
-        files = sorted(tema_dir.glob("*.html"), key=lambda f: order.get(f.stem, 10_000))
-        if not files:
-            continue
-        rows = []
-        for f in files:
-            g = names.get(f.stem)
-            rec = provenance.read_record(f.with_suffix(".json")) or {}
-            synt = any(d.get("syntetisk") for d in rec.get("data", []))
-            lavet = _fmt_when(rec["lavet"]) if rec.get("lavet") else "–"
-            params = ", ".join(f"{k} = {v}" for k, v in rec.get("parametre", {}).items() if k != "geografi")
-            rows.append(
-                f'<tr><td><a href="{html.escape(tema_dir.name)}/{html.escape(f.name)}">'
-                f"{html.escape(g.navn if g else f.stem)}</a></td><td>{html.escape(lavet)}</td>"
-                f"<td>{html.escape(params)}</td><td>{'Syntetiske data (demo)' if synt else 'Registerudtræk'}</td>"
-                f"<td><code>{html.escape(str(rec.get('git', '–')))}</code></td></tr>")
-        titel = _titel(tema_dir.name)
-        sections.append(
-            f"<section><h2>{html.escape(titel)}</h2><table><thead><tr><th>Geografi</th><th>Lavet</th>"
-            f"<th>Parametre</th><th>Data</th><th>Git-commit</th></tr></thead><tbody>{''.join(rows)}</tbody>"
-            "</table></section>")
-    body = "".join(sections) or "<p>Der er endnu ingen rapporter. Kør <code>make reports</code>.</p>"
     run_text = ""
     if summary is not None:
-        run_text = (f"<p>Seneste kørsel: {fmt_int(len(summary.made))} rapporter lavet, "
+        run_text = (f"Seneste kørsel: {fmt_int(len(summary.made))} rapporter lavet, "
                     f"{fmt_int(len(summary.unchanged))} uændrede, {fmt_int(len(summary.failed))} fejlede "
-                    f"({fmt_dec(summary.sekunder, 1)} sekunder i alt).</p>")
-    page = f"""<!DOCTYPE html>
-<html lang="da">
-<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>vidensdata – rapporter om socialpsykiatri</title>
-<style>{CSS}</style></head>
-<body>
-<header><h1>vidensdata – rapporter om socialpsykiatri</h1>
-<p>Tal for hele landet, de 5 regioner og de 98 kommuner. Hver rapport viser tallene med usikkerhed, metode og kilde,
-og slutter med afsnittet «Om rapporten» om data, parametre og programversion.</p>
-<p class="vd-syntetisk">Tal fra registerudtrækket er syntetiske (demo), medmindre rapporten siger andet.</p>
-{run_text}
-</header>
-<main>{body}</main>
-</body></html>
-"""
+                    f"({fmt_dec(summary.sekunder, 1)} sekunder i alt).")
     path = output / "index.html"
-    atomic_write_text(path, page)
+    atomic_write_text(path, forside.side(output, run_text))
     return path
+
+
+def write_profiles(output: Path, force: bool = False, progress: bool = True) -> str:
+    """The 98 kommune profiles (``profil/<slug>.html`` and ``.pdf``); returns a one-line status for the summary."""
+    from .reporting import profil
+
+    t0 = time.perf_counter()
+    printed, same = profil.skriv(output, force=force)
+    pdf = profil.write_pdfs(printed)
+    line = (f"kommune profiles: {len(printed)} written or printed again, {same} unchanged, "
+            f"in {time.perf_counter() - t0:.1f} s"
+            + (f"; {pdf}" if pdf else ""))
+    if progress:
+        print(line, flush=True)
+    return line

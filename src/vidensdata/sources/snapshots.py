@@ -65,3 +65,22 @@ def _read_verified(path: str, expected: str, mtime: float, dtype: tuple) -> pd.D
         return pd.read_csv(path, sep=";", dtype=dict(dtype) or None, encoding="utf-8")
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise DataError(f"snapshot {path} cannot be parsed: {exc}") from None
+
+
+def read_json_snapshot(filename: str) -> dict:
+    """Read a committed JSON snapshot (e.g. the map geometry ``kommuner_kort.geojson``) after checking its checksum."""
+    path = paths().snapshot(filename)
+    info = snapshot_info(filename)
+    return json.loads(_read_json_verified(str(path), info["sha256"], _mtime(path)))
+
+
+@lru_cache(maxsize=4)
+def _read_json_verified(path: str, expected: str, mtime: float) -> str:
+    actual = sha256(Path(path))
+    if actual != expected:
+        raise DataError(
+            f"snapshot {path} is corrupt or was changed: SHA-256 {actual[:12]}… does not match the manifest's "
+            f"{expected[:12]}…. Restore it from git, or update manifest.json if the change is deliberate.",
+            dansk=f"Datafilen {Path(path).name} er beskadiget.",
+        )
+    return Path(path).read_text(encoding="utf-8")

@@ -1,0 +1,211 @@
+"""The kommune profile: each theme's headline indicator for one kommune, beside its region and the country.
+
+One row per theme (:class:`Indikator`): the kommune's value with its 95 % confidence
+interval, the region's and the country's value, the verdict against the country
+(:func:`vidensdata.themes.sammenligning.vurder`, the Fingertips rule) and the direction
+of the trend where the theme has one. The values come from each theme's own ``beregn``
+with the parameters of its reports (``parameters/<tema>.yaml``), so a profile shows the
+same numbers as the theme reports, suppressed the same way.
+
+Headline indicators:
+
+* **serviceudvikling**: recipients of at least one service per 1,000 inhabitants in the
+  last year; the interval is the exact Poisson interval of the count (the count over
+  inhabitants / 1,000: the same ratio :func:`vidensdata.methods.mortality.smr` computes);
+  trend: the annual growth's 95 % CI against 0.
+* **overdoedelighed**: SMR of the target group (all sexes) with its exact Poisson interval,
+  against the national target group's SMR (the centre of the funnel plot); one fixed
+  period, so no trend.
+* **maalgruppe**: the estimated target group per 1,000 adults with its interval; one year,
+  so no trend.
+
+:func:`alle_kommuner` computes the 98 profiles at once and caches them on disk (keyed on
+the data read and this code), so the runner, the theme maps and the profiles share one
+computation. Nothing here draws: :mod:`vidensdata.presentation.profil` does.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from dataclasses import dataclass
+
+import pandas as pd
+
+from .. import formatting as fmt
+from .. import geography
+from ..datasets import registry as cat
+from ..methods import mortality
+from ..parameters import read_parameter_file
+from ..storage import cached_tables, code_fingerprint, fingerprint
+from . import TEMAER, sammenligning
+from .sammenligning import IKKE_VURDERET, vurder
+
+#: The theme whose headline indicator each row shows, in the order of the profile.
+TEMA_RAEKKEFOELGE = ("serviceudvikling", "overdoedelighed", "maalgruppe")
+STIGENDE, FALDENDE, UAENDRET, INGEN_TREND = "stigende", "faldende", "uaendret", "ingen"
+#: The unit of each theme's headline indicator, as shown after a value.
+ENHED = {"serviceudvikling": "pr. 1.000 indbyggere", "overdoedelighed": "SMR", "maalgruppe": "pr. 1.000 voksne"}
+UDVIKLING_TEKST = {STIGENDE: "Stigende", FALDENDE: "Faldende", UAENDRET: "Ingen sikker ændring",
+                   INGEN_TREND: "Ikke beregnet"}
+
+
+@dataclass(frozen=True)
+class Indikator:
+    """One headline indicator of one kommune, as computed (numbers) and as shown (Danish text)."""
+
+    tema: str
+    label: str
+    kommune_kode: str
+    vaerdi: float | None  # None: suppressed or not computable
+    nedre: float | None
+    oevre: float | None
+    region: float | None
+    land: float | None
+    vurdering: str  # hoejere / som / lavere / ikke-vurderet
+    udvikling: str  # stigende / faldende / uaendret / ingen
+    udvikling_note: str
+    decimaler: int
+
+    def tekst(self) -> str:
+        if self.vaerdi is None:
+            return fmt.MISSING
+        if self.nedre is None or self.oevre is None:
+            return fmt.fmt_dec(self.vaerdi, self.decimaler)
+        return fmt.fmt_interval(self.vaerdi, self.nedre, self.oevre, decimals=self.decimaler)
+
+    def tal(self, x: float | None) -> str:
+        return fmt.MISSING if x is None else fmt.fmt_dec(x, self.decimaler)
+
+    @property
+    def vurdering_tekst(self) -> str:
+        return sammenligning.TEKST[self.vurdering]
+
+    @property
+    def udvikling_tekst(self) -> str:
+        return UDVIKLING_TEKST[self.udvikling]
+
+
+def _num(x) -> float | None:
+    if x is None or x is pd.NA:
+        return None
+    f = float(x)
+    return None if math.isnan(f) else f
+
+
+def _udvikling(trend) -> str:
+    if trend is None:
+        return INGEN_TREND
+    v = vurder(trend.annual_growth, trend.lower, trend.upper, 0.0)
+    return {"hoejere": STIGENDE, "lavere": FALDENDE, "som": UAENDRET}.get(v, INGEN_TREND)
+
+
+def _parametre(tema: str, geografi: str) -> dict:
+    return {**read_parameter_file(tema), "geografi": geografi}
+
+
+def _serviceudvikling(res, region, land) -> dict:
+    n = res.noegletal
+    v, lo, hi = None, None, None
+    if n["antal"] is not None and res.befolkning > 0:
+        ci = mortality.smr(n["antal"], res.befolkning / 1000)
+        v, lo, hi = ci.value, ci.lower, ci.upper
+    return {"label": f"Modtagere af mindst én ydelse pr. 1.000 indbyggere, {res.valg.slutaar}",
+            "vaerdi": v, "nedre": lo, "oevre": hi, "region": _num(region.noegletal["pr_1000"]),
+            "land": _num(land.noegletal["pr_1000"]), "udvikling": _udvikling(res.trend),
+            "udvikling_note": res.trend_note or "Årlig vækst i antal modtagere (95 %-KI mod 0).", "decimaler": 1}
+
+
+def _smr(res) -> tuple[float | None, float | None, float | None]:
+    s = res.noegletal["smr"]
+    return (None, None, None) if s is None else (s.value, s.lower, s.upper)
+
+
+def _overdoedelighed(res, region, land) -> dict:
+    v, lo, hi = _smr(res)
+    return {"label": f"Dødelighed i målgruppen i forhold til befolkningen (SMR), "
+                     f"{res.valg.startaar}–{res.valg.slutaar}",
+            "vaerdi": v, "nedre": lo, "oevre": hi, "region": _smr(region)[0], "land": float(land.tragt_niveau),
+            "udvikling": INGEN_TREND, "udvikling_note": "Én fast periode; ingen trend.", "decimaler": 2}
+
+
+def _maalgruppe(res, region, land) -> dict:
+    n = res.noegletal
+    return {"label": f"Anslået målgruppe pr. 1.000 voksne, {res.valg.aar}",
+            "vaerdi": _num(n["pr_1000"]), "nedre": _num(n["pr_1000_nedre"]), "oevre": _num(n["pr_1000_oevre"]),
+            "region": _num(region.noegletal["pr_1000"]), "land": _num(land.noegletal["pr_1000"]),
+            "udvikling": INGEN_TREND, "udvikling_note": "Ét år; ingen trend.", "decimaler": 1}
+
+
+_UDTRAEK = {"serviceudvikling": _serviceudvikling, "overdoedelighed": _overdoedelighed, "maalgruppe": _maalgruppe}
+
+
+def _rows() -> pd.DataFrame:
+    """Every kommune's headline indicators, computed from the themes' results (one row per kommune and theme)."""
+    rows = []
+    for tema in TEMA_RAEKKEFOELGE:
+        t = TEMAER[tema]
+        land = t.beregn(**_parametre(tema, geography.LAND_NAVN))
+        regioner = {r.kode: t.beregn(**_parametre(tema, r.navn)) for r in geography.regioner()}
+        for k in geography.kommuner():
+            res = t.beregn(**_parametre(tema, k.navn))
+            d = _UDTRAEK[tema](res, regioner[k.region_kode], land)
+            d["vurdering"] = vurder(d["vaerdi"], d["nedre"], d["oevre"], d["land"])
+            rows.append({"tema": tema, "kommune_kode": k.kode, **d})
+    out = pd.DataFrame(rows)
+    for c in ("vaerdi", "nedre", "oevre", "region", "land"):
+        out[c] = pd.to_numeric(out[c], errors="coerce").astype(float)
+    return out
+
+
+def _key() -> str:
+    data = sorted({n for t in TEMA_RAEKKEFOELGE for n in TEMAER[t].datasaet})
+    prints = [cat.get(n).fingerprint() for n in data]
+    params = [read_parameter_file(t) for t in TEMA_RAEKKEFOELGE]
+    mods = [sys.modules[__name__], sammenligning, *(sys.modules[TEMAER[t].beregn.__module__]
+                                                   for t in TEMA_RAEKKEFOELGE)]
+    return fingerprint(prints, params, code_fingerprint(*mods))
+
+
+def tabel() -> pd.DataFrame:
+    """The headline indicators of all 98 kommuner (cached on disk; see the module docstring)."""
+    return cached_tables("profiler", _key(), lambda: {"profiler": _rows()})[0]["profiler"]
+
+
+def _indikator(r) -> Indikator:
+    return Indikator(r.tema, r.label, r.kommune_kode, _num(r.vaerdi), _num(r.nedre), _num(r.oevre), _num(r.region),
+                     _num(r.land), r.vurdering, r.udvikling, r.udvikling_note, int(r.decimaler))
+
+
+def profil(geografi) -> list[Indikator]:
+    """The headline indicators of one kommune (a code or name in any form :func:`geography.resolve_one` takes)."""
+    g = geography.resolve_one(geografi)
+    if g.niveau != "kommune":
+        from ..errors import InvalidValueError
+
+        raise InvalidValueError(f"a profile is made for a kommune, got {g.navn!r} ({g.niveau})",
+                                dansk=f"Profiler findes kun for kommuner, ikke for {g.navn}.")
+    t = tabel()
+    rows = t[t["kommune_kode"] == g.kode]
+    order = {n: i for i, n in enumerate(TEMA_RAEKKEFOELGE)}
+    return sorted((_indikator(r) for r in rows.itertuples()), key=lambda i: order[i.tema])
+
+
+def alle_kommuner() -> dict[str, list[Indikator]]:
+    """Every kommune's headline indicators, by kommune code."""
+    out: dict[str, list[Indikator]] = {}
+    for r in tabel().itertuples():
+        out.setdefault(r.kommune_kode, []).append(_indikator(r))
+    return out
+
+
+def kommunevaerdier(tema: str) -> pd.DataFrame:
+    """One theme's headline indicator for the 98 kommuner (``kommune_kode``, ``vaerdi``, ``nedre``, ``oevre``,
+    ``vurdering``; ``vaerdi`` NaN where suppressed): what the theme's map shows."""
+    t = tabel()
+    return t[t["tema"] == tema][["kommune_kode", "label", "vaerdi", "nedre", "oevre", "vurdering", "decimaler"]
+                                ].reset_index(drop=True)
+
+
+__all__ = ["Indikator", "TEMA_RAEKKEFOELGE", "ENHED", "UDVIKLING_TEKST", "IKKE_VURDERET", "tabel", "profil",
+           "alle_kommuner", "kommunevaerdier"]

@@ -1,0 +1,116 @@
+"""The reports' landing page and a kommune profile in headless Chromium: search, maps, axe-core (WCAG 2.1 A/AA)."""
+
+import json
+import os
+import re
+import shutil
+
+import pytest
+
+from vidensdata import geography, report
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+AXE = os.path.join(os.path.dirname(__file__), "a11y", "node_modules", "axe-core", "axe.min.js")
+TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+@pytest.fixture(scope="module")
+def made(tmp_path_factory):
+    out = tmp_path_factory.mktemp("reports")
+    summary = report.run(None, ["Læsø", "Aarhus"], workers=2, output=out, progress=False, profiles=True)
+    assert not summary.failed
+    return out, summary
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    exe = shutil.which("chromium") or "/usr/bin/chromium"
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=exe, headless=True, args=["--no-sandbox", "--disable-gpu"])
+        yield b
+        b.close()
+
+
+def test_each_theme_report_of_a_kommune_holds_a_map_of_all_98(made, browser):
+    out, _ = made
+    koder = sorted(g.kode for g in geography.kommuner())
+    page = browser.new_page()
+    for tema in ("serviceudvikling", "overdoedelighed", "maalgruppe"):
+        text = (out / tema / "laesoe.html").read_text(encoding="utf-8")
+        assert sorted(set(re.findall(r'<a [^>]*data-kommune-kode="(\d{3})"', text))) == koder
+        page.goto((out / tema / "laesoe.html").as_uri())
+        links = page.locator("figure.vd-kort svg a[data-kommune-kode]")
+        assert links.count() == 98, tema
+        assert links.evaluate_all("as => as.every(a => a.getAttribute('aria-label') && a.querySelector('title'))")
+        assert page.locator('figure.vd-kort a[data-kommune-kode="751"]').get_attribute("href") == "aarhus.html"
+        assert page.locator("figure.vd-kort .vd-kort-valgt").count() == 1  # Læsø outlined
+        assert "Kommunegrænser: DAGI" in page.locator("figure.vd-kort").inner_text()
+        assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+    page.close()
+
+
+def test_profiles_html_and_pdf_and_audit(made):
+    from vidensdata import audit
+
+    out, summary = made
+    assert "kommune profiles" in summary.text()
+    assert len(list((out / "profil").glob("*.html"))) == 98
+    pdf = out / "profil" / "laesoe.pdf"
+    assert pdf.read_bytes()[:5] == b"%PDF-" and pdf.stat().st_size > 10_000
+    result = audit.audit(out)
+    assert result.ok, result.summary()
+
+
+@pytest.mark.parametrize("typed, how", [("læsø", "click"), ("LAESOE kommune", "enter")])
+def test_type_laesoe_and_reach_its_profile(made, browser, typed, how):
+    out, _ = made
+    page = browser.new_page(viewport={"width": 390, "height": 800})
+    page.goto((out / "index.html").as_uri())
+    page.get_by_label("Skriv et navn").fill(typed)
+    first = page.locator("#vd-hits a.vd-hit-navn").first
+    assert first.inner_text() == "Læsø Kommune"
+    if how == "click":
+        first.click()
+    else:
+        page.get_by_label("Skriv et navn").press("Enter")
+    page.wait_for_url("**/profil/laesoe.html")
+    assert page.locator("h1").inner_text() == "Kommuneprofil: Læsø"
+    verdicts = page.locator("tbody tr[data-sammenligning]").evaluate_all("rs => rs.map(r => r.dataset.sammenligning)")
+    assert len(verdicts) == 3 and set(verdicts) <= {"hoejere", "som", "lavere", "ikke-vurderet"}
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.close()
+
+
+def test_search_finds_regions_and_the_country_in_any_spelling(made, browser):
+    out, _ = made
+    page = browser.new_page()
+    page.goto((out / "index.html").as_uri())
+    box = page.get_by_label("Skriv et navn")
+    for typed, expected in [("region sjaelland", "Region Sjælland"), ("hele landet", "Hele landet"),
+                            ("århus", "Aarhus Kommune"), ("HOVEDSTADEN", "Region Hovedstaden")]:
+        box.fill(typed)
+        assert page.locator("#vd-hits a.vd-hit-navn").first.inner_text() == expected, typed
+    box.fill("atlantis")
+    assert "Ingen områder" in page.locator("#vd-soeg-status").inner_text()
+    page.close()
+
+
+@pytest.mark.parametrize("path", ["index.html", "profil/laesoe.html"])
+@pytest.mark.parametrize("width", [1280, 390])
+def test_no_wcag_violations_and_no_horizontal_scroll(made, browser, path, width):
+    out, _ = made
+    assert os.path.exists(AXE), "axe-core is missing: run `make test` (npm ci in tests/a11y)"
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    page.goto((out / path).as_uri())
+    if path == "index.html":
+        page.get_by_label("Skriv et navn").fill("læsø")  # the hits are part of the page too
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    page.add_script_tag(path=AXE)
+    found = page.evaluate(
+        """async (tags) => (await axe.run(document, {runOnly: {type: 'tag', values: tags}})).violations.map(v =>
+             ({id: v.id, help: v.help, nodes: v.nodes.slice(0, 3).map(n => n.html.slice(0, 160))}))""", TAGS)
+    assert found == [], json.dumps(found, ensure_ascii=False, indent=1)
+    page.close()

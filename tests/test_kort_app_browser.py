@@ -1,0 +1,41 @@
+"""The kommune map in an app (served Voila configuration, headless Chromium): a click or Enter chooses the kommune."""
+
+import shutil
+
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+@pytest.mark.parametrize("how", ["click", "enter"])
+def test_choosing_a_kommune_on_the_map_changes_the_key_figure(tuned_voila, how):
+    from playwright.sync_api import sync_playwright
+
+    url, _ = tuned_voila
+    exe = shutil.which("chromium") or "/usr/bin/chromium"
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=exe, headless=True, args=["--no-sandbox", "--disable-gpu"])
+        page = b.new_page()
+        page.goto(url + "/voila/render/serviceudvikling.ipynb", wait_until="commit", timeout=120_000)
+        figure = page.locator('#rendered_cells [data-testid="noegletal-antal"]').first
+        figure.wait_for(timeout=180_000)
+        national = figure.inner_text()
+        laesoe = page.locator('#rendered_cells .vd-kort a[data-kommune-kode="825"]').first
+        laesoe.wait_for(timeout=120_000)
+        assert page.locator('#rendered_cells .vd-kort a[data-kommune-kode]').count() == 98
+        if how == "click":
+            laesoe.click()
+        else:
+            laesoe.focus()
+            page.keyboard.press("Enter")
+        page.wait_for_url("**geografi=825**", timeout=60_000)
+        figure = page.locator('#rendered_cells [data-testid="noegletal-antal"]').first
+        figure.wait_for(timeout=180_000)
+        page.wait_for_function(
+            """(old) => { const el = document.querySelector('#rendered_cells [data-testid="noegletal-antal"]');
+                          return el && el.innerText.trim() !== old; }""", arg=national, timeout=120_000)
+        assert figure.inner_text() != national
+        outline = page.locator('#rendered_cells .vd-kort path.vd-kort-valgt')  # Læsø outlined once the map is redrawn
+        outline.first.wait_for(timeout=120_000)
+        assert outline.count() == 1
+        b.close()

@@ -1,0 +1,110 @@
+"""Kommune profiles, the verdict rule, the kommune map and the reports' landing page (unit level, no browser)."""
+
+import math
+import re
+
+import pytest
+
+from vidensdata import geography
+from vidensdata.presentation import kort
+from vidensdata.themes import profil, sammenligning
+from vidensdata.themes.sammenligning import vurder
+
+
+@pytest.mark.parametrize("args, expected", [
+    ((14.2, 12.1, 16.4, 10.6), "hoejere"),
+    ((8.0, 6.0, 9.9, 10.0), "lavere"),
+    ((10.0, 9.0, 11.0, 10.0), "som"),
+    ((10.0, 10.0, 11.0, 10.0), "som"),  # the national value on the limit: not outside the interval
+    ((None, 1.0, 2.0, 1.5), "ikke-vurderet"),  # suppressed
+    ((1.5, None, None, 1.0), "ikke-vurderet"),  # no interval
+    ((1.5, math.nan, 2.0, 1.0), "ikke-vurderet"),
+    ((1.5, 1.2, 2.0, None), "ikke-vurderet"),  # no national value
+])
+def test_vurder_fingertips_rule(args, expected):
+    assert vurder(*args) == expected
+    assert sammenligning.TEKST[expected]
+
+
+def test_every_kommune_has_three_headline_indicators_consistent_with_its_verdict():
+    alle = profil.alle_kommuner()
+    assert sorted(alle) == sorted(g.kode for g in geography.kommuner())
+    for inds in alle.values():
+        assert [i.tema for i in inds] == list(profil.TEMA_RAEKKEFOELGE)
+        for i in inds:
+            assert i.land is not None and i.region is not None
+            assert i.vurdering == vurder(i.vaerdi, i.nedre, i.oevre, i.land)
+            if i.vaerdi is not None:
+                assert i.nedre <= i.vaerdi <= i.oevre
+    verdicts = {i.vurdering for inds in alle.values() for i in inds}
+    assert {"hoejere", "som", "lavere"} <= verdicts
+
+
+def test_profile_matches_the_theme_result_and_hides_suppressed_values():
+    from vidensdata.parameters import read_parameter_file
+    from vidensdata.themes import TEMAER
+
+    res = TEMAER["maalgruppe"].beregn(**{**read_parameter_file("maalgruppe"), "geografi": "Aarhus"})
+    i = {x.tema: x for x in profil.profil("aarhus kommune")}["maalgruppe"]
+    assert i.vaerdi == pytest.approx(res.noegletal["pr_1000"])
+    laesoe = {x.tema: x for x in profil.profil("Læsø")}
+    smr = TEMAER["overdoedelighed"].beregn(geografi="Læsø").noegletal["smr"]
+    if smr is None:  # suppressed in the theme report: not shown in the profile either
+        assert laesoe["overdoedelighed"].vaerdi is None and laesoe["overdoedelighed"].vurdering == "ikke-vurderet"
+
+
+def test_choropleth_has_all_98_kommuner_as_links_with_text_alternatives():
+    v = profil.kommunevaerdier("serviceudvikling")
+    values = dict(zip(v["kommune_kode"], v["vaerdi"]))
+    values["825"] = None  # a suppressed kommune is hatched
+    html = kort.choropleth(values, titel="Test", enhed="pr. 1.000", decimaler=1, kilde="Kilde: test",
+                           href=lambda k: f"{k}.html", valgt=("751",))
+    codes = re.findall(r'data-kommune-kode="(\d{3})"', html)
+    assert sorted(codes) == sorted(g.kode for g in geography.kommuner())
+    assert 'href="101.html"' in html and 'aria-label="Læsø: skjult' in html
+    assert "url(#vd-skravering)" in html and "Skjult eller ingen værdi (1 kommuner)" in html
+    assert kort.KILDE in html and "Kilde: test" in html
+    assert html.count("vd-kort-valgt") >= 2  # style + the outline of the chosen kommune
+    assert all(c in html for c in kort.FARVER)
+
+
+def test_quintile_classes():
+    assert kort.klasser([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]) == [2, 4, 6, 8, 10]
+    assert kort.klasser([1, 1, 1]) == [1]
+    assert kort.klasser([]) == []
+
+
+def test_landing_page_and_profiles_are_written_and_published(tmp_path):
+    from vidensdata import audit, report
+    from vidensdata.reporting import profil as side
+
+    printed, same = side.skriv(tmp_path)
+    assert len(printed) == 98 and same == 0
+    page = (tmp_path / "profil" / "laesoe.html").read_text(encoding="utf-8")
+    assert '<html lang="da">' in page and "Kommuneprofil: Læsø" in page and "@media print" in page
+    assert page.count("data-sammenligning=") >= 6 and kort.KILDE in page
+    assert 'href="../serviceudvikling/laesoe.html"' in page and "voila/render/serviceudvikling.ipynb?geografi=L" in page
+    assert (tmp_path / "profil" / "laesoe.tabeller" / "tabeller.json").exists()
+    # the audit reads the profiles' tables and finds every number of the page published
+    result = audit.audit(tmp_path)
+    assert result.rapporter == 98 and result.ok, result.summary()
+    again, same = side.skriv(tmp_path)
+    assert same == 98 and len(again) == 98  # unchanged pages, but without a PDF yet: printed again
+    index = report.write_index(tmp_path).read_text(encoding="utf-8")
+    assert 'href="profil/laesoe.html"' in index and 'id="vd-soeg"' in index
+    assert "Git-commit" not in index and "aar = 2024" not in index
+    assert "<script>" in index and not re.search(r'src="https?:|<link', index)  # no outside request
+
+
+def test_app_landing_page_links_to_the_reports_and_back(tmp_path, monkeypatch):
+    from vidensdata import app
+    from vidensdata.reporting import forside
+
+    monkeypatch.setenv("VIDENSDATA_CACHE", str(tmp_path))
+    monkeypatch.setenv("VIDENSDATA_RAPPORT_URL", "https://rapporter.example.dk/")
+    monkeypatch.setenv("VIDENSDATA_APP_URL", "https://apps.example.dk/vd")
+    page = (app.forside_temaer() / "voila/templates/vidensdata/temaer.html").read_text(encoding="utf-8")
+    assert 'href="https://rapporter.example.dk/"' in page
+    index = forside.side(tmp_path)
+    assert 'href="https://apps.example.dk/vd/"' in index
+    assert "https://apps.example.dk/vd/voila/render/maalgruppe.ipynb?geografi=L%C3%A6s%C3%B8" in index
