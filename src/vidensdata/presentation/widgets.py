@@ -141,9 +141,9 @@ class Visning:
             self.anvend_link(query)
             if not self._vist:
                 return  # kontroller() and vis() have not run yet: they use the new choices
-            if self.link.gyldig and self.link.parametre:
+            if self.link.parametre:  # the valid fields of the link (a bad one is dropped alone)
                 self._saet_widgets(self.link.parametre)
-                self._status.value = ""
+                self._status.value = fejlbesked(self.link.besked) if self.link.besked else ""
                 self._del.value = self._del_html()
                 for n, (render, out) in enumerate(self._sektioner):
                     self._draw(n, render, out)
@@ -168,9 +168,10 @@ class Visning:
             self._stille = False
 
     def anvend_link(self, query: str) -> None:
-        """Select the view from a deep link (query string); an invalid link keeps the default view."""
+        """Select the view from a deep link (query string): its valid fields are used, a bad field is dropped
+        with a Danish message; a combination the theme rejects keeps the default view."""
         link = deeplink.tolk(query, self.kontrol_spec)
-        if link.gyldig and link.parametre:
+        if link.parametre:
             try:
                 self._ny_visning(deeplink.beregn_parametre(link, self.parametre))
             except VidensdataError as exc:
@@ -192,8 +193,7 @@ class Visning:
         import ipywidgets as w
         from IPython.display import display
 
-        if self.link.gyldig:  # the deep link's choices win over the notebook's start values
-            self.parametre.update(self.link.parametre)
+        self.parametre.update(self.link.parametre)  # the deep link's valid choices win over the start values
         rows = []
         for k in self.kontrol_spec:
             widget = _make_widget(w, k, self.parametre)
