@@ -20,6 +20,7 @@ import pandas as pd
 
 from ..errors import InvalidValueError, InvalidYearsError
 from ._lazy import lazy
+from ._resultat import Resultatvisning
 
 optimize, stats = lazy("scipy.optimize"), lazy("scipy.stats")
 
@@ -179,7 +180,7 @@ def rate_per_1000(count, population):
 
 
 @dataclass(frozen=True)
-class TrendResult:
+class TrendResult(Resultatvisning):
     """A fitted log-linear count trend.
 
     ``annual_growth``, ``lower`` and ``upper`` are percent per year (CI at ``level``).
