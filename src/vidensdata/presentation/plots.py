@@ -11,8 +11,10 @@ used).
 Figures are :class:`matplotlib.figure.Figure` objects on an Agg canvas, created
 without pyplot, so pyplot's figure registry never holds on to them: a figure is
 freed as soon as the caller drops it, and hundreds of reports do not leak
-memory (no ``plt.close`` needed). In Jupyter a returned figure is displayed
-once, by the inline backend's formatter.
+memory (no ``plt.close`` needed). Because no pyplot backend is involved, Jupyter's
+inline backend never sees them either: they are :class:`Figur` objects, which display
+themselves as a PNG image (``_repr_png_``) in any fresh kernel, with or without
+``%matplotlib inline`` or an import of pyplot, so a cell ending in ``figur`` shows the figure.
 """
 
 from __future__ import annotations
@@ -55,6 +57,17 @@ _SOURCE_SPACE_INCH = 0.35  # room kept free under the axes for the source line
 EMPTY_TEXT = "Ingen data at vise"
 LEGEND_WRAP = 22  # characters per line in legend labels
 _YEAR_NAMES = {"aar", "år", "year", "aarstal", "årstal"}
+
+
+class Figur(Figure):
+    """A house-style figure that Jupyter displays as an image (PNG at :data:`VIS_DPI`, tight bounding box)."""
+
+    def _repr_png_(self) -> bytes:
+        return fig_to_png_bytes(self, dpi=VIS_DPI)
+
+
+#: Resolution of a figure shown in a notebook (sharp on high-density screens, still small).
+VIS_DPI = 120
 
 
 def set_theme() -> None:
@@ -146,7 +159,7 @@ def new_figure(title: str, xlabel: str, ylabel: str, kilde: str | Sequence[str],
     """
     set_theme()
     text = source_line(kilde, synthetic=synthetic)
-    fig = Figure(figsize=figsize, layout="constrained")
+    fig = Figur(figsize=figsize, layout="constrained")
     FigureCanvasAgg(fig)  # draws without pyplot or a GUI backend
     bottom = min(0.3, _SOURCE_SPACE_INCH / figsize[1])
     fig.get_layout_engine().set(rect=(0, bottom, 1, 1 - bottom))
@@ -309,5 +322,5 @@ def fig_to_png_bytes(fig: Figure, dpi: int = 100, close: bool = False) -> bytes:
 
 __all__ = [
     "PALETTE", "DanishFormatter", "set_theme", "danish_axis", "year_axis", "new_figure", "line_plot", "bar_plot",
-    "interval_plot", "fig_to_png_bytes",
+    "interval_plot", "fig_to_png_bytes", "Figur",
 ]
