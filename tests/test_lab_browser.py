@@ -93,15 +93,17 @@ def browser():
 def _open(browser, url: str, notebook: str):
     # tall: JupyterLab renders only the cells near the viewport
     page = browser.new_page(viewport={"width": 1280, "height": 2200})
-    page.goto(f"{url}/lab/tree/{notebook}?token={TOKEN}", wait_until="domcontentloaded", timeout=90_000)
-    page.wait_for_function("() => window.jupyterapp && document.querySelector('.jp-NotebookPanel .jp-Cell')",
-                           timeout=90_000)
-    # the kernel is up when the toolbar's status says idle
-    page.wait_for_function("""() => { const p = window.jupyterapp.shell.currentWidget;
-                                       return p && p.sessionContext && p.sessionContext.session &&
-                                              p.sessionContext.session.kernel &&
-                                              p.sessionContext.session.kernel.status === 'idle'; }""",
-                           timeout=90_000)
+    # a workspace of its own, reset: the page shows this notebook only, not the tabs of an earlier page
+    workspace = notebook.replace(".ipynb", "").replace("-", "")
+    page.goto(f"{url}/lab/workspaces/{workspace}/tree/{notebook}?token={TOKEN}&reset", wait_until="domcontentloaded",
+              timeout=90_000)
+    # the notebook is the current tab and its kernel is up (idle)
+    page.wait_for_function("""(path) => { const p = window.jupyterapp && window.jupyterapp.shell.currentWidget;
+                                           return p && p.context && p.context.path === path &&
+                                                  p.node.querySelector('.jp-Cell') &&
+                                                  p.sessionContext.session && p.sessionContext.session.kernel &&
+                                                  p.sessionContext.session.kernel.status === 'idle'; }""",
+                           arg=notebook, timeout=90_000)
     return page
 
 
