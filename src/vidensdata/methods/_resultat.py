@@ -42,7 +42,8 @@ class Resultatvisning:
         cell = "padding:2px 10px;border-bottom:1px solid #ddd;vertical-align:top"
         body = "".join(
             f'<tr><th scope="row" style="{cell};text-align:left;font-weight:600">{html.escape(label)}</th>'
-            f'<td style="{cell};text-align:right;font-variant-numeric:tabular-nums">{html.escape(value)}</td></tr>'
+            f'<td style="{cell};text-align:{"right" if _tal_foerst(value) else "left"};'
+            f'font-variant-numeric:tabular-nums">{html.escape(value)}</td></tr>'
             for label, value in rows)
         return (f'<table class="vd-metoderesultat" style="border-collapse:collapse;margin:4px 0">'
                 f'<caption style="text-align:left;font-weight:700;padding:2px 0 4px">{html.escape(titel)}</caption>'
@@ -50,6 +51,11 @@ class Resultatvisning:
 
 
 # ---------------------------------------------------------------- Danish numbers
+
+def _tal_foerst(value: str) -> bool:
+    """True for a value that starts with a number (right-aligned); text such as the method is left-aligned."""
+    return bool(value) and (value[0].isdigit() or value[0] in "−-∞")
+
 
 def tal(x, decimals: int = 2) -> str:
     """A number in Danish form with ``decimals`` decimals; ``∞`` for infinity, ``–`` for missing."""
