@@ -151,16 +151,3 @@ def test_overdoedelighed_app_changes_kommune_and_sex(voila_url, browser):
     body = page.inner_text("body")
     assert "kvinder" in body and "Traceback" not in body and "visning = tema.visning" not in body
     page.close()
-
-
-def test_a_bad_deep_link_field_is_dropped_alone(voila_url, browser):
-    """Issue 15: ``?geografi=Aarhus&startaar=1990`` keeps Aarhus and says, in Danish, that startaar was dropped."""
-    page = browser.new_page()
-    page.goto(voila_url + "/voila/render/serviceudvikling.ipynb?geografi=Aarhus&startaar=1990", wait_until="commit",
-              timeout=120_000)
-    page.locator('[data-testid="noegletal-antal"]').first.wait_for(timeout=120_000)
-    page.wait_for_function("() => document.body.innerText.includes('Område: Aarhus')", timeout=60_000)
-    alert = page.locator('[role="alert"]').first.inner_text()
-    assert "startaar=1990" in alert and "udeladt" in alert and "Resten af linket er brugt" in alert, alert
-    assert page.locator(".widget-dropdown select").first.evaluate("el => el.selectedOptions[0].text") == "Aarhus"
-    page.close()

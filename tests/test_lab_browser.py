@@ -1,4 +1,5 @@
-"""The analyst's JupyterLab: a real ``jupyter lab`` server on loopback, driven by Debian's Chromium (Playwright).
+"""The analyst's JupyterLab: a real ``jupyter lab`` server on loopback, driven by Debian's Chromium (Playwright);
+and, in the served app, a deep link with one bad field.
 
 A theme notebook is interactive in JupyterLab without any switch: run it, change the kommune, and the key
 figure changes. Saved outputs look right in an untrusted notebook, and the starter's figure shows as an image
@@ -169,4 +170,19 @@ def test_starter_figure_and_result_display_in_a_fresh_kernel(lab, browser):
     assert width > 400, width  # the figure as a PNG, not "<Figure size 800x450 with 1 Axes>"
     body = page.inner_text(".jp-NotebookPanel")
     assert "<Figur" not in body and "Årlig vækst" in body and "95 %-konfidensinterval" in body
+    page.close()
+
+
+def test_a_bad_deep_link_field_is_dropped_alone_in_the_app(tuned_voila, browser):
+    """Issue 15: ``?geografi=Aarhus&startaar=1990`` keeps Aarhus and says, in Danish, that startaar was dropped."""
+    url, _log = tuned_voila
+    page = browser.new_page()
+    page.goto(url + "/voila/render/serviceudvikling.ipynb?geografi=Aarhus&startaar=1990", wait_until="commit",
+              timeout=120_000)
+    page.locator('[data-testid="noegletal-antal"]').first.wait_for(timeout=120_000)
+    # a preheated kernel shows the default view first and switches when the link arrives
+    page.wait_for_function("() => document.body.innerText.includes('Område: Aarhus')", timeout=60_000)
+    alert = page.locator('[role="alert"]').first.inner_text()
+    assert "startaar=1990" in alert and "udeladt" in alert and "Resten af linket er brugt" in alert, alert
+    assert page.locator(".widget-dropdown select").first.evaluate("el => el.selectedOptions[0].text") == "Aarhus"
     page.close()

@@ -322,5 +322,5 @@ def fig_to_png_bytes(fig: Figure, dpi: int = 100, close: bool = False) -> bytes:
 
 __all__ = [
     "PALETTE", "DanishFormatter", "set_theme", "danish_axis", "year_axis", "new_figure", "line_plot", "bar_plot",
-    "interval_plot", "fig_to_png_bytes", "Figur",
+    "interval_plot", "fig_to_png_bytes",
 ]
