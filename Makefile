@@ -56,7 +56,7 @@ app: reports ## Make the reports (they precompute the apps' default views), then
 # JUPYTER_PREFER_ENV_PATH=1: the .venv's kernel (the project's) wins over any user-level "python3" kernel
 lab: $(STAMP) ## Open JupyterLab on the starter notebook with the project's kernel (theme notebooks are interactive there)
 	JUPYTER_PREFER_ENV_PATH=1 $(VENV)/bin/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root,) \
-		notebooks/kom-godt-i-gang.ipynb
+		--ServerApp.root_dir=notebooks --LabApp.default_url=/lab/tree/kom-godt-i-gang.ipynb
 
 bench: bench-reports bench-apps ## Run the benchmarks
 
