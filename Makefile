@@ -53,8 +53,10 @@ test-fast: $(STAMP) ## Unit tests only (no notebooks, no browser)
 app: reports ## Make the reports (they precompute the apps' default views), then serve the Voila apps on http://localhost:$(PORT)
 	$(VENV)/bin/vidensdata app --port $(PORT)
 
-lab: $(STAMP) ## Open JupyterLab with the project installed
-	$(VENV)/bin/jupyter lab notebooks
+# JUPYTER_PREFER_ENV_PATH=1: the .venv's kernel (the project's) wins over any user-level "python3" kernel
+lab: $(STAMP) ## Open JupyterLab on the starter notebook with the project's kernel (theme notebooks are interactive there)
+	JUPYTER_PREFER_ENV_PATH=1 $(VENV)/bin/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root,) \
+		--ServerApp.root_dir=notebooks --LabApp.default_url=/lab/tree/kom-godt-i-gang.ipynb
 
 .PHONY: docs
 docs: $(STAMP) ## Build the documentation site (README, docs/, the method notebooks, executed afresh) into site/; open site/index.html

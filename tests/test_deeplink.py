@@ -125,3 +125,41 @@ def test_link_arriving_after_render_switches_widgets_and_sections(monkeypatch):
     v._link_live("geografi=Atlantis")
     assert "Atlantis" in v._status.value and 'role="alert"' in v._status.value
     assert v._widgets["geografi"].value == "Aarhus,Skanderborg"  # the view on screen stays as it was
+
+
+@pytest.mark.parametrize("query, kept, words", [
+    ("geografi=Aarhus&startaar=1990", {"geografi": "Aarhus"}, ["startaar=1990", "2014–2024", "udeladt"]),
+    ("geografi=Atlantis&startaar=2016", {"startaar": 2016}, ["geografi", "Atlantis", "udeladt"]),
+    ("hack=1&geografi=Odder", {"geografi": "Odder"}, ["'hack'", "kendte felter: geografi"]),
+    ("ydelser=999&koen=kvinder", {"koen": "K"}, ["ydelser", "999", "Gyldige: § 85 Socialpædagogisk støtte"]),
+    ("koen=x&geografi=Aarhus&ydelser=85", {"geografi": "Aarhus", "ydelser": ["§85"]},
+     ["koen", "Gyldige: Alle, Kvinder, Mænd"]),
+    ("startaar=2020&slutaar=2016&geografi=Aarhus", {"geografi": "Aarhus"}, ["2020", "2016", "begge"]),
+])
+def test_a_bad_field_is_dropped_alone_and_named(query, kept, words):
+    """Issue 15: ``?geografi=Aarhus&startaar=1990`` keeps Aarhus and says why the start year was dropped."""
+    link = deeplink.tolk(query, KONTROLLER)
+    assert link.parametre == kept and not link.gyldig
+    assert link.besked.startswith("Linket kunne ikke bruges helt:") and "Resten af linket er brugt." in link.besked
+    for w in words:
+        assert w in link.besked, (w, link.besked)
+
+
+def test_visning_keeps_the_valid_fields_of_a_partly_bad_link(monkeypatch):
+    monkeypatch.setenv("QUERY_STRING", "geografi=Aarhus&startaar=1990")
+    monkeypatch.delenv("VOILA_PREHEAT", raising=False)
+    v = Visning(_beregn, {"geografi": "Hele landet", "startaar": None, "slutaar": None}, KONTROLLER, interaktiv_=True)
+    assert v.resultat == {"geografi": "Aarhus", "startaar": None}
+    assert "startaar=1990" in v.link.besked and "Resten af linket er brugt" in v.link.besked
+
+
+def test_geography_suggestions_come_from_names_never_a_level():
+    """``geografi=Atlantis`` answered "Mente du: landet?"; now only names that look alike are suggested."""
+    from vidensdata import geography
+
+    assert geography.forslag("Atlantis") == []
+    assert "Mente du" not in deeplink.tolk("geografi=Atlantis", KONTROLLER).besked
+    assert geography.forslag("Aarhuz") == ["Aarhus"] and geography.forslag("Region Midt") == ["Region Midtjylland"]
+    assert geography.forslag("Sonderborg")[0] == "Sønderborg" and geography.forslag("kommunr") == ["kommuner"]
+    for name in ("Atlantis", "Landsby", "Hele verden", "Randers Fjord"):
+        assert not set(geography.forslag(name)) & set(geography.LEVELS), name

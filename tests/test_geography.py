@@ -37,7 +37,7 @@ def test_regions_contain_their_kommuner():
 def test_unknown_names_list_close_matches(bad, hint):
     with pytest.raises(UnknownGeographyError) as err:
         geo.resolve(bad)
-    assert repr(bad) in str(err.value)
+    assert f"»{bad}«" in str(err.value) and repr(bad) in err.value.message  # Danish for people, English log
     assert hint in str(err.value)
 
 

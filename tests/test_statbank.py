@@ -632,3 +632,31 @@ def test_cli_names_a_failing_mapping_and_suggests_the_others(fake):
     assert "HAND01 (not recipients)" in r.output
     assert "--datasets kommuner,befolkning,doedelighed_land,doedsfald,middellevetid" in r.output
     assert sbm.cached_meta("kommuner") is None  # all or nothing
+
+
+# ---------------------------------------------------------------- the catalog says what can be loaded now
+
+def test_catalog_says_what_is_available_now_and_from_where(fake):
+    """Offline: the embedded snapshots and the register extract are there, befolkning is not (and loading it says
+    how to get it, in Danish); after a refresh the catalog says it comes from the StatBank cache."""
+    from vidensdata.errors import UnavailableDatasetError
+
+    before = vd.catalog().set_index("navn")
+    assert before["tilgaengelig"].dtype == bool
+    assert before.loc["kommuner", "hentes_fra"] == "indlejret øjebliksbillede"
+    assert before.loc["ydelsesmodtagere", "hentes_fra"] == "syntetisk registerudtræk (demo)"
+    assert before.loc["befolkning", "hentes_fra"] == ("ikke tilgængelig: hent med "
+                                                      "`vidensdata data refresh --datasets befolkning`")
+    assert sorted(before.index[~before["tilgaengelig"]]) == ["befolkning", "doedsfald", "handicapmodtagere",
+                                                           "middellevetid"]
+    with pytest.raises(UnavailableDatasetError) as e:
+        vd.load("befolkning")
+    assert str(e.value).startswith("Datasættet befolkning er ikke tilgængeligt her")
+    assert "`vidensdata data refresh --datasets befolkning`" in str(e.value)
+    for navn in before.index[before["tilgaengelig"]]:
+        assert len(vd.load(navn)) > 0, navn  # what the catalog calls available loads offline
+    refresh(["befolkning"])
+    after = vd.catalog().set_index("navn")
+    assert after.loc["befolkning", "tilgaengelig"]
+    assert after.loc["befolkning", "hentes_fra"].startswith("StatBank-cache (hentet 20")
+    assert len(vd.load("befolkning", geografi="Læsø")) > 0

@@ -1,9 +1,13 @@
 """One exception hierarchy for the whole package.
 
 Every error names the bad value, what was expected and, where it helps, the
-nearest valid values. ``message`` is English (for the CLI and logs, with the
-Danish names of the data); ``dansk`` is the Danish text shown to stakeholders
-in apps and reports.
+nearest valid values. ``dansk`` is the Danish text for people: it is what
+``str(error)`` gives, so an analyst's traceback in a notebook, an app's message
+and a report's failure all read in Danish. ``message`` is the English text for the
+CLI and logs (with the Danish names of the data); where it differs it is also
+attached as a PEP 678 note (``Teknisk detalje (engelsk): …``), which a traceback
+prints under the Danish message and ``pytest.raises(match=…)`` searches. An error
+raised without a Danish text falls back to the English one.
 """
 
 from __future__ import annotations
@@ -16,9 +20,14 @@ class VidensdataError(Exception):
     """Base class of every error raised on purpose by vidensdata."""
 
     def __init__(self, message: str, dansk: str | None = None):
-        super().__init__(message)
+        super().__init__(dansk or message)
         self.message = message
         self.dansk = dansk or message
+        if self.dansk != message:
+            self.add_note(f"Teknisk detalje (engelsk): {message}")
+
+    def __str__(self) -> str:
+        return self.dansk
 
 
 class UnknownGeographyError(VidensdataError, ValueError):
@@ -29,14 +38,14 @@ class UnknownDatasetError(VidensdataError, KeyError):
     """A dataset name that is not in the catalog."""
 
     def __str__(self) -> str:  # KeyError would otherwise repr() the message
-        return self.message
+        return self.dansk
 
 
 class UnknownColumnError(VidensdataError, KeyError):
     """A column (e.g. a filter) that a dataset does not have."""
 
     def __str__(self) -> str:
-        return self.message
+        return self.dansk
 
 
 class InvalidValueError(VidensdataError, ValueError):
@@ -53,6 +62,10 @@ class ParameterError(VidensdataError, ValueError):
 
 class DataError(VidensdataError):
     """Missing, unreadable or corrupt data (snapshot, cache, extract)."""
+
+
+class UnavailableDatasetError(DataError):
+    """A dataset in the catalog that cannot be loaded here now (e.g. not fetched from StatBank yet)."""
 
 
 class SchemaError(DataError, ValueError):

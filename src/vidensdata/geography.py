@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .errors import UnknownGeographyError, close_matches
+from .errors import UnknownGeographyError
 
 LAND_KODE = "000"
 LAND_NAVN = "Hele landet"
@@ -298,14 +298,45 @@ def _resolve_item(item) -> tuple[Geografi, ...]:
             "Christiansø (411) is not a kommune; it is part of 'Hele landet' only",
             dansk="Christiansø (411) er ikke en kommune.",
         )
-    hints = close_matches(item, _candidates())
-    if not hints:
-        # compare folded forms so that "Koebenhavn" or "Arhus" still find their match
-        folded = {_norm(c): c for c in _candidates()}
-        hints = [folded[h] for h in close_matches(key, folded)]
+    hints = forslag(item)
     tail = f" Did you mean: {', '.join(hints)}?" if hints else ""
-    dansk_tail = f" Mente du: {', '.join(hints)}?" if hints else ""
+    dansk_tail = (f" Mente du: {', '.join(hints)}?" if hints else
+                  " Angiv en kommune, en region, »Hele landet« eller et niveau (kommuner, regioner, landet) "
+                  "som navn eller kode.")
     raise UnknownGeographyError(
         f"unknown geography {item!r}: not a kommune, region or level (kommuner, regioner, landet).{tail}",
         dansk=f"Ukendt geografi: »{item}«.{dansk_tail}",
     )
+
+
+#: How alike (difflib ratio of the folded names) a name must be to be suggested; a level word must be closer.
+LIGHED_NAVN = 0.75
+LIGHED_NIVEAU = 0.85
+
+
+def forslag(item, n: int = 5) -> list[str]:
+    """Geography names that look like ``item`` (best first), for "Mente du: …?".
+
+    Compares folded, normalised names (``Koebenhavn`` ~ ``København``, ``Region Midt`` ~ ``Midtjylland``):
+    names whose difflib ratio is at least :data:`LIGHED_NAVN`, or that start with the input (3 characters
+    or more). A level (``kommuner``, ``regioner``, ``landet``) is suggested only for a misspelling of the
+    level word itself, never because an unknown name shares a few letters with it (``Atlantis``).
+    """
+    import difflib
+
+    key = _norm(str(item))
+    if not key:
+        return []
+    scored: dict[str, float] = {}
+    for g in _table().all:
+        name = _norm(g.navn)
+        ratio = difflib.SequenceMatcher(None, key, name).ratio()
+        if len(key) >= 3 and name.startswith(key):
+            ratio = max(ratio, LIGHED_NAVN + 0.01 * len(key) / len(name))
+        if ratio >= LIGHED_NAVN:
+            scored[g.navn] = max(ratio, scored.get(g.navn, 0.0))
+    for level in LEVELS:
+        ratio = difflib.SequenceMatcher(None, key, level).ratio()
+        if ratio >= LIGHED_NIVEAU:
+            scored[level] = ratio
+    return [name for name, _ in sorted(scored.items(), key=lambda kv: (-kv[1], kv[0]))][:n]

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from .. import geography
-from ..errors import InvalidValueError, InvalidYearsError, UnknownColumnError, UnknownDatasetError, suggestion
+from ..errors import InvalidValueError, InvalidYearsError, UnknownColumnError, UnknownDatasetError, forslag, suggestion
 from ..memo import Memo
 from ..sources import episodes, register
 from ..sources import statbank_mappings as statbank_cache
@@ -42,6 +42,7 @@ class Dataset:
     adresse: str = ""
     fingerprint: Callable[[], str] = field(default=lambda: "")
     tilgaengelig: Callable[[], bool] = field(default=lambda: True)  # False: only after `vidensdata data refresh`
+    hentes_fra: Callable[[], str] = field(default=lambda: "")  # where a load gets it now, in Danish
 
     @property
     def noegle(self) -> list[str]:
@@ -65,8 +66,13 @@ def _snapshot_meta(filename: str, statbank: str | None = None):
         cached = statbank_cache.fingerprint(statbank) if statbank else None
         return cached or snapshot_info(filename)["sha256"][:16]
 
+    def hentes_fra():
+        meta = statbank_cache.cached_meta(statbank) if statbank else None
+        return f"StatBank-cache (hentet {meta['hentet']})" if meta else "indlejret øjebliksbillede"
+
     return dict(
         kilde=kilde,
+        hentes_fra=hentes_fra,
         licens=lambda: snapshot_info(filename)["licens"],
         hentet=hentet,
         syntetisk=lambda: False,
@@ -84,20 +90,30 @@ def _statbank_only_meta(navn: str, tabeller: str):
         syntetisk=lambda: False,
         fingerprint=lambda: statbank_cache.fingerprint(navn) or "",
         tilgaengelig=lambda: statbank_cache.cached_meta(navn) is not None,
+        hentes_fra=lambda: (f"StatBank-cache (hentet {meta['hentet']})" if (meta := statbank_cache.cached_meta(navn))
+                            else f"ikke tilgængelig: hent med `{refresh_kommando(navn)}`"),
     )
+
+
+def refresh_kommando(navn: str) -> str:
+    """The command that fetches dataset ``navn`` from Statistics Denmark into the cache."""
+    return f"vidensdata data refresh --datasets {navn}"
 
 
 def _from_statbank(navn: str, tabeller: str) -> Callable[[], pd.DataFrame]:
     def build() -> pd.DataFrame:
         df = statbank_cache.read_cached(navn)
         if df is None:
-            from ..errors import DataError
+            from ..errors import UnavailableDatasetError
 
-            raise DataError(
+            raise UnavailableDatasetError(
                 f"dataset {navn!r} has no embedded snapshot; fetch it from Statistics Denmark first with "
-                f"`vidensdata data refresh --datasets {navn}` (tables {tabeller})",
-                dansk=f"Datasættet {navn} findes først, når det er hentet fra Danmarks Statistik "
-                      f"(`vidensdata data refresh --datasets {navn}`).")
+                f"`{refresh_kommando(navn)}` (tables {tabeller})",
+                dansk=f"Datasættet {navn} er ikke tilgængeligt her: det følger ikke med pakken og er ikke hentet "
+                      f"fra Danmarks Statistik endnu ({tabeller}). Hent det med `{refresh_kommando(navn)}` "
+                      "(kræver netadgang), eller i Python med "
+                      f"`vidensdata.datasets.refresh.refresh([{navn!r}])`. "
+                      "Kolonnen tilgaengelig i vd.catalog() viser, hvilke datasæt der kan indlæses nu.")
         return df
 
     return build
@@ -140,6 +156,8 @@ def _register_meta(*modules):
         licens=lambda: SYNTETISK_LICENS if src()["synthetic"] else "Fortrolig (registerdata)",
         hentet=lambda: None,
         syntetisk=lambda: src()["synthetic"],
+        hentes_fra=lambda: ("syntetisk registerudtræk (demo)" if src()["synthetic"]
+                            else "rigtigt registerudtræk (VIDENSDATA_REGISTER)"),
         fingerprint=lambda: _derived_key(*modules),
     )
 
@@ -466,12 +484,18 @@ def get(navn: str) -> Dataset:
     except (KeyError, TypeError):
         raise UnknownDatasetError(
             f"unknown dataset {navn!r}; valid names: {', '.join(DATASETS)}.{suggestion(navn, DATASETS)}",
-            dansk=f"Ukendt datasæt: {navn!r}. Gyldige: {', '.join(DATASETS)}.",
+            dansk=f"Ukendt datasæt: {navn!r}. Gyldige: {', '.join(DATASETS)}.{forslag(navn, DATASETS)}",
         ) from None
 
 
 def catalog() -> pd.DataFrame:
-    """One row per dataset: navn, titel, beskrivelse, enhed, kilde, licens, hentet, syntetisk, noegle."""
+    """One row per dataset: navn, titel, beskrivelse, enhed, kilde, licens, hentet, syntetisk, noegle,
+    tilgaengelig and hentes_fra.
+
+    ``tilgaengelig`` says whether ``load`` can return the dataset now, without a network; ``hentes_fra``
+    where it comes from now (in Danish): the embedded snapshot, the StatBank cache (with its date), the
+    synthetic or the real register extract, or, when it is not available, the command that fetches it.
+    """
     rows = []
     for ds in DATASETS.values():
         rows.append({
@@ -484,9 +508,12 @@ def catalog() -> pd.DataFrame:
             "hentet": ds.hentet(),
             "syntetisk": bool(ds.syntetisk()),
             "noegle": ds.noegle,
+            "tilgaengelig": bool(ds.tilgaengelig()),
+            "hentes_fra": ds.hentes_fra(),
         })
     out = pd.DataFrame(rows)
     out["syntetisk"] = out["syntetisk"].astype(bool)
+    out["tilgaengelig"] = out["tilgaengelig"].astype(bool)
     return out
 
 
@@ -527,13 +554,16 @@ def load(navn: str, **filtre) -> pd.DataFrame:
             elif "region_kode" in df.columns:
                 mask &= df["region_kode"].isin(geography.region_koder(value))
             else:
-                raise UnknownColumnError(f"dataset {navn!r} has no geography column to filter by geografi")
+                raise UnknownColumnError(f"dataset {navn!r} has no geography column to filter by geografi",
+                                         dansk=f"Datasættet {navn} har ingen geografi at filtrere på; "
+                                               "udelad geografi=.")
             continue
         if col not in df.columns:
             raise UnknownColumnError(
                 f"dataset {navn!r} has no column {col!r}; valid columns: {', '.join(df.columns)}"
                 f"{suggestion(col, df.columns)}",
-                dansk=f"Datasættet {navn} har ingen kolonne {col!r}.",
+                dansk=f"Datasættet {navn} har ingen kolonne {col!r}. Kolonnerne er: {', '.join(df.columns)}."
+                      f"{forslag(col, df.columns)}",
             )
         if col == "kommune_kode":
             mask &= df[col].isin(geography.kommune_koder(value))

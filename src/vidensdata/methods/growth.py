@@ -22,6 +22,7 @@ import pandas as pd
 
 from ..errors import InvalidValueError, InvalidYearsError
 from ._lazy import lazy
+from ._resultat import Resultatvisning
 
 optimize, stats = lazy("scipy.optimize"), lazy("scipy.stats")
 
@@ -207,7 +208,7 @@ class Curvature:
 
 
 @dataclass(frozen=True)
-class TrendResult:
+class TrendResult(Resultatvisning):
     """A fitted log-linear count trend.
 
     ``annual_growth``, ``lower`` and ``upper`` are percent per year (CI at ``level``; a t quantile on

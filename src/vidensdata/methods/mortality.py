@@ -33,6 +33,7 @@ import pandas as pd
 
 from ..errors import InvalidValueError
 from ._lazy import lazy
+from ._resultat import Resultatvisning
 
 stats = lazy("scipy.stats")
 
@@ -65,7 +66,7 @@ _GROUP_INDEX = {g: i for i, g in enumerate(AGE_GROUPS)}
 
 
 @dataclass(frozen=True)
-class Estimate:
+class Estimate(Resultatvisning):
     """A point estimate with a confidence interval at ``level``."""
 
     value: float

@@ -35,6 +35,7 @@ import pandas as pd
 
 from ..errors import InvalidValueError, UnknownColumnError, suggestion
 from ._lazy import lazy
+from ._resultat import Resultatvisning
 
 sm = lazy("statsmodels.api")
 optimize, special, stats = lazy("scipy.optimize"), lazy("scipy.special"), lazy("scipy.stats")
@@ -62,7 +63,7 @@ __all__ = [
 
 
 @dataclass(frozen=True)
-class LoglinearResult:
+class LoglinearResult(Resultatvisning):
     """A fitted log-linear capture–recapture model.
 
     ``n_hat`` = ``observed`` + ``n0`` (the estimated number nobody saw); ``se`` its
@@ -102,7 +103,7 @@ class LoglinearResult:
 
 
 @dataclass(frozen=True)
-class TwoListResult:
+class TwoListResult(Resultatvisning):
     """A two-list estimate (Chapman): ``n_hat`` with ``se`` and CI ``lower``–``upper`` at ``level``."""
 
     n_hat: float
@@ -117,7 +118,7 @@ class TwoListResult:
 
 
 @dataclass(frozen=True)
-class ChaoResult:
+class ChaoResult(Resultatvisning):
     """Chao's lower bound ``n_hat = S + f1**2 / (2 f2)`` with ``se`` and log-normal CI."""
 
     n_hat: float
@@ -132,7 +133,7 @@ class ChaoResult:
 
 
 @dataclass(frozen=True)
-class MultiplierResult:
+class MultiplierResult(Resultatvisning):
     """Multiplier (benchmark) estimate ``n_hat = benchmark / proportion`` with delta-method CI."""
 
     n_hat: float

@@ -4,8 +4,9 @@ The query string of a Voila page reaches the notebook's kernel as ``QUERY_STRING
 (in a preheated kernel only after :func:`voila.utils.wait_for_request`, which
 :func:`ved_foresporgsel` calls on a background thread). :func:`tolk` checks it against the theme's widget specs
 (:class:`~vidensdata.presentation.widgets.Kontrol`) and returns the parameters for
-``beregn`` plus a Danish message when something in the link is not valid; the app
-then shows that message and the default view. :func:`link` builds the query
+``beregn`` plus a Danish message when something in the link is not valid; a bad field
+is dropped alone (the message names it and what is valid) and the app shows the view of
+the fields that were kept. :func:`link` builds the query
 string of what is on screen, so a stakeholder can share exactly that view.
 
 Accepted keys: every control's name (``geografi``, ``ydelser``, ``koen``, ``aar`` …) and
@@ -33,13 +34,15 @@ _waited = False
 
 @dataclass
 class Link:
-    """A parsed deep link: parameters for ``beregn`` (only the keys in the link) and a Danish message."""
+    """A parsed deep link: the valid parameters for ``beregn`` (only the keys in the link) and, when some
+    field was dropped, a Danish message naming it (``parametre`` then holds the fields that were kept)."""
 
     parametre: dict = field(default_factory=dict)
     besked: str | None = None
 
     @property
     def gyldig(self) -> bool:
+        """True when every field of the link was used."""
         return self.besked is None
 
 
@@ -103,8 +106,49 @@ def _year(value: str, navn: str, lo: int | None, hi: int | None) -> int:
     return year
 
 
+def _udeladt(fejl: list[str], gyldige: bool) -> str:
+    """The Danish message for the parameters dropped from a link (each named, with what is valid)."""
+    rest = "Resten af linket er brugt." if gyldige else "Standardvisningen vises i stedet."
+    return f"Linket kunne ikke bruges helt: {' '.join(fejl)} {rest}"
+
+
+def _felt(key: str, items: list, spec, interval) -> object:
+    """One field's value, validated; raises ``ValueError``/``VidensdataError`` with a Danish text naming it."""
+    if not items:
+        raise ValueError(f"{key} mangler en værdi.")
+    if key in ("startaar", "slutaar"):
+        if len(items) != 1:
+            raise ValueError(f"{key} skal være ét årstal.")
+        return _year(items[0], key, interval.min, interval.max)
+    if spec.art == "geografi":
+        return geography.omraade(items).noegle
+    if spec.art == "multi":
+        if [i.strip().casefold() for i in items] == ["alle"]:
+            return [v for _, v in spec.valg]
+        chosen = [_match(v, spec.valg, key) for v in items]
+        return [v for _, v in spec.valg if v in chosen]
+    if len(items) != 1:  # dropdown
+        raise ValueError(f"{key} skal have én værdi.")
+    return _match(items[0], spec.valg, key)
+
+
+def _gyldige_valg(spec) -> str:
+    """What a field accepts, in Danish, for the message that names a bad value."""
+    if spec is None or spec.art == "aarinterval":
+        return ""
+    if spec.art == "geografi":
+        return " Gyldige: en kommune, en region eller Hele landet (navn eller kode)."
+    labels = [str(label) for label, _ in spec.valg]
+    return f" Gyldige: {', '.join(labels[:12])}{' …' if len(labels) > 12 else ''}."
+
+
 def tolk(query: str, kontroller: list) -> Link:
-    """Parse and validate a query string against the widget specs; never raises."""
+    """Parse and validate a query string against the widget specs; never raises.
+
+    A bad field is dropped alone, with a Danish message naming it and what is valid; the valid fields are
+    kept (``?geografi=Aarhus&startaar=1990`` keeps Aarhus). A link that is too long or has too many fields
+    is not read at all.
+    """
     query = (query or "").lstrip("?")
     if not query:
         return Link()
@@ -120,38 +164,22 @@ def tolk(query: str, kontroller: list) -> Link:
     allowed = {n for n, k in specs.items() if k.art != "aarinterval"}
     if interval is not None:
         allowed |= {"startaar", "slutaar"}
-    unknown = sorted(set(values) - allowed)
-    if unknown:
-        return _fejl(f"ukendt felt {html.escape(unknown[0])!r} (kendte felter: {', '.join(sorted(allowed))}).")
     out: dict = {}
-    try:
-        for key, items in values.items():
-            if not items:
-                raise ValueError(f"{key} mangler en værdi.")
-            spec = specs.get(key)
-            if key in ("startaar", "slutaar"):
-                if len(items) != 1:
-                    raise ValueError(f"{key} skal være ét årstal.")
-                out[key] = _year(items[0], key, interval.min, interval.max)
-            elif spec.art == "geografi":
-                out[key] = geography.omraade(items).noegle
-            elif spec.art == "multi":
-                if [i.strip().casefold() for i in items] == ["alle"]:
-                    out[key] = [v for _, v in spec.valg]
-                    continue
-                chosen = [_match(v, spec.valg, key) for v in items]
-                out[key] = [v for _, v in spec.valg if v in chosen]
-            else:  # dropdown
-                if len(items) != 1:
-                    raise ValueError(f"{key} skal have én værdi.")
-                out[key] = _match(items[0], spec.valg, key)
-    except VidensdataError as exc:
-        return _fejl(exc.dansk)
-    except ValueError as exc:
-        return _fejl(str(exc))
+    fejl: list[str] = []
+    for key, items in values.items():
+        if key not in allowed:
+            fejl.append(f"ukendt felt {html.escape(key)!r} blev udeladt (kendte felter: {', '.join(sorted(allowed))}).")
+            continue
+        try:
+            out[key] = _felt(key, items, specs.get(key), interval)
+        except VidensdataError as exc:
+            fejl.append(f"{key} blev udeladt: {exc.dansk}")
+        except ValueError as exc:
+            fejl.append(f"{exc} {key} blev udeladt.{_gyldige_valg(specs.get(key))}")
     if "startaar" in out and "slutaar" in out and out["startaar"] > out["slutaar"]:
-        return _fejl(f"startåret ({out['startaar']}) ligger efter slutåret ({out['slutaar']}).")
-    return Link({k: v for k, v in out.items()})
+        fejl.append(f"startåret ({out.pop('startaar')}) ligger efter slutåret ({out.pop('slutaar')}); "
+                    "begge blev udeladt.")
+    return Link(out, _udeladt(fejl, bool(out)) if fejl else None)
 
 
 def beregn_parametre(link: Link, parametre: dict) -> dict:

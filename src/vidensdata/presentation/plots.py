@@ -11,8 +11,10 @@ used).
 Figures are :class:`matplotlib.figure.Figure` objects on an Agg canvas, created
 without pyplot, so pyplot's figure registry never holds on to them: a figure is
 freed as soon as the caller drops it, and hundreds of reports do not leak
-memory (no ``plt.close`` needed). In Jupyter a returned figure is displayed
-once, by the inline backend's formatter.
+memory (no ``plt.close`` needed). Because no pyplot backend is involved, Jupyter's
+inline backend never sees them either: they are :class:`Figur` objects, which display
+themselves as a PNG image (``_repr_png_``) in any fresh kernel, with or without
+``%matplotlib inline`` or an import of pyplot, so a cell ending in ``figur`` shows the figure.
 """
 
 from __future__ import annotations
@@ -61,6 +63,17 @@ SKJULT_LABEL = "Skjult værdi (færre end 5 personer)"
 SKJULT_MARKER = "v"
 LEGEND_WRAP = 22  # characters per line in legend labels
 _YEAR_NAMES = {"aar", "år", "year", "aarstal", "årstal"}
+
+
+class Figur(Figure):
+    """A house-style figure that Jupyter displays as an image (PNG at :data:`VIS_DPI`, tight bounding box)."""
+
+    def _repr_png_(self) -> bytes:
+        return fig_to_png_bytes(self, dpi=VIS_DPI)
+
+
+#: Resolution of a figure shown in a notebook (sharp on high-density screens, still small).
+VIS_DPI = 120
 
 
 def set_theme() -> None:
@@ -161,7 +174,7 @@ def new_figure(title: str, xlabel: str, ylabel: str, kilde: str | Sequence[str],
     """
     set_theme()
     text = source_line(kilde, synthetic=synthetic)
-    fig = Figure(figsize=figsize, layout="constrained")
+    fig = Figur(figsize=figsize, layout="constrained")
     FigureCanvasAgg(fig)  # draws without pyplot or a GUI backend
     bottom = min(0.3, _SOURCE_SPACE_INCH / figsize[1])
     fig.get_layout_engine().set(rect=(0, bottom, 1, 1 - bottom))

@@ -1,13 +1,20 @@
-"""One notebook, two modes: a static report (papermill, nbval, JupyterLab) or a live Voila app.
+"""One notebook, two modes: a static report (papermill, nbval, ``vidensdata run``) or live widgets
+(a Voila app, or the notebook opened in JupyterLab).
 
 A theme notebook builds a :class:`Visning` from its parameters and calls
 ``visning.kontroller()`` once and ``visning.vis(funktion)`` per section. In a
-static run each section is displayed directly. Under Voila (or with
-``VIDENSDATA_INTERAKTIV=1``) ``kontroller()`` shows Danish widgets and every
-section is an ``ipywidgets.HTML`` that is redrawn when a widget changes, without
-reloading the page. Errors are shown as a Danish message, never as a traceback.
+static run each section is displayed directly. Interactively (see :func:`interaktiv`
+for the rule) ``kontroller()`` shows Danish widgets and every section is an
+``ipywidgets.HTML`` that is redrawn when a widget changes, without reloading the
+page. Errors are shown as a Danish message, never as a traceback.
 In the app the URL's query string (deep link, :mod:`.deeplink`) selects the view,
-and "Link til denne visning" gives the link of what is on screen.
+and "Link til denne visning" gives the link of what is on screen (relative to the
+app page, which the browser resolves and copies as an absolute address; inside
+JupyterLab, where a view has no address, there is no link).
+
+A static run's saved outputs carry their styles inline (:func:`inline_stil`), so a
+notebook opened untrusted in JupyterLab, which strips ``<style>`` blocks, still
+shows the key figures as cards.
 """
 
 from __future__ import annotations
@@ -32,11 +39,62 @@ FORHAAND_MIME = "application/vnd.vidensdata.forhaand+html"
 
 
 def interaktiv() -> bool:
-    """True when running as a Voila app (or forced with ``VIDENSDATA_INTERAKTIV=1``)."""
+    """True when the theme notebooks show live widgets; False for a static run. The rule, in order:
+
+    1. ``VIDENSDATA_INTERAKTIV`` is set: its value decides (``1`` on, ``0``/``false``/``nej``/empty off).
+       The apps set it to 1; anyone can force either mode with it.
+    2. Voila (``SERVER_SOFTWARE=voila/…``): on.
+    3. A kernel that a Jupyter server (JupyterLab, Notebook 7) started for an open notebook: on
+       (:func:`i_jupyter_server`).
+    4. Anything else is static: papermill, nbval, nbclient and ``vidensdata run`` start their kernels
+       (or shells) themselves, so their runs stay reports.
+    """
     forced = os.environ.get("VIDENSDATA_INTERAKTIV")
     if forced is not None:
         return forced.strip() not in ("", "0", "false", "nej")
-    return os.environ.get("SERVER_SOFTWARE", "").startswith("voila")
+    if _i_voila():
+        return True
+    return i_jupyter_server()
+
+
+def _i_voila() -> bool:
+    return os.environ.get("SERVER_SOFTWARE", "").startswith("voila") or "VOILA_KERNEL_ID" in os.environ
+
+
+def i_jupyter_server() -> bool:
+    """True in an IPython kernel that a Jupyter server started for a notebook a person has open.
+
+    jupyter_server puts ``JPY_SESSION_NAME`` (the notebook's path) in the environment of each kernel it
+    starts for a session; papermill, nbval and nbclient start kernels through jupyter_client alone and never
+    set it. A kernel they start from inside a JupyterLab kernel (``!papermill …``) inherits the variable, so
+    it counts only when the process that launched the kernel (``JPY_PARENT_PID``, set by jupyter_client)
+    does not have it as well; a Jupyter server's own environment never has it.
+    """
+    if not os.environ.get("JPY_SESSION_NAME") or _i_voila():
+        return False
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython is a dependency
+        return False
+    shell = get_ipython()
+    if shell is None or getattr(shell, "kernel", None) is None:  # a plain shell (``vidensdata run``), no frontend
+        return False
+    return not _arvet_session(os.environ.get("JPY_PARENT_PID", ""))
+
+
+def _arvet_session(parent_pid: str) -> bool:
+    """True when the launching process ``parent_pid`` has ``JPY_SESSION_NAME`` too (so this kernel inherited it).
+
+    Read from ``/proc`` where there is one (Linux); elsewhere the variable is trusted."""
+    from pathlib import Path
+
+    environ = Path("/proc") / parent_pid.strip() / "environ"
+    if not parent_pid.strip().isdigit():
+        return False
+    try:
+        return b"\0JPY_SESSION_NAME=" in b"\0" + environ.read_bytes()
+    except OSError:
+        return False
 
 
 @dataclass
@@ -141,9 +199,9 @@ class Visning:
             self.anvend_link(query)
             if not self._vist:
                 return  # kontroller() and vis() have not run yet: they use the new choices
-            if self.link.gyldig and self.link.parametre:
+            if self.link.parametre:  # the valid fields of the link (a bad one is dropped alone)
                 self._saet_widgets(self.link.parametre)
-                self._status.value = ""
+                self._status.value = fejlbesked(self.link.besked) if self.link.besked else ""
                 self._del.value = self._del_html()
                 for n, (render, out) in enumerate(self._sektioner):
                     self._draw(n, render, out)
@@ -168,9 +226,10 @@ class Visning:
             self._stille = False
 
     def anvend_link(self, query: str) -> None:
-        """Select the view from a deep link (query string); an invalid link keeps the default view."""
+        """Select the view from a deep link (query string): its valid fields are used, a bad field is dropped
+        with a Danish message; a combination the theme rejects keeps the default view."""
         link = deeplink.tolk(query, self.kontrol_spec)
-        if link.gyldig and link.parametre:
+        if link.parametre:
             try:
                 self._ny_visning(deeplink.beregn_parametre(link, self.parametre))
             except VidensdataError as exc:
@@ -192,8 +251,7 @@ class Visning:
         import ipywidgets as w
         from IPython.display import display
 
-        if self.link.gyldig:  # the deep link's choices win over the notebook's start values
-            self.parametre.update(self.link.parametre)
+        self.parametre.update(self.link.parametre)  # the deep link's valid choices win over the start values
         rows = []
         for k in self.kontrol_spec:
             widget = _make_widget(w, k, self.parametre)
@@ -210,7 +268,9 @@ class Visning:
         self._vist = True
 
     def _del_html(self) -> str:
-        """A link to exactly this view (deep link), for sharing."""
+        """A link to exactly this view (deep link), for sharing; none inside JupyterLab (a view has no address)."""
+        if i_jupyter_server():
+            return ""
         try:
             query = deeplink.link(self._link_params())
         except Exception:  # noqa: BLE001 - the share link is a convenience, never an error
@@ -523,8 +583,47 @@ def _show(obj) -> str:
         shown = figur_html(obj)
         display(HTML(shown))
         return shown
-    display(obj)
+    from IPython.core.formatters import format_display_data
+
+    data, metadata = format_display_data(obj)
+    if "text/html" in data:  # saved outputs keep their look in an untrusted notebook (no <style> needed)
+        data = {**data, "text/html": inline_stil(data["text/html"])}
+    display(data, metadata=metadata, raw=True)
     return som_html(obj)
+
+
+def _stilregler() -> dict[str, str]:
+    """The declarations of each class in the shared stylesheet (:data:`.komponenter.STIL`)."""
+    import re
+
+    from .komponenter import STIL
+
+    return {m.group(1): m.group(2).strip().rstrip(";") for m in re.finditer(r"\.([\w-]+)\s*\{([^}]*)\}", STIL)}
+
+
+def inline_stil(html_text: str) -> str:
+    """``html_text`` with the shared stylesheet's rules also written on each element as a ``style`` attribute.
+
+    JupyterLab strips ``<style>`` blocks from the outputs of an untrusted notebook (every notebook freshly
+    opened or cloned) but keeps inline styles, so the key-figure cards look the same there as in reports.
+    An element's own ``style`` comes after the class rules and so still wins; the ``<style>`` block stays.
+    """
+    import re
+
+    regler = _stilregler()
+
+    def tag(m: re.Match) -> str:
+        start, attrs, end = m.group(1), m.group(2), m.group(3)
+        cls = re.search(r'\sclass="([^"]*)"', attrs)
+        decl = ";".join(regler[c] for c in (cls.group(1).split() if cls else ()) if c in regler)
+        if not decl:
+            return m.group(0)
+        own = re.search(r'\sstyle="([^"]*)"', attrs)
+        if own:
+            return start + attrs.replace(own.group(0), f' style="{decl};{own.group(1)}"') + end
+        return f'{start}{attrs} style="{decl}"{end}'
+
+    return re.sub(r"(<[a-zA-Z][\w-]*)(\s[^<>]*?\bclass=\"[^\"]*\"[^<>]*?)(/?>)", tag, html_text)
 
 
 def _figure_alt(fig) -> str:

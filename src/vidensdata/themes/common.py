@@ -133,3 +133,24 @@ def resume_html(titel: str, noegletal: list[tuple[str, str, str]], noter: list[s
                    f"<td style='text-align:right'>{html.escape(value)}</td></tr>" for _, label, value in noegletal)
     notes = "".join(f"<p>{html.escape(n)}</p>" for n in noter if n)
     return f"<div><p><b>{html.escape(titel)}</b></p><table>{rows}</table>{notes}</div>"
+
+
+def resume_tekst(titel: str, noegletal: list[tuple[str, str, str]], noter: list[str]) -> str:
+    """The same summary as :func:`resume_html`, as plain Danish text (a theme result's ``summary()``)."""
+    width = max((len(label) for _, label, _ in noegletal), default=0)
+    lines = [titel, "=" * len(titel), *(f"{label:<{width}}  {value}" for _, label, value in noegletal)]
+    return "\n".join([*lines, "", *(n for n in noter if n)]).rstrip()
+
+
+class Resume:
+    """A theme result that explains itself: ``_repr_html_`` in a notebook and ``summary()`` as text,
+    both from the result's ``_resume()``: ``(titel, noegletal, noter)`` as :func:`resume_html` takes them."""
+
+    def _resume(self) -> tuple[str, list, list]:
+        raise NotImplementedError
+
+    def _repr_html_(self) -> str:
+        return resume_html(*self._resume())
+
+    def summary(self) -> str:
+        return resume_tekst(*self._resume())

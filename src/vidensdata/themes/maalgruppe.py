@@ -49,7 +49,7 @@ from ..methods import population_size as ps
 from .. import formatting as fmt
 from ..storage import cached_tables, code_fingerprint, fingerprint
 from ..vocabulary import PUBLICERET_OMFANG, REGISTRE
-from .common import as_year, normalise_choice, resume_html
+from .common import as_year, normalise_choice, Resume
 from .tema import Tema
 
 TITEL = "Målgruppens størrelse"
@@ -81,7 +81,7 @@ class Valg:
 
 
 @dataclass(frozen=True)
-class Resultat:
+class Resultat(Resume):
     """Everything the theme shows for one view; ``noegletal_vist(resultat)`` gives its key figures as shown."""
 
     valg: Valg
@@ -106,10 +106,10 @@ class Resultat:
     def kildelinje(self) -> str:
         return fmt.source_line([self.kilde, METODE_KILDE], synthetic=self.syntetisk)
 
-    def _repr_html_(self) -> str:
+    def _resume(self) -> tuple[str, list, list]:
         v = self.valg
-        return resume_html(f"{TITEL}: {v.omraade.navn}, {v.aar}", noegletal_vist(self),
-                           [f"Metode: {self.estimat['metode']}", self.kildelinje])
+        return (f"{TITEL}: {v.omraade.navn}, {v.aar}", noegletal_vist(self),
+                [f"Metode: {self.estimat['metode']}", self.kildelinje])
 
 
 # ---------------------------------------------------------------- parameters

@@ -56,7 +56,7 @@ from ..errors import InvalidValueError, InvalidYearsError
 from ..memo import Memo
 from ..methods import mortality
 from .. import formatting as fmt
-from .common import check_years, resume_html
+from .common import check_years, Resume
 from .tema import Tema
 
 TITEL = "Overdødelighed i målgruppen"
@@ -88,7 +88,7 @@ class Valg:
 
 
 @dataclass(frozen=True)
-class Resultat:
+class Resultat(Resume):
     """Everything the theme shows for one view; ``noegletal_vist(resultat)`` gives its key figures as shown."""
 
     valg: Valg
@@ -112,10 +112,10 @@ class Resultat:
     def kildelinje(self) -> str:
         return fmt.source_line([self.kilde, REFERENCE_KILDE], synthetic=self.syntetisk)
 
-    def _repr_html_(self) -> str:
+    def _resume(self) -> tuple[str, list, list]:
         v = self.valg
         titel = f"{TITEL}: {v.omraade.navn}, {v.startaar}–{v.slutaar}, {KOEN_VALG[v.koen].lower()}"
-        return resume_html(titel, noegletal_vist(self), [*self.noter, self.kildelinje])
+        return (titel, noegletal_vist(self), [*self.noter, self.kildelinje])
 
 
 # ---------------------------------------------------------------- validation

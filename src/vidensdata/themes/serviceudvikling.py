@@ -21,7 +21,7 @@ from ..errors import VidensdataError
 from ..methods import growth
 from .. import formatting as fmt
 from ..vocabulary import ALLE, YDELSE_NAVNE, YDELSER
-from .common import check_years, normalise_choice, resume_html, suppression_pattern
+from .common import check_years, normalise_choice, Resume, suppression_pattern
 from .tema import Tema
 
 #: Datasets this theme reads (part of every report's cache key and provenance).
@@ -44,7 +44,7 @@ class Valg:
 
 
 @dataclass(frozen=True)
-class Resultat:
+class Resultat(Resume):
     """Everything the theme shows for one view; ``noegletal_vist(resultat)`` gives its key figures as shown."""
 
     valg: Valg
@@ -63,10 +63,10 @@ class Resultat:
     def kildelinje(self) -> str:
         return fmt.source_line([self.kilde, BEFOLKNING_KILDE], synthetic=self.syntetisk)
 
-    def _repr_html_(self) -> str:
+    def _resume(self) -> tuple[str, list, list]:
         v = self.valg
-        return resume_html(f"{TITEL}: {v.omraade.navn}, {v.startaar}–{v.slutaar}", noegletal_vist(self),
-                           [n for n in (self.trend_note, self.krumning_note) if n] + [self.kildelinje])
+        return (f"{TITEL}: {v.omraade.navn}, {v.startaar}–{v.slutaar}", noegletal_vist(self),
+                [n for n in (self.trend_note, self.krumning_note) if n] + [self.kildelinje])
 
 
 def data_years() -> tuple[int, int]:
