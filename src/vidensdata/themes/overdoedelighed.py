@@ -526,7 +526,8 @@ def sammenligninger(res: Resultat) -> dict[str, Modpart]:
                        None if reg is None else reg.navn, grund)
 
     s, ls = res.smr.get(koen), land.smr.get(koen)
-    smr = (mod(IKKE_VURDERET, _smr_text, "antallet af døde vises ikke (under 5 eller skjult)") if s is None or ls is None
+    hidden = "antallet af døde vises ikke (under 5 eller skjult)"
+    smr = (mod(IKKE_VURDERET, _smr_text, hidden) if s is None or ls is None
            else mod(vurder(s.value, s.lower, s.upper, ls.value), _smr_text))
     out = {"noegletal-smr": smr}
     for k, testid in (("M", "noegletal-lyl-maend"), ("K", "noegletal-lyl-kvinder")):
