@@ -30,6 +30,7 @@ STIL = """<style>
 .vd-note{font-size:0.9em;color:#333;margin:4px 0}
 .vd-syntetisk{color:#8a1c00}
 .vd-kort-ref{font-size:0.85em;color:#333;margin-top:4px}
+.vd-grund{font-size:0.8em;color:#333}
 .vd-vurdering{display:inline-block;margin-top:6px;padding:1px 8px;border-radius:10px;font-size:0.85em;
  font-weight:600;border:1px solid #5f6b7a;background:#f2f2f2;color:#222}
 .vd-vurdering::before{content:"● "}
@@ -58,10 +59,10 @@ class Kort:
 
 def vurdering_html(vurdering: str, grund: str = "") -> str:
     """A verdict in words and colour (and a symbol: ▲ higher, ● same, ▼ lower, ○ not assessed)."""
-    tekst = TEKST[vurdering]
+    badge = f'<span class="vd-vurdering vd-v-{vurdering}">{_html.escape(TEKST[vurdering])}</span>'
     if vurdering == IKKE_VURDERET and grund:
-        tekst += f" ({grund})"
-    return f'<span class="vd-vurdering vd-v-{vurdering}">{_html.escape(tekst)}</span>'
+        badge += f' <span class="vd-grund">({_html.escape(grund)})</span>'
+    return badge
 
 
 def _sammenligning_html(m: Modpart, land_navn: str = "Hele landet") -> str:
