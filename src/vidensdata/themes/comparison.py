@@ -80,3 +80,13 @@ def eneste_region(omr: geography.Omraade):
         return None
     kode = next(iter(omr.region_koder))
     return next(r for r in geography.regioner() if r.kode == kode)
+
+
+def decimaler_for_land(national, nedre, oevre, decimaler: int) -> int:
+    """Decimals to show the country's value with, so that it does not look equal to a bound of the area's
+    interval it was compared with (then one or two more than ``decimaler``)."""
+    bounds = [b for b in (nedre, oevre) if b is not None and b == b]
+    d = decimaler
+    while d < decimaler + 2 and national is not None and any(round(b, d) == round(national, d) for b in bounds):
+        d += 1
+    return d

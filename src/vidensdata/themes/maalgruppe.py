@@ -45,7 +45,7 @@ from .. import formatting as fmt
 from ..storage import cached_tables, code_fingerprint, fingerprint
 from ..vocabulary import PUBLICERET_OMFANG, REGISTRE
 from .common import as_year, normalise_choice, resume_html
-from .comparison import Kommunesammenligning, Modpart, eneste_region, kommune_ramme
+from .comparison import Kommunesammenligning, Modpart, decimaler_for_land, eneste_region, kommune_ramme
 from .sammenligning import IKKE_VURDERET, vurder
 from .tema import Tema
 
@@ -613,7 +613,10 @@ def sammenligninger(res: Resultat) -> dict[str, Modpart]:
     vurdering = (IKKE_VURDERET if n["pr_1000"] is None else
                  vurder(n["pr_1000"], n["pr_1000_nedre"], n["pr_1000_oevre"], land.noegletal["pr_1000"]))
     grund = "" if n["pr_1000"] is not None else "antallet set i registrene vises ikke (under 5 eller skjult)"
-    return {"noegletal-pr1000": Modpart(vurdering, _pr1000_text(land),
+    land_tekst = _pr1000_text(land) if n["pr_1000"] is None else fmt.fmt_dec(
+        land.noegletal["pr_1000"], decimaler_for_land(land.noegletal["pr_1000"], n["pr_1000_nedre"],
+                                                      n["pr_1000_oevre"], 1))
+    return {"noegletal-pr1000": Modpart(vurdering, land_tekst,
                                         None if region is None else _pr1000_text(region),
                                         None if reg is None else reg.navn, grund)}
 

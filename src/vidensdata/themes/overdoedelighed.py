@@ -47,7 +47,7 @@ from ..memo import Memo
 from ..methods import mortality
 from .. import formatting as fmt
 from .common import check_years, resume_html
-from .comparison import Kommunesammenligning, Modpart, eneste_region, kommune_ramme
+from .comparison import Kommunesammenligning, Modpart, decimaler_for_land, eneste_region, kommune_ramme
 from .sammenligning import IKKE_VURDERET, vurder
 from .tema import Tema
 
@@ -521,19 +521,23 @@ def sammenligninger(res: Resultat) -> dict[str, Modpart]:
     reg = eneste_region(omr)
     region = _andet_omraade(res, reg.navn) if reg is not None else None
 
-    def mod(vurdering, tekst, grund=""):
-        return Modpart(vurdering, tekst(land), None if region is None else tekst(region),
+    def mod(vurdering, tekst, grund="", land_tekst=None):
+        return Modpart(vurdering, land_tekst or tekst(land), None if region is None else tekst(region),
                        None if reg is None else reg.navn, grund)
 
     s, ls = res.smr.get(koen), land.smr.get(koen)
     hidden = "antallet af døde vises ikke (under 5 eller skjult)"
     smr = (mod(IKKE_VURDERET, _smr_text, hidden) if s is None or ls is None
-           else mod(vurder(s.value, s.lower, s.upper, ls.value), _smr_text))
+           else mod(vurder(s.value, s.lower, s.upper, ls.value), _smr_text,
+                    land_tekst=fmt.fmt_dec(ls.value, decimaler_for_land(ls.value, s.lower, s.upper, 2))))
     out = {"noegletal-smr": smr}
     for k, testid in (("M", "noegletal-lyl-maend"), ("K", "noegletal-lyl-kvinder")):
         national = None if land.lyl.get(k) is None else land.lyl[k]["value"]
         grund = "" if res.lyl.get(k) is not None else f"for få dødsfald (under {MIN_DOEDE_LYL}) eller skjult"
-        out[testid] = mod(_vurder_dict(res.lyl.get(k), national), _lyl_text(k), grund)
+        d = res.lyl.get(k)
+        land_tekst = None if d is None or national is None else fmt.fmt_dec(
+            national, decimaler_for_land(national, d["lower"], d["upper"], 1))
+        out[testid] = mod(_vurder_dict(d, national), _lyl_text(k), grund, land_tekst)
     return out
 
 

@@ -21,7 +21,7 @@ from ..errors import VidensdataError
 from ..methods import growth, mortality
 from .. import formatting as fmt
 from ..vocabulary import ALLE, YDELSE_NAVNE, YDELSER
-from .comparison import Kommunesammenligning, Modpart, eneste_region, kommune_ramme
+from .comparison import Kommunesammenligning, Modpart, decimaler_for_land, eneste_region, kommune_ramme
 from .common import check_years, normalise_choice, resume_html, suppression_pattern
 from .sammenligning import IKKE_VURDERET, vurder
 from .tema import Tema
@@ -269,18 +269,22 @@ def sammenligninger(res: Resultat) -> dict[str, Modpart]:
     n, ln = res.noegletal, land.noegletal
     rname = reg.navn if reg is not None else None
 
-    def mod(vurdering, tekst, grund=""):
-        return Modpart(vurdering, tekst(land), None if region is None else tekst(region), rname, grund)
+    def mod(vurdering, tekst, grund="", land_tekst=None):
+        return Modpart(vurdering, land_tekst or tekst(land), None if region is None else tekst(region), rname, grund)
 
     if n["pr_1000"] is None:
         pr = mod(IKKE_VURDERET, _rate_text, "antallet vises ikke (under 5 eller skjult)")
     else:
-        pr = mod(vurder(n["pr_1000"], n["pr_1000_nedre"], n["pr_1000_oevre"], ln["pr_1000"]), _rate_text)
+        d = decimaler_for_land(ln["pr_1000"], n["pr_1000_nedre"], n["pr_1000_oevre"], 1)
+        pr = mod(vurder(n["pr_1000"], n["pr_1000_nedre"], n["pr_1000_oevre"], ln["pr_1000"]), _rate_text,
+                 land_tekst=fmt.fmt_dec(ln["pr_1000"], d))
     t, lt = res.trend, land.trend
     if t is None or lt is None:
         trend = mod(IKKE_VURDERET, _trend_text, res.trend_note or "ingen trend")
     else:
-        trend = mod(vurder(t.annual_growth, t.lower, t.upper, lt.annual_growth), _trend_text)
+        d = decimaler_for_land(lt.annual_growth, t.lower, t.upper, 1)
+        trend = mod(vurder(t.annual_growth, t.lower, t.upper, lt.annual_growth), _trend_text,
+                    land_tekst=fmt.fmt_pct(lt.annual_growth, d))
     change = mod(IKKE_VURDERET, lambda r: fmt.MISSING if r.noegletal["aendring_pct"] is None
                  else fmt.fmt_signed_pct(r.noegletal["aendring_pct"]), "ændringen har intet konfidensinterval")
     return {"noegletal-pr1000": pr, "noegletal-trend": trend, "noegletal-aendring": change}
