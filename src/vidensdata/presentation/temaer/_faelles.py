@@ -65,7 +65,7 @@ def _sammenligning_figur(sml, t, valgte: set[str], titel: str) -> str:
     fig = plots.sammenligning_plot(t.assign(valgt=t["kommune_kode"].isin(valgte)), national=sml.land,
                                    national_label=sml.land_label, title=titel,
                                    xlabel=f"{sml.indikator} (95 %-konfidensinterval)", kilde=list(sml.kilde),
-                                   synthetic=sml.syntetisk, decimals=sml.decimaler)
+                                   synthetic=sml.syntetisk, decimals=sml.decimaler + 1)
     return figur_html(fig)
 
 
@@ -99,7 +99,7 @@ def vis_kommuner_sammenlignet(sml, valg, kildelinje: str):
     skjult = int(t["undertrykt"].sum())
     intro = (f'<p class="vd-note">{_html.escape(sml.indikator)} med 95 %-konfidensinterval, sorteret fra højest '
              f"til lavest. Den stiplede linje er {_html.escape(sml.land_label.lower())} "
-             f"({fmt.fmt_dec(sml.land, sml.decimaler)}). Farve og figur viser sammenligningen med landet: "
+             f"({fmt.fmt_dec(sml.land, sml.decimaler + 1)}). Farve og figur viser sammenligningen med landet: "
              "▲ højere, ● som landet, ▼ lavere, ○ ikke vurderet. "
              + ("Den valgte kommune er fremhævet med ◆, ▶ og fed skrift i figuren over regionen og med fed skrift "
                 "og ramme i tabellerne. " if valgte else "")
