@@ -49,8 +49,10 @@ def _sammenligning_tabel(t, sml, valgte: set[str]):
                      f'{_html.escape(r["Sammenlignet med landet"])}</span></td>')
         attr = ' class="vd-valgt" aria-current="true"' if chosen else ""
         rows.append(f"<tr{attr}>{''.join(cells)}</tr>")
-    page = (f'<table class="vd-tabel vd-sml-tabel"><thead><tr>{head}</tr></thead>'
-            f'<tbody>{"".join(rows)}</tbody></table>')
+    # a phone scrolls the table sideways (focusable, named region) instead of cutting off the verdicts
+    page = (f'<div class="vd-rul" role="region" tabindex="0" aria-label="Tabel: {_html.escape(sml.indikator)}">'
+            f'<table class="vd-tabel vd-sml-tabel"><thead><tr>{head}</tr></thead>'
+            f'<tbody>{"".join(rows)}</tbody></table></div>')
     return shown, page
 
 
