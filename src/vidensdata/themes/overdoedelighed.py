@@ -538,7 +538,27 @@ def sammenligninger(res: Resultat) -> dict[str, Modpart]:
         land_tekst = None if d is None or national is None else fmt.fmt_dec(
             national, decimaler_for_land(national, d["lower"], d["upper"], 1))
         out[testid] = mod(_vurder_dict(d, national), _lyl_text(k), grund, land_tekst)
+    out["noegletal-levetid-forskel"] = _gap_modpart(res, koen, land, region, reg)
     return out
+
+
+def _gap_modpart(res: Resultat, koen: str, land: Resultat, region, reg) -> Modpart:
+    """The gap in life expectancy against the country's target group: assessed for one sex; for both sexes the
+    card holds two figures, so it points to the verdicts by sex (the same as for the life-years lost, which
+    come from the same ratio to the national schedule)."""
+    def tekst(r: Resultat) -> str:
+        vals = {k: fmt.MISSING if r.levetid.get(k) is None else fmt.fmt_dec(r.levetid[k]["value"], 1)
+                for k in res.valg.koenner}
+        return vals[koen] if koen != "alle" else " · ".join(f"{KOEN_NAVN[k]}: {vals[k]}" for k in ("M", "K"))
+
+    rname = None if reg is None else reg.navn
+    rtekst = None if region is None else tekst(region)
+    if koen == "alle":
+        return Modpart(IKKE_VURDERET, tekst(land), rtekst, rname, "vurderes for hvert køn: se tabte leveår")
+    d, nat = res.levetid.get(koen), land.levetid.get(koen)
+    national = None if nat is None else nat["value"]
+    grund = "" if d is not None else f"for få dødsfald (under {MIN_DOEDE_LYL}) eller skjult"
+    return Modpart(_vurder_dict(d, national), tekst(land), rtekst, rname, grund)
 
 
 def kommuner_sammenlignet(res: Resultat) -> Kommunesammenligning:
