@@ -53,9 +53,11 @@ def test_chips_add_and_remove_kommuner_without_ctrl_click():
     assert calls == ["Aarhus,Skanderborg", "Aarhus,Skanderborg,Odder", "Aarhus,Odder"]
 
 
-def test_setting_the_value_is_silent_and_draws_chips():
+def test_setting_the_value_draws_chips_and_notifies_once():
     v, calls = _vaelger()
     v.value = "Aarhus,Skanderborg"
     assert v.hoved.value == "Aarhus" and v.ekstra == ("Skanderborg",) and len(v.chips.children) == 1
-    v.value = "Atlantis"  # an invalid link: the whole country
-    assert v.value == "Hele landet" and calls == []
+    assert calls == ["Aarhus,Skanderborg"]
+    v.value = "Aarhus,Skanderborg"  # no change: no notification
+    v.value = "Atlantis"  # an invalid value: the whole country
+    assert v.value == "Hele landet" and calls == ["Aarhus,Skanderborg", "Hele landet"]

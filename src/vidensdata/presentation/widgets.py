@@ -421,12 +421,15 @@ class GeografiVaelger:
             dele = [g.navn for g in self._geography.omraade(value or self._geography.LAND_NAVN).dele]
         except VidensdataError:
             dele = [self._geography.LAND_NAVN]
+        before = self.value if hasattr(self, "hoved") else None
         self._stille = True
         try:
             self.hoved.value, self._ekstra = dele[0], list(dele[1:])
         finally:
             self._stille = False
         self._tegn_chips()
+        if before is not None and self.value != before:
+            self._meld()  # like any widget: observers hear of a new value (Visning silences them when it sets it)
 
     def observe(self, handler, names="value"):
         """Call ``handler`` once for every change of the area (main search, chip added or removed)."""
