@@ -106,10 +106,12 @@ CHANGE_JS = """async ([label, timeout, which]) => {
     return i ? i.src.length + ':' + i.src.slice(-64) : '';
   };
   const k0 = key(), i0 = img();
-  const sel = document.querySelectorAll('.widget-dropdown select')[which];
-  const opt = [...sel.options].find(o => o.text === label);
+  // which 0: the geography search (type the name, commit); 1: the first dropdown (the start year)
+  const sel = which === 0 ? document.querySelector('input[list]')
+                          : document.querySelectorAll('.widget-dropdown select')[which - 1];
+  const value = which === 0 ? label : [...sel.options].find(o => o.text === label).value;
   const t0 = performance.now();
-  sel.value = opt.value; sel.dispatchEvent(new Event('change', {bubbles: true}));
+  sel.value = value; sel.dispatchEvent(new Event('change', {bubbles: true}));
   let tk = null, ti = null;
   while (performance.now() - t0 < timeout) {
     if (tk === null && key() !== k0) tk = performance.now() - t0;
@@ -160,12 +162,13 @@ async def user(browser, url: str, delay: float, timeout: float, stay: float, out
         else:
             await page.locator(KEY).first.wait_for(timeout=timeout * 1000)
             out["first"].append(time.perf_counter() - t0)
-            await page.locator(".widget-dropdown select").first.wait_for(timeout=timeout * 1000)
+            search = page.get_by_role("combobox", name="Geografi", exact=True).first
+            await search.wait_for(timeout=timeout * 1000)
             out["interactive"].append(time.perf_counter() - t0)  # the widgets can be used
             for label in (KOMMUNER[i % len(KOMMUNER)], KOMMUNER[(i + 5) % len(KOMMUNER)]):
                 old = await page.locator(KEY).first.inner_text()
-                await page.locator(".widget-dropdown select").first.select_option(label=label,
-                                                                                   timeout=timeout * 1000)
+                await search.fill(label, timeout=timeout * 1000)
+                await search.press("Enter")
                 await page.wait_for_function(
                     "(old) => { const el = document.querySelector('[data-testid^=\"noegletal-\"]');"
                     " return el && el.innerText !== old; }", arg=old, timeout=timeout * 1000)

@@ -60,14 +60,18 @@ def test_every_app_has_no_wcag_violations(tuned_voila, page_factory, app):
     url, _ = tuned_voila
     _warm(app)
     page = page_factory()
-    page.goto(f"{url}/voila/render/{app}", wait_until="commit", timeout=180_000)
+    # two kommuner: the geography search, a removable chip, verdicts on the cards and the compare view
+    page.goto(f"{url}/voila/render/{app}?geografi=Aarhus,Skanderborg", wait_until="commit", timeout=180_000)
     page.locator('[data-testid^="noegletal-"]').first.wait_for(timeout=180_000)
     page.locator("#loading").wait_for(state="detached", timeout=180_000)  # every cell rendered
+    page.get_by_role("button", name="Skanderborg ×").wait_for(timeout=60_000)
+    page.locator("[data-sammenligning]").first.wait_for(timeout=60_000)
+    page.evaluate("() => document.querySelectorAll('details').forEach(d => { d.open = true; })")  # all 98 too
     page.wait_for_timeout(500)
     assert page.evaluate("document.documentElement.lang") == "da"
     # every widget labelled: a visible description and an accessible name
-    controls = page.locator(".widget-dropdown select, .widget-select-multiple select")
-    assert controls.count() >= 2
+    controls = page.locator(".widget-dropdown select, .widget-select-multiple select, input[list]")
+    assert controls.count() >= 3
     for i in range(controls.count()):
         name = controls.nth(i).evaluate("el => (el.labels && el.labels[0] && el.labels[0].innerText)"
                                         " || el.getAttribute('aria-label') || ''")
@@ -88,7 +92,7 @@ def test_deep_link_selects_the_view_and_a_bad_link_says_so_in_danish(tuned_voila
     page.locator('[data-testid="noegletal-aendring"]').first.wait_for(timeout=180_000)
     # a preheated kernel shows the default view first and switches when the link arrives (computed live)
     page.wait_for_function("() => document.body.innerText.includes('Område: Aarhus')", timeout=60_000)
-    assert page.locator(".widget-dropdown select").first.evaluate("el => el.selectedOptions[0].text") == "Aarhus"
+    assert page.get_by_role("combobox", name="Geografi", exact=True).input_value() == "Aarhus"
     body = page.inner_text("body")
     assert "Område: Aarhus" in body and "Ændring 2016–2024" in body
     assert page.locator('[data-testid="del-link"]').first.get_attribute("href").startswith(

@@ -65,6 +65,13 @@ def browser():
         b.close()
 
 
+def _vaelg_geografi(page, navn: str) -> None:
+    """Type a name into the geography search and press Enter (as a user does)."""
+    box = page.get_by_role("combobox", name="Geografi", exact=True).first
+    box.fill(navn)
+    box.press("Enter")
+
+
 def test_landing_page_is_danish(voila_url, browser):
     page = browser.new_page()
     page.goto(voila_url + "/", wait_until="domcontentloaded")
@@ -85,8 +92,7 @@ def test_changing_kommune_updates_key_figure(voila_url, browser):
     assert re.fullmatch(r"\d{1,3}(\.\d{3})+", national), national  # Danish thousands separator
     assert "Syntetiske data (demo)" in page.inner_text("body")
 
-    select = page.locator(".widget-dropdown select").first
-    select.select_option(label="Aarhus")
+    _vaelg_geografi(page, "aarhus")  # the type-ahead search: any case
     page.wait_for_function(
         """(old) => { const el = document.querySelector('[data-testid="noegletal-antal"]');
                       return el && el.innerText.trim() !== old; }""", arg=national, timeout=60_000)
@@ -110,7 +116,7 @@ def test_maalgruppe_app_changes_kommune_and_registers(voila_url, browser):
     assert re.fullmatch(r"\d{1,3}(\.\d{3})+ \(\d{1,3}(\.\d{3})+–\d{1,3}(\.\d{3})+\)", national), national
     assert "32.000–40.000" in page.inner_text("body") and "Syntetiske data (demo)" in page.inner_text("body")
 
-    page.locator(".widget-dropdown select").first.select_option(label="Aarhus")
+    _vaelg_geografi(page, "Aarhus")
     page.wait_for_function(
         """(old) => { const el = document.querySelector('[data-testid="noegletal-estimat"]');
                       return el && el.innerText.trim() !== old; }""", arg=national, timeout=60_000)
@@ -135,7 +141,7 @@ def test_overdoedelighed_app_changes_kommune_and_sex(voila_url, browser):
     assert re.fullmatch(r"\d,\d\d \(\d,\d\d–\d,\d\d\)", national), national  # Danish decimal comma and interval
     assert "Syntetiske data (demo)" in page.inner_text("body")
 
-    page.locator(".widget-dropdown select").first.select_option(label="Aarhus")
+    _vaelg_geografi(page, "Aarhus")
     page.wait_for_function(
         """(old) => { const el = document.querySelector('[data-testid="noegletal-smr"]');
                       return el && el.innerText.trim() !== old; }""", arg=national, timeout=60_000)
@@ -150,4 +156,118 @@ def test_overdoedelighed_app_changes_kommune_and_sex(voila_url, browser):
                       return el && el.innerText.trim() !== old; }""", arg=aarhus, timeout=60_000)
     body = page.inner_text("body")
     assert "kvinder" in body and "Traceback" not in body and "visning = tema.visning" not in body
+    page.close()
+
+
+def _tab_til(page, js_predicate: str, max_tabs: int = 80) -> None:
+    """Press Tab until the focused element satisfies ``js_predicate`` (a function of the element)."""
+    for _ in range(max_tabs):
+        if page.evaluate(f"() => {{ const el = document.activeElement; return !!el && ({js_predicate})(el); }}"):
+            return
+        page.keyboard.press("Tab")
+    pytest.fail(f"no focusable element matching {js_predicate} within {max_tabs} tabs")
+
+
+def _vent_paa_omraade(page, tekst: str) -> None:
+    page.wait_for_function("(t) => document.body.innerText.includes(t)", arg=f"Område: {tekst}", timeout=60_000)
+
+
+def test_add_two_kommuner_by_keyboard_alone(voila_url, browser):
+    """Type, Enter chooses; type, Enter adds a kommune as a chip; Tab to a chip, Enter or Space removes it."""
+    page = browser.new_page()
+    page.goto(voila_url + "/voila/render/serviceudvikling.ipynb", wait_until="commit", timeout=120_000)
+    page.locator('[data-testid="noegletal-antal"]').first.wait_for(timeout=120_000)
+    page.locator("#loading").wait_for(state="detached", timeout=120_000)
+    is_input = lambda label: (  # noqa: E731
+        f"el => el.tagName === 'INPUT' && el.labels && el.labels[0] && el.labels[0].innerText.trim() === '{label}'")
+    _tab_til(page, is_input("Geografi"))
+    page.keyboard.press("Control+A")
+    page.keyboard.type("aarhus")
+    page.keyboard.press("Enter")
+    _vent_paa_omraade(page, "Aarhus")
+    page.keyboard.press("Tab")  # to "Læg en kommune til"
+    _tab_til(page, is_input("Læg en kommune til (valgfrit)"))
+    page.keyboard.type("skanderborg")
+    page.keyboard.press("Enter")
+    page.get_by_role("button", name="Skanderborg ×").wait_for(timeout=60_000)
+    page.keyboard.type("odder kommune")
+    page.keyboard.press("Enter")
+    page.get_by_role("button", name="Odder ×").wait_for(timeout=60_000)
+    _vent_paa_omraade(page, "Aarhus, Odder og Skanderborg")
+    three = page.locator('[data-testid="noegletal-antal"]').first.inner_text()
+    assert page.get_by_role("combobox", name="Geografi", exact=True).input_value() == "Aarhus"
+    assert "Ctrl" not in page.inner_text("body")
+
+    # remove Skanderborg: Tab to its chip, Enter
+    _tab_til(page, "el => el.tagName === 'BUTTON' && el.innerText.trim() === 'Skanderborg ×'")
+    page.keyboard.press("Enter")
+    page.get_by_role("button", name="Skanderborg ×").wait_for(state="detached", timeout=60_000)
+    _vent_paa_omraade(page, "Aarhus og Odder")
+    two = page.locator('[data-testid="noegletal-antal"]').first.inner_text()
+    assert int(two.replace(".", "")) < int(three.replace(".", ""))
+    # remove Odder: Tab to its chip, Space
+    _tab_til(page, "el => el.tagName === 'BUTTON' && el.innerText.trim() === 'Odder ×'")
+    page.keyboard.press(" ")
+    page.get_by_role("button", name="Odder ×").wait_for(state="detached", timeout=60_000)
+    page.wait_for_function("() => /Område: Aarhus\\./.test(document.body.innerText)", timeout=60_000)
+    assert "Traceback" not in page.inner_text("body")
+    page.close()
+
+
+def _tal(text: str) -> float:
+    return float(text.replace(".", "").replace(",", ".").replace("%", "").strip())
+
+
+def _decimals(text: str) -> int:
+    return len(text.split(",")[1].rstrip(" %")) if "," in text else 0
+
+
+def _verdict_from_card(card) -> tuple[str, set[str]]:
+    """(data-sammenligning, the verdicts the card's CI and the country's value as shown allow).
+
+    Where a bound as shown is within rounding of the country's value, both neighbouring verdicts are possible.
+    """
+    attr = card.get_attribute("data-sammenligning")
+    value = card.locator('[data-testid]').first.inner_text()
+    m = re.search(r"\(([\d.,]+)\s*%?–([\d.,]+)\s*%?\)", value)
+    land = re.search(r"Hele landet: ([\d.,]+)", card.inner_text())
+    if not m or not land:
+        return attr, {"ikke-vurderet"}
+    lo, hi, nat = _tal(m.group(1)), _tal(m.group(2)), _tal(land.group(1))
+    tol = 0.5 * 10 ** -_decimals(m.group(1)) + 0.5 * 10 ** -_decimals(land.group(1))
+    if lo - tol > nat:
+        return attr, {"hoejere"}
+    if hi + tol < nat:
+        return attr, {"lavere"}
+    if lo + tol < nat < hi - tol:
+        return attr, {"som"}
+    return attr, {"som", "hoejere" if abs(lo - nat) <= tol else "lavere"}
+
+
+@pytest.mark.parametrize("app, testid", [("serviceudvikling", "noegletal-pr1000"),
+                                         ("overdoedelighed", "noegletal-smr"),
+                                         ("maalgruppe", "noegletal-pr1000")])
+def test_key_figure_verdict_matches_the_ci_shown(voila_url, browser, app, testid):
+    import importlib
+
+    importlib.import_module(f"vidensdata.themes.{app}").beregn()  # warm the caches before the kernel needs them
+    page = browser.new_page()
+    page.goto(f"{voila_url}/voila/render/{app}.ipynb", wait_until="commit", timeout=120_000)
+    page.locator(f'[data-testid="{testid}"]').first.wait_for(timeout=120_000)
+    page.locator("#loading").wait_for(state="detached", timeout=120_000)
+    assert page.locator("[data-sammenligning]").count() == 0  # the whole country is the counterpart itself
+    seen = set()
+    for navn in ("Aarhus", "København", "Læsø", "Skanderborg", "Samsø"):
+        _vaelg_geografi(page, navn)
+        _vent_paa_omraade(page, navn)
+        card = page.locator(f'.vd-kort:has([data-testid="{testid}"])').first
+        card.wait_for(timeout=60_000)
+        attr, allowed = _verdict_from_card(card)
+        assert attr in ("hoejere", "som", "lavere", "ikke-vurderet")
+        assert attr in allowed, (navn, card.inner_text())
+        words = {"hoejere": "Højere end landet", "som": "Som landet", "lavere": "Lavere end landet",
+                 "ikke-vurderet": "Ikke vurderet"}[attr]
+        assert words in card.inner_text()  # in words, never colour alone
+        seen.add(attr)
+    assert len(seen) >= 2, seen  # the kommuner chosen give different verdicts
     page.close()

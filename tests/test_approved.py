@@ -24,7 +24,7 @@ def test_national_key_tables_equal_the_approved_versions(tema):
 
 def test_approved_files_exist_for_serviceudvikling(repo):
     folder = repo / "tests" / "approved" / "serviceudvikling"
-    assert sorted(p.name for p in folder.glob("*.csv")) == ["noegletal.csv", "tabel.csv"]
+    assert sorted(p.name for p in folder.glob("*.csv")) == ["noegletal.csv", "sammenlign.csv", "tabel.csv"]
     text = (folder / "tabel.csv").read_text(encoding="utf-8")
     assert text.splitlines()[0].startswith("Ydelse;2014;") and "Mindst én ydelse;" in text
 
@@ -47,7 +47,7 @@ def test_two_computations_give_byte_identical_tables():
 
     there = {f: t.encode("utf-8") for f, t in json.loads(r.stdout).items()}
     assert there == here["serviceudvikling"]
-    assert set(there) == {"noegletal.csv", "tabel.csv"}
+    assert set(there) == {"noegletal.csv", "sammenlign.csv", "tabel.csv"}
 
 
 def test_godkend_writes_and_compare_detects_a_changed_number(repo, tmp_path, monkeypatch):
@@ -62,7 +62,7 @@ def test_godkend_writes_and_compare_detects_a_changed_number(repo, tmp_path, mon
     r = CliRunner().invoke(main, ["godkend"])
     assert r.exit_code == 0, r.output
     folder = home / "tests" / "approved" / "serviceudvikling"
-    assert r.output.count("updated:") == 2
+    assert r.output.count("updated:") == 3
     assert (folder / "tabel.csv").read_bytes() == (repo / "tests/approved/serviceudvikling/tabel.csv").read_bytes()
     assert approved.compare("serviceudvikling") == []
     # a changed number is caught, named, and shown as a diff

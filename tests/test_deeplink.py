@@ -118,7 +118,7 @@ def test_link_arriving_after_render_switches_widgets_and_sections(monkeypatch):
     v._link_live("geografi=Aarhus,Skanderborg&startaar=2016&koen=M")
     assert len(calls) == 1  # one recomputation, not one per widget
     assert v._widgets["geografi"].value == "Aarhus,Skanderborg"
-    assert v._widgets["geografi"].hoved.value == "Aarhus" and v._widgets["geografi"].flere.value == ("Skanderborg",)
+    assert v._widgets["geografi"].hoved.value == "Aarhus" and v._widgets["geografi"].ekstra == ("Skanderborg",)
     assert v._widgets["aar"].value == (2016, 2024) and v._widgets["koen"].value == "M"
     assert v._sektioner[0][1].value == "<p>Aarhus,Skanderborg fra 2016</p>"
     assert "?geografi=Aarhus%2CSkanderborg&amp;startaar=2016" in v._del.value

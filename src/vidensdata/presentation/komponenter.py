@@ -10,6 +10,7 @@ through :func:`vidensdata.publish.publicer` as before.
 
 from __future__ import annotations
 
+import html as _html
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -17,6 +18,8 @@ import pandas as pd
 
 from ..disclosure import SEKUNDAER, vist_antal
 from .. import formatting as fmt
+from ..themes.comparison import Modpart
+from ..themes.sammenligning import IKKE_VURDERET, TEKST
 
 #: The one stylesheet of the theme sections (inlined in the key-figure section: the apps carry no other CSS).
 STIL = """<style>
@@ -26,16 +29,62 @@ STIL = """<style>
 .vd-kort-tal{font-size:1.6em;font-weight:700;color:#111}
 .vd-note{font-size:0.9em;color:#333;margin:4px 0}
 .vd-syntetisk{color:#8a1c00}
+.vd-kort-ref{font-size:0.85em;color:#333;margin-top:4px}
+.vd-grund{font-size:0.8em;color:#333}
+.vd-vurdering{display:inline-block;margin-top:6px;padding:1px 8px;border-radius:10px;font-size:0.85em;
+ font-weight:600;border:1px solid #5f6b7a;background:#f2f2f2;color:#222}
+.vd-vurdering::before{content:"● "}
+.vd-v-hoejere{background:#fde4d5;border-color:#b34700;color:#7a2e00}
+.vd-v-hoejere::before{content:"▲ "}
+.vd-v-lavere{background:#dcebf7;border-color:#0064a3;color:#00406b}
+.vd-v-lavere::before{content:"▼ "}
+.vd-v-ikke-vurderet{background:#fff;border-style:dashed;color:#333;font-weight:400}
+.vd-v-ikke-vurderet::before{content:"○ "}
+.vd-sml-tabel td,.vd-sml-tabel th{padding:2px 8px;text-align:left}
+.vd-sml-tabel .vd-vurdering{margin-top:0;white-space:nowrap}
+.vd-rul{overflow-x:auto;max-width:100%}
+.vd-sml-tabel td:nth-child(3){white-space:nowrap}
+.vd-sml-tabel tr.vd-valgt{font-weight:700;outline:2px solid #111}
+.vd-sml details summary{cursor:pointer;font-weight:600;margin:8px 0}
 </style>"""
 
 
 @dataclass(frozen=True)
 class Kort:
-    """One key figure: a stable test id, its Danish label and the value as shown."""
+    """One key figure: a stable test id, its Danish label, the value as shown and, where the figure has a
+    national counterpart, its comparison (verdict, region's and country's values)."""
 
     testid: str
     label: str
     vaerdi: str
+    sammenligning: Modpart | None = None
+
+
+def vurdering_html(vurdering: str, grund: str = "") -> str:
+    """A verdict in words and colour (and a symbol: ▲ higher, ● same, ▼ lower, ○ not assessed)."""
+    badge = f'<span class="vd-vurdering vd-v-{vurdering}">{_html.escape(TEKST[vurdering])}</span>'
+    if vurdering == IKKE_VURDERET and grund:
+        badge += f' <span class="vd-grund">({_html.escape(grund)})</span>'
+    return badge
+
+
+def _sammenligning_html(m: Modpart, land_navn: str = "Hele landet") -> str:
+    ref = [f"{_html.escape(m.region_navn)}: {_html.escape(m.region)}"] if m.region is not None and m.region_navn else []
+    ref.append(f"{land_navn}: {_html.escape(m.land)}")
+    return (f'<div class="vd-kort-sml">{vurdering_html(m.vurdering, m.grund)}</div>'
+            f'<div class="vd-kort-ref">{" · ".join(ref)}</div>')
+
+
+def _kort_html(k: Kort) -> str:
+    attr = "" if k.sammenligning is None else f' data-sammenligning="{k.sammenligning.vurdering}"'
+    sml = "" if k.sammenligning is None else _sammenligning_html(k.sammenligning)
+    return (f'<div class="vd-kort"{attr}><div class="vd-kort-label">{k.label}</div>'
+            f'<div class="vd-kort-tal" data-testid="{k.testid}">{k.vaerdi}</div>{sml}</div>')
+
+
+def med_sammenligning(kort: Iterable[Kort], sammenligninger: dict[str, Modpart]) -> list[Kort]:
+    """The cards with their comparisons attached (by test id)."""
+    return [Kort(k.testid, k.label, k.vaerdi, sammenligninger.get(k.testid, k.sammenligning)) for k in kort]
 
 
 def syntetisk_note(tillaeg: str = "") -> str:
@@ -51,11 +100,7 @@ def noter_html(noter: Iterable[str]) -> str:
 
 def noegletal_html(kort: Iterable[Kort], noter: Iterable[str]) -> str:
     """The key-figure section: the stylesheet, one card per figure and the notes under them."""
-    items = "".join(
-        f'<div class="vd-kort"><div class="vd-kort-label">{k.label}</div>'
-        f'<div class="vd-kort-tal" data-testid="{k.testid}">{k.vaerdi}</div></div>'
-        for k in kort
-    )
+    items = "".join(_kort_html(k) for k in kort)
     return STIL + f'<div class="vd-noegletal">{items}</div>' + noter_html(noter)
 
 
@@ -76,5 +121,6 @@ def diskretionering_note(enhed: str = "personer") -> str:
             "fra totaler (diskretionering).")
 
 
-__all__ = ["STIL", "SEKUNDAER", "Kort", "vist_antal", "syntetisk_note", "noter_html", "noegletal_html",
+__all__ = ["STIL", "SEKUNDAER", "Kort", "vurdering_html", "med_sammenligning",
+           "vist_antal", "syntetisk_note", "noter_html", "noegletal_html",
            "noegletal_tabel", "tabel_html", "diskretionering_note"]

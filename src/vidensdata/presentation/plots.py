@@ -466,3 +466,62 @@ __all__ = [
     "interval_plot", "fig_to_png_bytes", "til_bred", "til_smal", "ydelse_farver", "IngenFigur", "er_tom",
     "INGEN_TAL_TEKST", "SKJULT_LABEL",
 ]
+
+
+# ---------------------------------------------------------------- compare areas against the country
+
+#: Verdict against the country -> (colour, marker, Danish legend label): colour-blind safe (Okabe-Ito blue and
+#: vermillion, grey) and never colour alone (the marker's shape says the same).
+VURDERING_STIL = {
+    "hoejere": ("#D55E00", "^", "Højere end landet"),
+    "som": ("#6b6b6b", "o", "Som landet"),
+    "lavere": ("#0072B2", "v", "Lavere end landet"),
+    "ikke-vurderet": ("#6b6b6b", "o", "Ikke vurderet"),
+}
+
+
+def sammenligning_plot(df: pd.DataFrame, *, national: float, national_label: str, title: str, xlabel: str,
+                       kilde: str | Sequence[str], synthetic: bool = False, decimals: int = 1) -> Figure:
+    """Areas sorted by their value with 95 % CIs, coloured and shaped by their verdict against ``national``.
+
+    ``df`` has ``kommune`` (label), ``vaerdi``, ``nedre``, ``oevre``, ``vurdering`` (``hoejere``, ``som``,
+    ``lavere``, ``ikke-vurderet``) and ``valgt`` (bool: drawn larger, outlined, with a bold label and an
+    arrow). Rows without a value are left out (the caller says so in its note). The national value is a
+    vertical line.
+    """
+    _require(df, ["kommune", "vaerdi", "nedre", "oevre", "vurdering", "valgt"])
+    d = df.dropna(subset=["vaerdi"]).sort_values("vaerdi", ascending=True).reset_index(drop=True)
+    height = max(3.2, 0.22 * len(d) + 1.8)
+    fig, ax = new_figure(title, xlabel, "", kilde, synthetic=synthetic, figsize=(8, height))
+    bottom = min(0.3, 0.5 / height)
+    fig.get_layout_engine().set(rect=(0, bottom, 1, 1 - bottom))
+    if not len(d):
+        ax.text(0.5, 0.5, EMPTY_TEXT, ha="center", va="center", transform=ax.transAxes)
+        return fig
+    ys = np.arange(len(d))
+    ax.axvline(national, color="#111111", linewidth=1.2, linestyle="--", zorder=1,
+               label=f"{national_label} ({fmt_dec(national, decimals)})")
+    for code, (colour, marker, label) in VURDERING_STIL.items():
+        part = d[d["vurdering"] == code]
+        if not len(part):
+            continue
+        y = ys[part.index]
+        err = [part["vaerdi"] - part["nedre"], part["oevre"] - part["vaerdi"]]
+        ax.errorbar(part["vaerdi"], y, xerr=err, fmt="none", ecolor=colour, elinewidth=1.4, capsize=2, zorder=2)
+        face = "white" if code == "ikke-vurderet" else colour
+        ax.scatter(part["vaerdi"], y, marker=marker, s=42, color=face, edgecolor=colour, zorder=3, label=label)
+    chosen = d[d["valgt"]]
+    if len(chosen):
+        ax.scatter(chosen["vaerdi"], ys[chosen.index], marker="D", s=110, facecolor="none", edgecolor="black",
+                   linewidth=1.8, zorder=4, label="Valgt kommune")
+    ax.set_yticks(ys)
+    ax.set_yticklabels([f"▶ {k}" if v else k for k, v in zip(d["kommune"], d["valgt"])],
+                       fontsize=8 if len(d) > 30 else 10)
+    for lbl, v in zip(ax.get_yticklabels(), d["valgt"]):
+        if v:
+            lbl.set_fontweight("bold")
+    ax.set_ylim(-1, len(d))
+    ax.grid(axis="y", visible=False)
+    danish_axis(ax, "x", decimals=None)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
+    return fig

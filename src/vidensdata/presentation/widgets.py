@@ -424,31 +424,68 @@ def _make_widget(w, k: Kontrol, params: dict):
     raise ValueError(f"unknown control kind {k.art!r}")
 
 
+def _dansk_noegle(navn: str) -> str:
+    """Sort key in Danish alphabetical order (æ, ø, å after z; case-insensitive)."""
+    return navn.lower().translate(str.maketrans({"æ": "{", "ø": "|", "å": "}"}))
+
+
+def geografi_valgmuligheder() -> list[str]:
+    """The names a geography search offers: Hele landet, then the regions, then the kommuner, each level in
+    Danish alphabetical order."""
+    from .. import geography
+
+    levels = ([geography.LAND_NAVN], [g.navn for g in geography.regioner()], [g.navn for g in geography.kommuner()])
+    return [n for level in levels for n in sorted(level, key=_dansk_noegle)]
+
+
 class GeografiVaelger:
-    """The area of a view: one geography from a dropdown, plus optional extra kommuner.
+    """The area of a view: a type-ahead search for one geography, plus optional extra kommuner as chips.
+
+    ``hoved`` is a combobox over Hele landet, the regions and the kommuner (alphabetical within each level;
+    typing filters the list, Enter chooses; names in any case, with or without "Kommune"/"Region", ae/oe/aa
+    for æ/ø/å). ``tilfoej`` adds a kommune: type, Enter adds it as a chip (a button "Navn ×" that removes it,
+    reachable with Tab and pressed with Enter or Space). No Ctrl-click anywhere.
 
     Its ``value`` is the area's one string form (:attr:`vidensdata.geography.Omraade.noegle`,
     e.g. ``"Aarhus,Skanderborg"``); whether a combination is a valid area is decided by
     :func:`vidensdata.geography.omraade` when the view validates its choice, not here.
     """
 
-    FLERE_LABEL = "Læg flere kommuner til (valgfrit)"
+    TILFOEJ_LABEL = "Læg en kommune til (valgfrit)"
+    HJAELP = ("Skriv for at søge, og tryk Enter. Læg flere kommuner til én ad gangen; fjern en kommune med "
+              "dens knap (×), også med Tab og Enter eller mellemrum.")
 
     def __init__(self, w, label: str, value, style: dict, layout):
         from .. import geography
 
         self._geography = geography
-        self.hoved = w.Dropdown(options=[(g.navn, g.navn) for g in geography.report_geographies()],
-                                value=geography.LAND_NAVN, description=label, style=style, layout=layout)
-        self.flere = w.SelectMultiple(options=[(g.navn, g.navn) for g in geography.kommuner()], value=(),
-                                      description=self.FLERE_LABEL, rows=6, style=style, layout=layout)
-        self.box = w.VBox([self.hoved, self.flere])
+        self._w = w
+        self._handlers: list = []
+        self._stille = False
+        self._ekstra: list[str] = []
+        self.hoved = w.Combobox(options=geografi_valgmuligheder(), value=geography.LAND_NAVN, description=label,
+                                placeholder="Skriv et navn: kommune, region eller Hele landet",
+                                ensure_option=False, continuous_update=False, style=style, layout=layout)
+        self.tilfoej = w.Combobox(options=sorted((g.navn for g in geography.kommuner()), key=_dansk_noegle),
+                                  value="", description=self.TILFOEJ_LABEL, placeholder="Skriv en kommune, tryk Enter",
+                                  ensure_option=False, continuous_update=False, style=style, layout=layout)
+        self.chips = w.HBox([], layout=w.Layout(flex_flow="row wrap", margin="2px 0 2px 0"))
+        self.besked = w.HTML(value=f'<p class="vd-note">{html.escape(self.HJAELP)}</p>')
+        self.box = w.VBox([self.hoved, self.tilfoej, self.chips, self.besked])
+        self.hoved.observe(self._hoved_aendret, names="value")
+        self.tilfoej.observe(self._tilfoej_aendret, names="value")
         self.value = value
+
+    # ------------------------------------------------------------ value
+    @property
+    def ekstra(self) -> tuple[str, ...]:
+        """The extra kommuner (the chips), in the order they were added."""
+        return tuple(self._ekstra)
 
     @property
     def value(self) -> str:
-        parts = [self.hoved.value, *(k for k in self.flere.value if k != self.hoved.value)]
-        return self._geography.SKILLETEGN.join(parts)
+        main = (self.hoved.value or "").strip() or self._geography.LAND_NAVN
+        return self._geography.SKILLETEGN.join([main, *(k for k in self._ekstra if k != main)])
 
     @value.setter
     def value(self, value) -> None:
@@ -456,11 +493,90 @@ class GeografiVaelger:
             dele = [g.navn for g in self._geography.omraade(value or self._geography.LAND_NAVN).dele]
         except VidensdataError:
             dele = [self._geography.LAND_NAVN]
-        self.hoved.value, self.flere.value = dele[0], tuple(dele[1:])
+        before = self.value if hasattr(self, "hoved") else None
+        self._stille = True
+        try:
+            self.hoved.value, self._ekstra = dele[0], list(dele[1:])
+        finally:
+            self._stille = False
+        self._tegn_chips()
+        if before is not None and self.value != before:
+            self._meld()  # like any widget: observers hear of a new value (Visning silences them when it sets it)
 
     def observe(self, handler, names="value"):
-        self.hoved.observe(handler, names=names)
-        self.flere.observe(handler, names=names)
+        """Call ``handler`` once for every change of the area (main search, chip added or removed)."""
+        self._handlers.append(handler)
+
+    def _meld(self) -> None:
+        for h in list(self._handlers):
+            h({"name": "value", "new": self.value, "owner": self})
+
+    # ------------------------------------------------------------ events
+    def _navne(self, text: str) -> list[str] | None:
+        """The geographies ``text`` names (canonical names), or None with a Danish message shown."""
+        try:
+            return [g.navn for g in self._geography.omraade(text).dele]
+        except VidensdataError as exc:
+            self.besked.value = fejlbesked(exc)
+            return None
+
+    def _hoved_aendret(self, change) -> None:
+        if self._stille:
+            return
+        text = (change["new"] or "").strip()
+        if not text:
+            return
+        navne = self._navne(text)
+        if navne is not None:
+            self.besked.value = f'<p class="vd-note">{html.escape(self.HJAELP)}</p>'
+            self._stille = True
+            try:
+                self.hoved.value = navne[0]
+            finally:
+                self._stille = False
+            self._ekstra = [k for k in [*self._ekstra, *navne[1:]] if k != navne[0]]
+            self._tegn_chips()
+        self._meld()  # an unknown name: the view shows the Danish message and keeps what is on screen
+
+    def _tilfoej_aendret(self, change) -> None:
+        if self._stille:
+            return
+        text = (change["new"] or "").strip()
+        if not text:
+            return
+        navne = self._navne(text)
+        if navne is None:
+            return
+        main = (self.hoved.value or "").strip()
+        nye = [n for n in navne if n != main and n not in self._ekstra]
+        self._ekstra.extend(nye)
+        self.besked.value = (f'<p class="vd-note" role="status">Lagt til: {html.escape(", ".join(nye))}.</p>'
+                             if nye else f'<p class="vd-note" role="status">{html.escape(text)} er allerede valgt.</p>')
+        self._stille = True
+        try:
+            self.tilfoej.value = ""
+        finally:
+            self._stille = False
+        self._tegn_chips()
+        if nye:
+            self._meld()
+
+    def _fjern(self, navn: str) -> None:
+        if navn in self._ekstra:
+            self._ekstra.remove(navn)
+            self.besked.value = f'<p class="vd-note" role="status">Fjernet: {html.escape(navn)}.</p>'
+            self._tegn_chips()
+            self._meld()
+
+    def _tegn_chips(self) -> None:
+        chips = []
+        for navn in self._ekstra:
+            b = self._w.Button(description=f"{navn} ×", tooltip=f"Fjern {navn} fra valget",
+                               layout=self._w.Layout(width="auto", margin="2px 6px 2px 0"))
+            b.add_class("vd-chip")
+            b.on_click(lambda _b, navn=navn: self._fjern(navn))
+            chips.append(b)
+        self.chips.children = chips
 
 
 class AarInterval:

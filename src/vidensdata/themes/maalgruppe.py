@@ -50,6 +50,8 @@ from .. import formatting as fmt
 from ..storage import cached_tables, code_fingerprint, fingerprint
 from ..vocabulary import PUBLICERET_OMFANG, REGISTRE
 from .common import as_year, normalise_choice, Resume
+from .comparison import Kommunesammenligning, Modpart, decimaler_for_land, eneste_region, kommune_ramme
+from .sammenligning import IKKE_VURDERET, vurder
 from .tema import Tema
 
 TITEL = "Målgruppens størrelse"
@@ -562,19 +564,25 @@ def noegletal_vist(res: Resultat) -> list[tuple[str, str, str]]:
     """The key figures as shown (``testid``, Danish label, value): counts suppressed, Danish numbers."""
     v, n = res.valg, res.noegletal
     publ = f"{fmt.fmt_int(OFFENTLIGGJORT_NEDRE)}–{fmt.fmt_int(OFFENTLIGGJORT_OEVRE)}"
+    published = ("noegletal-publiceret", "Offentliggjort skøn for hele landet", publ)
+    if not v.omraade.er_landet:  # an area is compared per 1,000 adults, never with the national count
+        voksne = publiceret_voksne(v.aar, v.registre)
+        published = ("noegletal-publiceret", "Offentliggjort skøn for hele landet, pr. 1.000 voksne",
+                     f"{fmt.fmt_dec(OFFENTLIGGJORT_NEDRE / voksne * 1000, 1)}–"
+                     f"{fmt.fmt_dec(OFFENTLIGGJORT_OEVRE / voksne * 1000, 1)}")
     out = [
         ("noegletal-estimat", f"Anslået størrelse af målgruppen {v.aar} (95 %-konfidensinterval)",
          _interval(n["estimat"], n["nedre"], n["oevre"])),
-        ("noegletal-publiceret", "Offentliggjort skøn for hele landet", publ),
+        published,
         ("noegletal-observeret", f"Set i mindst ét af de {len(v.registre)} registre",
          vist_antal(res.observeret, res.observeret_undertrykt, res.observeret_primaer)),
     ]
     if n["uset"] is not None:
         out.append(("noegletal-uset", "Anslået ikke set af nogen register",
                     f"{fmt.fmt_int(n['uset'])} ({fmt.fmt_pct(n['uset_pct'], 0)})"))
-    if n["pr_1000"] is not None:
-        out.append(("noegletal-pr1000", "Pr. 1.000 voksne (95 %-konfidensinterval)",
-                    _interval(n["pr_1000"], n["pr_1000_nedre"], n["pr_1000_oevre"], decimals=1)))
+    # always shown (a hidden estimate as "–"), so every view carries its verdict against the country
+    out.append(("noegletal-pr1000", "Pr. 1.000 voksne (95 %-konfidensinterval)",
+                _interval(n["pr_1000"], n["pr_1000_nedre"], n["pr_1000_oevre"], decimals=1)))
     if res.syntetisk and res.sand is not None:
         out.append(("noegletal-sand", "Plantet sand størrelse (kun syntetiske data)", fmt.fmt_int(res.sand)))
     return out
@@ -607,6 +615,61 @@ def tabel_til_download(res: Resultat) -> pd.DataFrame:
     t.insert(0, "Aar", res.valg.aar)
     t["Kilde"] = res.kildelinje
     return t
+
+
+# ---------------------------------------------------------------- comparison with the region and the country
+
+#: How the estimate per 1,000 adults is compared with the country (Danish, for the method sections).
+PR1000_METODE = ("Anslået målgruppe pr. 1.000 voksne sammenlignes med hele landets; intervallet er estimatets "
+                 "95 %-konfidensinterval (capture–recapture for landet og regionerne, small area for kommunerne) "
+                 "divideret med antallet af voksne.")
+
+
+def publiceret_voksne(aar: int, registre: tuple[str, ...]) -> int:
+    """The country's adults (18+) in ``aar``: the denominator of the published range per 1,000 adults."""
+    return int(_estimates(aar, registre)["kommuner"]["voksne"].sum())
+
+
+def _pr1000_text(r: Resultat) -> str:
+    return fmt.MISSING if r.noegletal["pr_1000"] is None else fmt.fmt_dec(r.noegletal["pr_1000"], 1)
+
+
+def sammenligninger(res: Resultat) -> dict[str, Modpart]:
+    """The estimate per 1,000 adults against the whole country's, with the region's value (by test id).
+
+    Empty for the whole country. A kommune whose observed count is hidden has no estimate: not assessed.
+    """
+    omr = res.valg.omraade
+    if omr.er_landet:
+        return {}
+    land = beregn_valg(replace(res.valg, omraade=geography.omraade(geography.LAND_NAVN)))
+    reg = eneste_region(omr)
+    region = beregn_valg(replace(res.valg, omraade=geography.omraade(reg.navn))) if reg is not None else None
+    n = res.noegletal
+    vurdering = (IKKE_VURDERET if n["pr_1000"] is None else
+                 vurder(n["pr_1000"], n["pr_1000_nedre"], n["pr_1000_oevre"], land.noegletal["pr_1000"]))
+    grund = "" if n["pr_1000"] is not None else "antallet set i registrene vises ikke (under 5 eller skjult)"
+    land_tekst = _pr1000_text(land) if n["pr_1000"] is None else fmt.fmt_dec(
+        land.noegletal["pr_1000"], decimaler_for_land(land.noegletal["pr_1000"], n["pr_1000_nedre"],
+                                                      n["pr_1000_oevre"], 1))
+    return {"noegletal-pr1000": Modpart(vurdering, land_tekst,
+                                        None if region is None else _pr1000_text(region),
+                                        None if reg is None else reg.navn, grund)}
+
+
+def kommuner_sammenlignet(res: Resultat) -> Kommunesammenligning:
+    """The small-area estimate per 1,000 adults with its 95 % interval for all 98 kommuner (hidden with the
+    observed count, as published), each against the country's estimate per 1,000 adults."""
+    v = res.valg
+    est = _estimates(v.aar, v.registre)
+    k = _kommune_table(est, geography.omraade(geography.LAND_NAVN), "land", v.aar, v.registre)
+    land = est["estimater"].set_index("kode").loc[geography.LAND_KODE]
+    national = float(land["n_hat"]) / float(est["kommuner"]["voksne"].sum()) * 1000
+    t = kommune_ramme(k["kommune_kode"], k["observeret"], k["observeret_undertrykt"], k["observeret_primaer"],
+                      k["per_1000"], k["per_1000_lower"], k["per_1000_upper"], national)
+    return Kommunesammenligning(f"Anslået målgruppe pr. 1.000 voksne, {v.aar}", "Set i registrene", 1, national,
+                                "Hele landet", t, (res.kilde, BEFOLKNING_KILDE, METODE_KILDE), res.syntetisk,
+                                PR1000_METODE)
 
 
 TEMA = Tema(

@@ -57,6 +57,8 @@ from ..memo import Memo
 from ..methods import mortality
 from .. import formatting as fmt
 from .common import check_years, Resume
+from .comparison import Kommunesammenligning, Modpart, decimaler_for_land, eneste_region, kommune_ramme
+from .sammenligning import IKKE_VURDERET, vurder
 from .tema import Tema
 
 TITEL = "Overdødelighed i målgruppen"
@@ -565,6 +567,107 @@ def tabel_til_download(res: Resultat) -> pd.DataFrame:
         "smr_oevre": t["oevre"].round(2),
         "kilde": res.kildelinje,
     })
+
+
+# ---------------------------------------------------------------- comparison with the region and the country
+
+#: How the SMR is compared with the country (Danish, for the method sections).
+SMR_METODE = ("Kommunens SMR sammenlignes med SMR for målgruppen i hele landet (samme køn og periode): "
+              "95 %-konfidensintervallet er det eksakte Poisson-interval for antallet af døde.")
+
+
+def _andet_omraade(res: Resultat, navn: str) -> Resultat:
+    return beregn_valg(replace(res.valg, omraade=geography.omraade(navn)))
+
+
+def _smr_text(r: Resultat) -> str:
+    s = r.smr.get(r.valg.koen)
+    return fmt.MISSING if s is None else fmt.fmt_dec(s.value, 2)
+
+
+def _lyl_text(koen: str):
+    return lambda r: fmt.MISSING if r.lyl.get(koen) is None else fmt.fmt_dec(r.lyl[koen]["value"], 1)
+
+
+def _vurder_dict(d, national) -> str:
+    if d is None or national is None:
+        return IKKE_VURDERET
+    return vurder(d["value"], d["lower"], d["upper"], national)
+
+
+def sammenligninger(res: Resultat) -> dict[str, Modpart]:
+    """The key figures with a national counterpart (the SMR and the excess life-years lost by sex), by test id:
+    the verdict against the target group in the whole country and the region's and country's values.
+
+    Empty for the whole country. A figure whose deaths are hidden (or too few) is not assessed.
+    """
+    omr, koen = res.valg.omraade, res.valg.koen
+    if omr.er_landet:
+        return {}
+    land = _andet_omraade(res, geography.LAND_NAVN)
+    reg = eneste_region(omr)
+    region = _andet_omraade(res, reg.navn) if reg is not None else None
+
+    def mod(vurdering, tekst, grund="", land_tekst=None):
+        return Modpart(vurdering, land_tekst or tekst(land), None if region is None else tekst(region),
+                       None if reg is None else reg.navn, grund)
+
+    s, ls = res.smr.get(koen), land.smr.get(koen)
+    hidden = "antallet af døde vises ikke (under 5 eller skjult)"
+    smr = (mod(IKKE_VURDERET, _smr_text, hidden) if s is None or ls is None
+           else mod(vurder(s.value, s.lower, s.upper, ls.value), _smr_text,
+                    land_tekst=fmt.fmt_dec(ls.value, decimaler_for_land(ls.value, s.lower, s.upper, 2))))
+    out = {"noegletal-smr": smr}
+    for k, testid in (("M", "noegletal-lyl-maend"), ("K", "noegletal-lyl-kvinder")):
+        national = None if land.lyl.get(k) is None else land.lyl[k]["value"]
+        grund = "" if res.lyl.get(k) is not None else f"for få dødsfald (under {MIN_DOEDE_LYL}) eller skjult"
+        d = res.lyl.get(k)
+        land_tekst = None if d is None or national is None else fmt.fmt_dec(
+            national, decimaler_for_land(national, d["lower"], d["upper"], 1))
+        out[testid] = mod(_vurder_dict(d, national), _lyl_text(k), grund, land_tekst)
+    out["noegletal-levetid-forskel"] = _gap_modpart(res, koen, land, region, reg)
+    return out
+
+
+def _gap_modpart(res: Resultat, koen: str, land: Resultat, region, reg) -> Modpart:
+    """The gap in life expectancy against the country's target group: assessed for one sex; for both sexes the
+    card holds two figures, so it points to the verdicts by sex (the same as for the life-years lost, which
+    come from the same ratio to the national schedule)."""
+    def tekst(r: Resultat) -> str:
+        vals = {k: fmt.MISSING if r.levetid.get(k) is None else fmt.fmt_dec(r.levetid[k]["value"], 1)
+                for k in res.valg.koenner}
+        return vals[koen] if koen != "alle" else " · ".join(f"{KOEN_NAVN[k]}: {vals[k]}" for k in ("M", "K"))
+
+    rname = None if reg is None else reg.navn
+    rtekst = None if region is None else tekst(region)
+    if koen == "alle":
+        return Modpart(IKKE_VURDERET, tekst(land), rtekst, rname, "vurderes for hvert køn: se tabte leveår")
+    d, nat = res.levetid.get(koen), land.levetid.get(koen)
+    national = None if nat is None else nat["value"]
+    grund = "" if d is not None else f"for få dødsfald (under {MIN_DOEDE_LYL}) eller skjult"
+    return Modpart(_vurder_dict(d, national), tekst(land), rtekst, rname, grund)
+
+
+def kommuner_sammenlignet(res: Resultat) -> Kommunesammenligning:
+    """SMR with its exact Poisson CI for all 98 kommuner (the chosen sex and the period; deaths suppressed as
+    published), each against the target group's SMR in the whole country."""
+    v = res.valg
+    per = _period(v.startaar, v.slutaar)
+    koder = [g.kode for g in geography.kommuner()]
+    kom = per["kom"][per["kom"]["koen"] == v.koen].set_index("kommune_kode").reindex(koder)
+    pat = per["pattern"]
+    pat = pat[(pat["niveau"] == "kommune") & (pat["koen"] == v.koen)].set_index("kode").reindex(koder)
+    O = kom["doede"].fillna(0).to_numpy(float)
+    E = kom["forventede"].fillna(0).to_numpy(float)
+    skjult = pat["undertrykt"].fillna(True).astype(bool).to_numpy() | (E <= 0)
+    r = mortality.smr(O, np.where(E > 0, E, 1.0))
+    national = float(O.sum() / E.sum())
+    t = kommune_ramme(koder, O, skjult, pat["primaer"].fillna(False).astype(bool), r.value, r.lower, r.upper,
+                      national)
+    koen_txt = "" if v.koen == "alle" else f", {KOEN_NAVN[v.koen].lower()}"
+    return Kommunesammenligning(f"SMR i målgruppen{koen_txt}, {v.startaar}–{v.slutaar}",
+                                f"Døde {v.startaar}–{v.slutaar}", 2, national, "Målgruppen i hele landet", t,
+                                (res.kilde, REFERENCE_KILDE), res.syntetisk, SMR_METODE)
 
 
 TEMA = Tema(

@@ -18,10 +18,12 @@ from .. import disclosure, geography
 from ..disclosure import vist_antal
 from ..datasets import registry as cat
 from ..errors import VidensdataError
-from ..methods import growth
+from ..methods import growth, mortality
 from .. import formatting as fmt
 from ..vocabulary import ALLE, YDELSE_NAVNE, YDELSER
 from .common import check_years, normalise_choice, Resume, suppression_pattern
+from .comparison import Kommunesammenligning, Modpart, decimaler_for_land, eneste_region, kommune_ramme
+from .sammenligning import IKKE_VURDERET, vurder
 from .tema import Tema
 
 #: Datasets this theme reads (part of every report's cache key and provenance).
@@ -206,8 +208,10 @@ def _noegletal(res: Resultat, alle: pd.DataFrame) -> dict:
             and v.slutaar > v.startaar:
         change = growth.percent_change(alle["antal"].astype(float), v.startaar, v.slutaar)
     rate = None if antal is None or res.befolkning == 0 else growth.rate_per_1000(antal, res.befolkning)
+    lo, hi = (None, None) if rate is None else rate_ci(antal, res.befolkning)[1:]
     return {"antal": antal, "undertrykt": last is not None and bool(last["undertrykt"]),
-            "primaer": last is not None and bool(last["primaer"]), "aendring_pct": change, "pr_1000": rate}
+            "primaer": last is not None and bool(last["primaer"]), "aendring_pct": change, "pr_1000": rate,
+            "pr_1000_nedre": lo, "pr_1000_oevre": hi}
 
 
 # ---------------------------------------------------------------- what is shown
@@ -216,14 +220,15 @@ def noegletal_vist(res: Resultat) -> list[tuple[str, str, str]]:
     """The key figures as shown (``testid``, Danish label, value): counts suppressed, Danish numbers."""
     v, n = res.valg, res.noegletal
     change = fmt.MISSING if n["aendring_pct"] is None else fmt.fmt_signed_pct(n["aendring_pct"])
-    rate = fmt.MISSING if n["pr_1000"] is None else fmt.fmt_dec(n["pr_1000"], 1)
+    rate = fmt.MISSING if n["pr_1000"] is None else fmt.fmt_interval(n["pr_1000"], n["pr_1000_nedre"],
+                                                                     n["pr_1000_oevre"], decimals=1)
     t = res.trend
     trend = fmt.MISSING if t is None else fmt.fmt_interval(t.annual_growth, t.lower, t.upper, decimals=1, pct=True)
     return [
         ("noegletal-antal", f"Modtagere af mindst én ydelse i {v.slutaar}",
          vist_antal(n["antal"], n["undertrykt"], n["primaer"])),
         ("noegletal-aendring", f"Ændring {v.startaar}–{v.slutaar}", change),
-        ("noegletal-pr1000", "Pr. 1.000 indbyggere", rate),
+        ("noegletal-pr1000", "Pr. 1.000 indbyggere (95 %-konfidensinterval)", rate),
         ("noegletal-trend", "Årlig vækst (trend, 95 %-konfidensinterval)", trend),
     ]
 
@@ -248,6 +253,94 @@ def tabel_til_download(res: Resultat) -> pd.DataFrame:
         kilde=res.kildelinje,
     )
     return out[["omraade", "aar", "ydelse", "ydelse_navn", "antal", "kilde"]]
+
+
+# ---------------------------------------------------------------- comparison with the region and the country
+
+#: How the interval of a rate per 1,000 inhabitants is computed (Danish, for the method sections).
+RATE_METODE = ("95 %-konfidensintervallet for antal pr. 1.000 indbyggere er det eksakte Poisson-interval "
+               "(Garwood) for antallet af modtagere, divideret med indbyggertallet; indbyggertallet regnes "
+               "som kendt.")
+
+
+def rate_ci(antal, befolkning):
+    """Rate per 1,000 with the exact Poisson interval of the count (Garwood): ``(rate, lower, upper)``.
+
+    The same chi-square limits as an SMR with the population / 1,000 as the fixed denominator
+    (:func:`vidensdata.methods.mortality.smr`); scalars or arrays.
+    """
+    r = mortality.smr(antal, np.asarray(befolkning, dtype=float) / 1000)
+    return r.value, r.lower, r.upper
+
+
+def _andet_omraade(res: Resultat, omr) -> Resultat:
+    return beregn_valg(replace(res.valg, omraade=geography.omraade(omr)))
+
+
+def _rate_text(r: Resultat) -> str:
+    n = r.noegletal
+    return vist_antal(None, True, n["primaer"]) if n["pr_1000"] is None and n["undertrykt"] else (
+        fmt.MISSING if n["pr_1000"] is None else fmt.fmt_dec(n["pr_1000"], 1))
+
+
+def _trend_text(r: Resultat) -> str:
+    return fmt.MISSING if r.trend is None else fmt.fmt_pct(r.trend.annual_growth, 1)
+
+
+def sammenligninger(res: Resultat) -> dict[str, Modpart]:
+    """The key figures with a national counterpart, by test id: verdicts and the region's and country's values.
+
+    Empty for the whole country (it is the counterpart). A figure whose count is hidden is not assessed.
+    """
+    omr = res.valg.omraade
+    if omr.er_landet:
+        return {}
+    land = _andet_omraade(res, geography.LAND_NAVN)
+    reg = eneste_region(omr)
+    region = _andet_omraade(res, reg.navn) if reg is not None else None
+    n, ln = res.noegletal, land.noegletal
+    rname = reg.navn if reg is not None else None
+
+    def mod(vurdering, tekst, grund="", land_tekst=None):
+        return Modpart(vurdering, land_tekst or tekst(land), None if region is None else tekst(region), rname, grund)
+
+    if n["pr_1000"] is None:
+        pr = mod(IKKE_VURDERET, _rate_text, "antallet vises ikke (under 5 eller skjult)")
+    else:
+        d = decimaler_for_land(ln["pr_1000"], n["pr_1000_nedre"], n["pr_1000_oevre"], 1)
+        pr = mod(vurder(n["pr_1000"], n["pr_1000_nedre"], n["pr_1000_oevre"], ln["pr_1000"]), _rate_text,
+                 land_tekst=fmt.fmt_dec(ln["pr_1000"], d))
+    t, lt = res.trend, land.trend
+    if t is None or lt is None:
+        trend = mod(IKKE_VURDERET, _trend_text, res.trend_note or "ingen trend")
+    else:
+        d = decimaler_for_land(lt.annual_growth, t.lower, t.upper, 1)
+        trend = mod(vurder(t.annual_growth, t.lower, t.upper, lt.annual_growth), _trend_text,
+                    land_tekst=fmt.fmt_pct(lt.annual_growth, d))
+    change = mod(IKKE_VURDERET, lambda r: fmt.MISSING if r.noegletal["aendring_pct"] is None
+                 else fmt.fmt_signed_pct(r.noegletal["aendring_pct"]), "ændringen har intet konfidensinterval")
+    return {"noegletal-pr1000": pr, "noegletal-trend": trend, "noegletal-aendring": change}
+
+
+def kommuner_sammenlignet(res: Resultat) -> Kommunesammenligning:
+    """Recipients of any service per 1,000 inhabitants in the last year, with exact Poisson CIs, for all 98
+    kommuner (suppressed as published), each against the country."""
+    v = res.valg
+    pat = _pattern()
+    pat = pat[(pat["aar"] == v.slutaar) & (pat["ydelse"] == ALLE)]
+    kom = pat[pat["niveau"] == "kommune"].set_index("kode")
+    koder = [g.kode for g in geography.kommuner()]
+    kom = kom.reindex(koder)
+    pop = cat.frame("kommuner").set_index("kommune_kode")["indbyggere"].reindex(koder).to_numpy(float)
+    skjult = kom["antal_undertrykt"].fillna(True).astype(bool).to_numpy()
+    antal = kom["antal"].astype("Float64").fillna(0).to_numpy(float)
+    value, lo, hi = rate_ci(antal, pop)
+    land_row = pat[pat["niveau"] == "land"].iloc[0]
+    national = float(land_row["antal"]) / float(pop.sum()) * 1000
+    t = kommune_ramme(koder, antal, skjult, kom["antal_primaer"].fillna(False).astype(bool), value, lo, hi,
+                      national)
+    return Kommunesammenligning("Modtagere af mindst én ydelse pr. 1.000 indbyggere", f"Modtagere {v.slutaar}", 1,
+                                national, "Hele landet", t, (res.kilde, BEFOLKNING_KILDE), res.syntetisk, RATE_METODE)
 
 
 TEMA = Tema(

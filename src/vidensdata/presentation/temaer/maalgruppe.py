@@ -19,20 +19,21 @@ from ...themes.common import as_year, geografi_metadata
 from ...themes.maalgruppe import (BEFOLKNING_KILDE, KORT, METODE_KILDE, OFFENTLIGGJORT_KILDE, OFFENTLIGGJORT_NEDRE,
                                   OFFENTLIGGJORT_OEVRE, REGISTER_NAVNE, TEMA, Resultat, _interval, data_years,
                                   model_navne, noegletal_vist, tabel_kommuner)
+from ...themes.maalgruppe import kommuner_sammenlignet, sammenligninger
 from ... import formatting as fmt
 from .. import komponenter as k
 from .. import plots
-from ._faelles import geografi_kontroller, start_geografi
+from ._faelles import geografi_kontroller, start_geografi, vis_kommuner_sammenlignet
 
 #: The renderers that publish tables (see :mod:`vidensdata.publish`): the approved tables are theirs.
-TABELLER = ("vis_noegletal", "vis_overlap_tabel", "vis_modeller", "vis_kommuner")
+TABELLER = ("vis_noegletal", "vis_overlap_tabel", "vis_modeller", "vis_kommuner", "vis_sammenlign_kommuner")
 
 
 def vis_noegletal(res: Resultat):
     """Key figures as HTML (stable data-testid attributes), published as a table."""
     v, n, e = res.valg, res.noegletal, res.estimat
     publ = f"{fmt.fmt_int(OFFENTLIGGJORT_NEDRE)}–{fmt.fmt_int(OFFENTLIGGJORT_OEVRE)}"
-    cards = [k.Kort(*c) for c in noegletal_vist(res)]
+    cards = k.med_sammenligning([k.Kort(*c) for c in noegletal_vist(res)], sammenligninger(res))
     if e["metode"] == "capture–recapture" and len(v.registre) > 2:
         metode = (f"Metode: log-lineær capture–recapture med tre registre ({', '.join(KORT[r] for r in v.registre)})"
                   "; estimatet er et gennemsnit af flere modeller, og intervallet rummer også usikkerheden om, "
@@ -250,6 +251,12 @@ def vis_kommuner(res: Resultat):
               "Antal voksne (18+) er anslået som indbyggere 1. januar 2020 gange landets andel voksne.</p>")
     return publicer("kommuner", t, personhenfoerbar=True, antal_kolonner=["Set i registrene"],
                     kilde=res.kildelinje, geografi=geografi_metadata(res.valg), html=html)
+
+
+def vis_sammenlign_kommuner(res: Resultat):
+    """"Sammenlign kommuner": the indicator with its 95 % CI for the kommuner of the area's region (and all 98),
+    the chosen kommune highlighted, each against the country (a published table)."""
+    return vis_kommuner_sammenlignet(kommuner_sammenlignet(res), res.valg, res.kildelinje)
 
 
 def visning(geografi="Hele landet", aar=None, registre="alle", interaktiv=None):

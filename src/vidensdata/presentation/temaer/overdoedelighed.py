@@ -16,13 +16,14 @@ from ...publish import publicer
 from ...themes.common import geografi_metadata
 from ...themes.overdoedelighed import (KOEN_NAVN, KOEN_VALG, LYL_ALDER, MIN_DOEDE_LYL, REFERENCE_KILDE, TEMA,
                                        Resultat, _interval, data_years, noegletal_vist, normalise_koen)
+from ...themes.overdoedelighed import kommuner_sammenlignet, sammenligninger
 from ... import formatting as fmt
 from .. import komponenter as k
 from .. import plots
-from ._faelles import geografi_kontroller, start_geografi
+from ._faelles import geografi_kontroller, start_geografi, vis_kommuner_sammenlignet
 
 #: The renderers that publish tables (see :mod:`vidensdata.publish`): the approved tables are theirs.
-TABELLER = ("vis_noegletal", "vis_tabel", "vis_leveaar")
+TABELLER = ("vis_noegletal", "vis_tabel", "vis_leveaar", "vis_sammenlign_kommuner")
 #: Column of the planted truth beside the estimates (synthetic data only).
 SAND_KOLONNE = "Plantet sandhed (syntetisk)"
 
@@ -30,7 +31,7 @@ SAND_KOLONNE = "Plantet sandhed (syntetisk)"
 def vis_noegletal(res: Resultat):
     """Key figures as HTML (with stable data-testid attributes for tests and apps), published as a table."""
     v = res.valg
-    kort = [k.Kort(*c) for c in noegletal_vist(res)]
+    kort = k.med_sammenligning([k.Kort(*c) for c in noegletal_vist(res)], sammenligninger(res))
     notes = [f"Område: <b>{v.omraade.navn}</b>, {v.startaar}–{v.slutaar}, {KOEN_VALG[v.koen].lower()}. "
              "En SMR på 2 betyder dobbelt så mange dødsfald som i befolkningen med samme alder og køn."]
     notes.extend(res.noter)
@@ -186,6 +187,12 @@ def vis_leveaar(res: Resultat):
     return publicer("leveaar", shown, personhenfoerbar=True, antal_kolonner=[], kilde=res.kildelinje,
                     geografi=geografi_metadata(res.valg), html=page)
 
+
+
+def vis_sammenlign_kommuner(res: Resultat):
+    """"Sammenlign kommuner": the indicator with its 95 % CI for the kommuner of the area's region (and all 98),
+    the chosen kommune highlighted, each against the country (a published table)."""
+    return vis_kommuner_sammenlignet(kommuner_sammenlignet(res), res.valg, res.kildelinje)
 
 
 def visning(geografi="Hele landet", startaar=None, slutaar=None, koen="alle", interaktiv=None):

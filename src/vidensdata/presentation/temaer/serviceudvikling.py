@@ -16,19 +16,20 @@ from ...themes.common import geografi_metadata
 from ...themes.serviceudvikling import (BEFOLKNING_KILDE, TEMA, Resultat, data_years, krumning_detaljer,
                                          noegletal_vist)
 from ...vocabulary import ALLE, YDELSE_NAVNE, YDELSER
+from ...themes.serviceudvikling import kommuner_sammenlignet, sammenligninger
 from ... import formatting as fmt
 from .. import komponenter as k
 from .. import plots
-from ._faelles import geografi_kontroller, start_geografi
+from ._faelles import geografi_kontroller, start_geografi, vis_kommuner_sammenlignet
 
 #: The renderers that publish tables (see :mod:`vidensdata.publish`): the approved tables are theirs.
-TABELLER = ("vis_noegletal", "vis_tabel")
+TABELLER = ("vis_noegletal", "vis_tabel", "vis_sammenlign_kommuner")
 
 
 def vis_noegletal(res: Resultat):
     """Key figures as HTML (with stable data-testid attributes for tests and apps), published as a table."""
     v = res.valg
-    kort = [k.Kort(*c) for c in noegletal_vist(res)]
+    kort = k.med_sammenligning([k.Kort(*c) for c in noegletal_vist(res)], sammenligninger(res))
     notes = [f"Område: <b>{v.omraade.navn}</b>. Befolkningsgrundlag: {fmt.fmt_int(res.befolkning)} indbyggere "
              "pr. 1. januar 2020 (FOLK1A)."]
     if res.trend_note:
@@ -125,6 +126,12 @@ def vis_tabel(res: Resultat):
     # "Mindst én ydelse" is persons with any service, not the sum of the rows: no additive total row
     return publicer("tabel", shown, personhenfoerbar=True, antal_kolonner=[c for c in shown.columns if c != "Ydelse"],
                     kilde=res.kildelinje, geografi=geografi_metadata(res.valg), html=page)
+
+
+def vis_sammenlign_kommuner(res: Resultat):
+    """"Sammenlign kommuner": the indicator with its 95 % CI for the kommuner of the area's region (and all 98),
+    the chosen kommune highlighted, each against the country (a published table)."""
+    return vis_kommuner_sammenlignet(kommuner_sammenlignet(res), res.valg, res.kildelinje)
 
 
 def visning(geografi="Hele landet", startaar=None, slutaar=None, ydelser="alle", interaktiv=None):
