@@ -156,6 +156,33 @@ def test_overdoedelighed_app_changes_kommune_and_sex(voila_url, browser):
                       return el && el.innerText.trim() !== old; }""", arg=aarhus, timeout=60_000)
     body = page.inner_text("body")
     assert "kvinder" in body and "Traceback" not in body and "visning = tema.visning" not in body
+    # Kvinder hides what belongs to men: their life-years card and their table rows
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"noegletal-lyl-maend\"]')", timeout=60_000)
+    assert page.locator('[data-testid="noegletal-lyl-kvinder"]').count() >= 1
+    rows = page.locator("table.vd-tabel tr").all_inner_texts()
+    assert rows and not any(r.strip().startswith("Mænd") for r in rows), rows
+    page.close()
+
+
+def test_a_changed_control_shows_a_busy_state_and_services_say_what_they_count(voila_url, browser):
+    page = browser.new_page()
+    page.goto(voila_url + "/voila/render/serviceudvikling.ipynb", wait_until="commit", timeout=120_000)
+    page.locator('[data-testid="noegletal-antal"]').first.wait_for(timeout=120_000)
+    page.locator('[data-testid="del-link"]').first.wait_for(timeout=120_000)  # the widgets are live
+    # record every busy state the page shows (a recompute can be quick), then change a control
+    page.evaluate("""() => { window.__busy = []; new MutationObserver(() => {
+        const el = document.querySelector('[data-testid="opdaterer"]');
+        if (el) window.__busy.push([el.innerText, el.getAttribute('aria-busy')]); })
+        .observe(document.body, {childList: true, subtree: true}); }""")
+    select = page.locator(".widget-select-multiple select").last
+    select.select_option(value=[select.locator("option").nth(0).get_attribute("value"),
+                                select.locator("option").nth(2).get_attribute("value")])
+    page.wait_for_function("() => document.body.innerText.includes('ikke kun de valgte')", timeout=60_000)
+    busy = page.evaluate("window.__busy")
+    assert busy and busy[0][0].startswith("Opdaterer visningen") and busy[0][1] == "true", busy
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"opdaterer\"]')", timeout=60_000)
+    label = page.locator('[data-testid="noegletal-antal"]').first.locator("xpath=..").inner_text()
+    assert "alle 6 ydelser, ikke kun de valgte" in label, label
     page.close()
 
 

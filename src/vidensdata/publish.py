@@ -201,9 +201,16 @@ def publicer(navn: str, df: pd.DataFrame, *, personhenfoerbar: bool, antal_kolon
                             kilde=kilde, geografi=geografi, total_raekke=total_raekke, total_kolonne=total_kolonne,
                             relationer=relationer)
     if html is None:
-        html = df.to_html(index=False, classes="vd-tabel", border=0, escape=True) + \
+        html = rulle(df.to_html(index=False, classes="vd-tabel", border=0, escape=True), navn) + \
             f'<p class="vd-note">{_html.escape(str(kilde))}</p>'
     return PubliceretTabel(payload, html)
+
+
+def rulle(table_html: str, navn: str = "Tabel") -> str:
+    """A table's HTML in its own horizontal scroll container, so a wide table never widens the page on a
+    phone (focusable, so it also scrolls by keyboard; WCAG 2.1.1)."""
+    return (f'<div class="vd-tabel-rulle" role="region" aria-label="{_html.escape(navn)}" tabindex="0" '
+            f'style="overflow-x:auto;max-width:100%">{table_html}</div>')
 
 
 # ---------------------------------------------------------------- reading back and writing

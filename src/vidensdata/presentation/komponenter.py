@@ -18,6 +18,7 @@ import pandas as pd
 
 from ..disclosure import SEKUNDAER, vist_antal
 from .. import formatting as fmt
+from ..publish import rulle
 from ..themes.comparison import Modpart
 from ..themes.sammenligning import IKKE_VURDERET, TEKST
 
@@ -110,9 +111,10 @@ def noegletal_tabel(kort: Iterable[Kort]) -> pd.DataFrame:
     return pd.DataFrame([[k.vaerdi for k in kort]], columns=[k.label for k in kort])
 
 
-def tabel_html(df: pd.DataFrame) -> str:
-    """A table in the house style (Danish strings as shown, no index)."""
-    return df.to_html(index=False, classes="vd-tabel", border=0, escape=True)
+def tabel_html(df: pd.DataFrame, navn: str = "Tabel") -> str:
+    """A table in the house style (Danish strings as shown, no index), in its own horizontal scroll
+    container, so a wide table never widens the page on a phone (focusable, so it scrolls by keyboard)."""
+    return rulle(df.to_html(index=False, classes="vd-tabel", border=0, escape=True), navn)
 
 
 def diskretionering_note(enhed: str = "personer") -> str:

@@ -319,6 +319,7 @@ class Visning:
         if self._stille:
             return
         with self._laas:
+            self._status.value = OPDATERER  # sent at once: the page says it is working until the view is new
             self._opdater()
 
     def _opdater(self):
@@ -603,6 +604,11 @@ class AarInterval:
     def observe(self, handler, names="value"):
         self.fra.observe(handler, names=names)
         self.til.observe(handler, names=names)
+
+
+#: The status line while a view is recomputed (text for everyone, ``aria-busy`` for screen readers).
+OPDATERER = ('<p class="vd-note vd-opdaterer" role="status" aria-live="polite" aria-busy="true" '
+             'data-testid="opdaterer">Opdaterer visningen …</p>')
 
 
 def figur_html(fig) -> str:

@@ -514,6 +514,10 @@ def _interval(d: dict | None, decimals: int = 1) -> str:
     return fmt.fmt_interval(d["value"], d["lower"], d["upper"], decimals=decimals)
 
 
+#: The key figures' test ids per sex (``noegletal-lyl-maend``, ``noegletal-lyl-kvinder``).
+LYL_ID = {"M": "maend", "K": "kvinder"}
+
+
 def noegletal_vist(res: Resultat) -> list[tuple[str, str, str]]:
     """The key figures as shown (``testid``, Danish label, value): counts suppressed, Danish numbers."""
     v, n = res.valg, res.noegletal
@@ -531,10 +535,8 @@ def noegletal_vist(res: Resultat) -> list[tuple[str, str, str]]:
         ("noegletal-smr", f"SMR{koen_txt}: dødelighed i forhold til befolkningen (95 %-KI)", smr_text),
         ("noegletal-doede", f"Døde i målgruppen {v.startaar}–{v.slutaar}{koen_txt}",
          vist_antal(n["doede"], n["undertrykt"], n["primaer"])),
-        ("noegletal-lyl-maend", f"Tabte leveår ud over befolkningens, mænd ({LYL_ALDER}–95 år, 95 %-KI)",
-         _interval(n["lyl_M"])),
-        ("noegletal-lyl-kvinder", f"Tabte leveår ud over befolkningens, kvinder ({LYL_ALDER}–95 år, 95 %-KI)",
-         _interval(n["lyl_K"])),
+        *[(f"noegletal-lyl-{LYL_ID[x]}", f"Tabte leveår ud over befolkningens, {KOEN_NAVN[x].lower()} "
+           f"({LYL_ALDER}–95 år, 95 %-KI)", _interval(n[f"lyl_{x}"])) for x in v.koenner],  # the chosen sex(es)
         ("noegletal-levetid-forskel", f"Kortere forventet restlevetid som {LYL_ALDER}-årig, år (95 %-KI)", gap_text),
         *_truth_card(res),
     ]
@@ -545,16 +547,23 @@ def _truth_card(res: Resultat) -> list[tuple[str, str, str]]:
     if not res.syntetisk or not res.sandhed or all(v is None for v in res.sandhed.values()):
         return []
     values = {x: fmt.MISSING if res.sandhed.get(x) is None else fmt.fmt_dec(res.sandhed[x]["lyl"], 1)
-              for x in ("M", "K")}
+              for x in res.valg.koenner}
     text = " · ".join(f"{KOEN_NAVN[x]}: {v}" for x, v in values.items())
     return [("noegletal-lyl-sand", f"Plantet sandhed: tabte leveår ud over befolkningens ({LYL_ALDER}–95 år, "
              "kun syntetiske data)", text)]
 
 
 
+def tabel_vist(res: Resultat) -> pd.DataFrame:
+    """The rows of ``res.tabel`` for the chosen sex: both sexes and their total, or that sex alone."""
+    if res.valg.koen == "alle":
+        return res.tabel
+    return res.tabel[res.tabel["koen"] == res.valg.koen].reset_index(drop=True)
+
+
 def tabel_til_download(res: Resultat) -> pd.DataFrame:
     """Deaths, person-years, expected deaths and SMR by sex; suppressed exactly like the screen."""
-    t = res.tabel
+    t = tabel_vist(res)
     return pd.DataFrame({
         "omraade": res.valg.omraade.navn,
         "periode": f"{res.valg.startaar}-{res.valg.slutaar}",

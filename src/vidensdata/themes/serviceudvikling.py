@@ -224,13 +224,20 @@ def noegletal_vist(res: Resultat) -> list[tuple[str, str, str]]:
                                                                      n["pr_1000_oevre"], decimals=1)
     t = res.trend
     trend = fmt.MISSING if t is None else fmt.fmt_interval(t.annual_growth, t.lower, t.upper, decimals=1, pct=True)
+    # the key figures count persons with any of the seven services; with some services chosen they say so
+    # (persons with any of a chosen subset are not published: subsets would be one more way to difference)
+    alle = "" if set(v.ydelser) == set(YDELSER) else ALLE_YDELSER_NOTE
     return [
-        ("noegletal-antal", f"Modtagere af mindst én ydelse i {v.slutaar}",
+        ("noegletal-antal", f"Modtagere af mindst én ydelse i {v.slutaar}{alle}",
          vist_antal(n["antal"], n["undertrykt"], n["primaer"])),
-        ("noegletal-aendring", f"Ændring {v.startaar}–{v.slutaar}", change),
-        ("noegletal-pr1000", "Pr. 1.000 indbyggere (95 %-konfidensinterval)", rate),
-        ("noegletal-trend", "Årlig vækst (trend, 95 %-konfidensinterval)", trend),
+        ("noegletal-aendring", f"Ændring {v.startaar}–{v.slutaar}{alle}", change),
+        ("noegletal-pr1000", f"Pr. 1.000 indbyggere (95 %-konfidensinterval){alle}", rate),
+        ("noegletal-trend", f"Årlig vækst (trend, 95 %-konfidensinterval){alle}", trend),
     ]
+
+
+#: Added to the key figures' labels when only some services are chosen: what they count.
+ALLE_YDELSER_NOTE = f" – alle {len(YDELSER)} ydelser, ikke kun de valgte"
 
 
 

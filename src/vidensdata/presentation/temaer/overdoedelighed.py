@@ -15,7 +15,8 @@ from ...methods import mortality
 from ...publish import publicer
 from ...themes.common import geografi_metadata
 from ...themes.overdoedelighed import (KOEN_NAVN, KOEN_VALG, LYL_ALDER, MIN_DOEDE_LYL, REFERENCE_KILDE, TEMA,
-                                       Resultat, _interval, data_years, noegletal_vist, normalise_koen)
+                                       Resultat, _interval, data_years, noegletal_vist, normalise_koen,
+                                       tabel_vist)
 from ...themes.overdoedelighed import kommuner_sammenlignet, sammenligninger
 from ... import formatting as fmt
 from .. import komponenter as k
@@ -143,8 +144,9 @@ def vis_tragt_note(res: Resultat):
 
 
 def vis_tabel(res: Resultat):
-    """Deaths, person-years, expected deaths and SMR by sex (a published table with its source line)."""
-    t = res.tabel
+    """Deaths, person-years, expected deaths and SMR by sex (a published table with its source line);
+    with one sex chosen, that sex's row alone."""
+    t = tabel_vist(res)
     shown = pd.DataFrame({
         "Køn": t["koen"].map(KOEN_NAVN),
         "Døde": [k.vist_antal(a, u, p) for a, u, p in zip(t["doede"], t["undertrykt"], t["primaer"])],
@@ -156,7 +158,8 @@ def vis_tabel(res: Resultat):
     page = k.tabel_html(shown) + k.noter_html([
         f"{res.kildelinje} {k.diskretionering_note('døde')} Forventede døde: hvis målgruppen døde "
         "som befolkningen med samme alder, køn og kalenderår."])
-    return publicer("tabel", shown, personhenfoerbar=True, antal_kolonner=["Døde"], total_raekke=KOEN_NAVN["alle"],
+    total = KOEN_NAVN["alle"] if res.valg.koen == "alle" else None
+    return publicer("tabel", shown, personhenfoerbar=True, antal_kolonner=["Døde"], total_raekke=total,
                     kilde=res.kildelinje, geografi=geografi_metadata(res.valg), html=page)
 
 
@@ -164,7 +167,7 @@ def vis_leveaar(res: Resultat):
     """Excess life-years lost and the gap in life expectancy by sex (a published table)."""
     rows = []
     truth = res.sandhed if res.syntetisk and res.sandhed else None
-    for koen in ("M", "K"):
+    for koen in res.valg.koenner:  # the chosen sex(es) only
         planted = None if truth is None else truth.get(koen)
         for what, d, key in (("Tabte leveår ud over befolkningens", res.lyl.get(koen), "lyl"),
                              (f"Kortere restlevetid som {LYL_ALDER}-årig", res.levetid.get(koen), "levetid")):
