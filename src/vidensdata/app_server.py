@@ -64,7 +64,7 @@ LUKKET = {
     "for_mange_beskeder": (4429, "Appen fik for mange beskeder på kort tid og er koblet fra. Genindlæs siden."),
     "for_mange_widgets": (4430, "Appen har nået grænsen for antal elementer og er koblet fra. Genindlæs siden."),
     "for_stor_besked": (4413, "En besked til appen var for stor og blev afvist. Genindlæs siden."),
-    "inaktiv": (4408, "Appen er lukket efter {minutter} minutter uden aktivitet. Genindlæs siden for at fortsætte."),
+    "inaktiv": (4408, "Appen er lukket efter {tid} uden aktivitet. Genindlæs siden for at fortsætte."),
 }
 #: What a client sees instead of an error's name, value and traceback.
 FEJL_TEKST = "Der opstod en fejl i appen. Prøv at genindlæse siden."
@@ -217,6 +217,14 @@ class WidgetKunForbindelse(ZMQChannelsWebsocketConnection):
         super().handle_outgoing_message(stream, outgoing_msg)
 
 
+def varighed(sekunder: int) -> str:
+    """Danish duration: ``15 minutter``, ``1 minut``, ``45 sekunder``."""
+    if sekunder % 60 == 0:
+        m = sekunder // 60
+        return f"{m} minut" if m == 1 else f"{m} minutter"
+    return f"{sekunder} sekunder"
+
+
 class BegraensetKernelManager(AsyncMappingKernelManager):
     """A kernel manager with a cap on live kernels (preheated pool included) that also culls kernels
     idle in an open tab."""
@@ -246,8 +254,7 @@ class BegraensetKernelManager(AsyncMappingKernelManager):
             if idle > self.cull_connected_timeout and getattr(kernel, "execution_state", None) != "busy":
                 self.log.warning("vidensdata: culling kernel %s idle for %d s with %d open tab(s)",
                                  kernel_id, idle, connections)
-                minutter = max(1, round(self.cull_connected_timeout / 60))
-                WidgetKunForbindelse.luk_kerne(kernel_id, "inaktiv", minutter=minutter)
+                WidgetKunForbindelse.luk_kerne(kernel_id, "inaktiv", tid=varighed(self.cull_connected_timeout))
                 await ensure_async(self.shutdown_kernel(kernel_id))
                 return
         return await super().cull_kernel_if_idle(kernel_id)
