@@ -316,6 +316,7 @@ def test_every_error_route_answers_in_danish_without_paths(small_voila, method, 
     except urllib.error.HTTPError as e:
         status, body, ctype = e.code, e.read().decode("utf-8", "replace"), e.headers.get("Content-Type", "")
     assert status >= 400, (path, status)
+    assert status < 500, (path, status)  # a bad address is not a server error
     if "json" in ctype:
         assert json.loads(body)["message"].endswith(f"Fejlkode {status}."), body
     else:

@@ -339,9 +339,15 @@ def _voila_klasse():
         name = "vidensdata-voila"
 
         def init_handlers(self):
+            from jupyter_server.utils import url_path_join
+
             handlers = super().init_handlers()
-            return [(h[0], XsrfVoilaHandler, *h[2:]) if len(h) > 1 and h[1] is TornadoVoilaHandler else h
-                    for h in handlers]
+            # routes that answered 500 (a template path without a static part, logout without a login) are
+            # simply not found; no login exists in the apps
+            missing = [(url_path_join(self.server_url, pattern), web.ErrorHandler, {"status_code": 404})
+                       for pattern in (r"/voila/templates/(?![^/]+/static/).*", r"/log(in|out)/?")]
+            return missing + [(h[0], XsrfVoilaHandler, *h[2:]) if len(h) > 1 and h[1] is TornadoVoilaHandler else h
+                              for h in handlers]
 
         def listen(self):
             DanskeFejlsider.base_url = self.base_url
