@@ -363,10 +363,13 @@ def test_a_kernel_idle_in_an_open_tab_is_culled_and_the_page_says_so(small_voila
 
 
 def test_closing_the_tab_shuts_its_kernel_down(small_voila):
-    """Voila's beforeunload beacon carries the _xsrf cookie's token: the kernel stops at once (no 403)."""
+    """Voila's beforeunload beacon carries the _xsrf cookie's token: the kernel stops at once (no 403).
+    Runs after the cull test: the pooled kernel it takes has been quiet longer than the idle limit (12 s), which
+    must not get it culled the moment the page connects."""
     from playwright.sync_api import sync_playwright
 
     url, log = small_voila
+    time.sleep(14)  # the pooled kernel is now idle longer than the open-tab limit
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
         context = browser.new_context()

@@ -43,7 +43,9 @@ def _group(pgid: int) -> list[int]:
 
 
 def _port_free(port: int) -> bool:
+    """Nothing listens on the port (connections it served may linger in TIME_WAIT, as after any server)."""
     with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind(("127.0.0.1", port))
         except OSError:

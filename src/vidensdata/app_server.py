@@ -134,6 +134,7 @@ class WidgetKunForbindelse(ZMQChannelsWebsocketConnection):
         """Forget a kernel's quota (it was shut down)."""
         cls._kvoter.pop(kernel_id, None)
         cls._forbindelser.pop(kernel_id, None)
+        cls._forbundet.pop(kernel_id, None)
 
     @classmethod
     def luk_kerne(cls, kernel_id: str, grund: str, **fmt) -> int:
@@ -150,8 +151,16 @@ class WidgetKunForbindelse(ZMQChannelsWebsocketConnection):
         except Exception:  # noqa: BLE001 - already closed
             pass
 
+    _forbundet: dict[str, float] = {}
+
+    @classmethod
+    def sekunder_siden_forbindelse(cls, kernel_id: str) -> float:
+        """Seconds since a client last connected to the kernel (a connection is activity too)."""
+        return time.monotonic() - cls._forbundet.get(kernel_id, float("-inf"))
+
     def connect(self):
         self._forbindelser.setdefault(self.kernel_id, set()).add(self)
+        self._forbundet[self.kernel_id] = time.monotonic()
         return super().connect()
 
     def disconnect(self):
@@ -250,7 +259,9 @@ class BegraensetKernelManager(AsyncMappingKernelManager):
         kernel = self._kernels.get(kernel_id)
         connections = self._kernel_connections.get(kernel_id, 0)
         if kernel is not None and connections and self.cull_connected_timeout and hasattr(kernel, "last_activity"):
-            idle = (utcnow() - kernel.last_activity).total_seconds()
+            # a kernel taken from the pool has been quiet since it was preheated: count from the page's connection
+            idle = min((utcnow() - kernel.last_activity).total_seconds(),
+                       WidgetKunForbindelse.sekunder_siden_forbindelse(kernel_id))
             if idle > self.cull_connected_timeout and getattr(kernel, "execution_state", None) != "busy":
                 self.log.warning("vidensdata: culling kernel %s idle for %d s with %d open tab(s)",
                                  kernel_id, idle, connections)
