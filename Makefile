@@ -7,6 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 BROWSER_STAMP := $(VENV)/.chromium
+NGINX_STAMP := $(VENV)/.nginx
 AXE := tests/a11y/node_modules/axe-core/axe.min.js
 CONSTRAINTS := requirements/constraints.txt
 PORT ?= 8866
@@ -28,6 +29,11 @@ $(BROWSER_STAMP): $(STAMP)
 	@bash scripts/install-chromium.sh
 	@touch $(BROWSER_STAMP)
 
+# Debian's nginx for the reverse-proxy test (tests/test_proxy.py runs its own nginx on loopback)
+$(NGINX_STAMP): scripts/install-nginx.sh
+	@bash scripts/install-nginx.sh
+	@mkdir -p $(VENV) && touch $(NGINX_STAMP)
+
 $(AXE): tests/a11y/package.json tests/a11y/package-lock.json
 	cd tests/a11y && npm ci --no-audit --no-fund --loglevel=error
 	@touch $(AXE)
@@ -44,7 +50,7 @@ audit: $(STAMP) ## Disclosure audit of every table published under reports/
 lint: $(STAMP) ## Lint the code with ruff (rules in pyproject.toml, [tool.ruff])
 	$(VENV)/bin/ruff check .
 
-test: $(STAMP) lint $(BROWSER_STAMP) $(AXE) reports ## Set up (incl. headless Chromium and axe-core), lint, make reports (with the audit), then run every test
+test: $(STAMP) lint $(BROWSER_STAMP) $(NGINX_STAMP) $(AXE) reports ## Set up (incl. headless Chromium, nginx and axe-core), lint, make reports (with the audit), then run every test
 	$(PY) -m pytest
 
 test-fast: $(STAMP) ## Unit tests only (no notebooks, no browser)

@@ -55,6 +55,7 @@ def _parsed_voila_config(argv):
 
 
 def _config_classes():
+    from jupyter_client.manager import KernelManager
     from jupyter_server.services.kernels.kernelmanager import MappingKernelManager
     from voila.app import Voila
     from voila.configuration import VoilaConfiguration
@@ -67,7 +68,7 @@ def _config_classes():
     return {
         "Voila": Voila, "VoilaConfiguration": VoilaConfiguration, "VoilaExecutor": VoilaExecutor,
         "VoilaExporter": VoilaExporter, "MappingKernelManager": MappingKernelManager,
-        "BegraensetKernelManager": BegraensetKernelManager,
+        "BegraensetKernelManager": BegraensetKernelManager, "KernelManager": KernelManager,
         "VoilaKernelManager": voila_kernel_manager_factory(BegraensetKernelManager, True, 1),
     }
 
@@ -82,7 +83,7 @@ def test_every_voila_flag_we_pass_is_a_config_trait_voila_knows(tuned):
 
     pools = {"serviceudvikling.ipynb": {"pool_size": 2}}
     cmd = voila_command(port=9999, tuned=tuned, kernel_pools=pools)
-    assert cmd[1:3] == ["-m", "voila"]
+    assert cmd[1:3] == ["-m", "vidensdata.app_server" if tuned else "voila"]  # our Voila subclass when served
     for alias in ("template", "pool_size", "preheat_kernel", "port"):
         if alias not in Voila.aliases:
             moved(f"Voila.aliases[{alias!r}]", "vidensdata.app.voila_command", f"aliases are {sorted(Voila.aliases)}")
@@ -500,3 +501,30 @@ def test_widget_manager_is_the_one_voila_05_loads():
     # tests/test_app_browser.py and benchmarks/bench_apps.py select dropdowns by this class
     if not any("widget-dropdown" in p.read_text(errors="replace") for p in (ext / "static").glob("*.js")):
         moved("CSS class 'widget-dropdown'", "tests/test_app_browser.py, benchmarks/bench_apps.py", "not in the bundle")
+
+
+def test_the_hooks_of_our_voila_subclass_exist():
+    """vidensdata.app_server.VidensdataVoila / WidgetKunForbindelse / BegraensetKernelManager override these."""
+    import inspect
+
+    from jupyter_server.services.kernels.connection.channels import ZMQChannelsWebsocketConnection
+    from jupyter_server.services.kernels.kernelmanager import MappingKernelManager
+    from tornado import web
+    from voila.app import Voila
+    from voila.tornado.handler import TornadoVoilaHandler
+
+    from vidensdata.app_server import _voila_klasse
+
+    for cls, name in ((Voila, "init_handlers"), (Voila, "listen"), (ZMQChannelsWebsocketConnection, "connect"),
+                      (ZMQChannelsWebsocketConnection, "disconnect"),
+                      (ZMQChannelsWebsocketConnection, "handle_outgoing_message"),
+                      (MappingKernelManager, "cull_kernel_if_idle"), (web.OutputTransform, "transform_first_chunk")):
+        if not callable(getattr(cls, name, None)):
+            moved(f"{cls.__name__}.{name}", "vidensdata.app_server", "method is gone")
+    if "self.app = tornado.web.Application" not in inspect.getsource(Voila.start) or \
+            inspect.getsource(Voila.start).find("self.listen()") < inspect.getsource(Voila.start).find("self.app ="):
+        moved("Voila.start (builds self.app, then calls self.listen())", "VidensdataVoila.listen", "order changed")
+    if not issubclass(TornadoVoilaHandler, web.RequestHandler) or "_kernel_connections" not in \
+            inspect.getsource(MappingKernelManager):
+        moved("MappingKernelManager._kernel_connections", "BegraensetKernelManager.cull_kernel_if_idle", "gone")
+    assert _voila_klasse().__mro__[1] is Voila

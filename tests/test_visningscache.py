@@ -104,3 +104,55 @@ def test_other_data_or_code_never_gets_an_old_view(monkeypatch):
 def test_bad_parameters_are_not_cached_and_still_say_what_is_wrong(counting):
     app = tegn.visning("Atlantis", interaktiv=True)
     assert app.fejl is not None and "Atlantis" in app.fejl.dansk and app._mappe is None
+
+
+def test_cache_is_bounded_and_evicts_the_least_recently_used_views(tmp_path, monkeypatch):
+    """Over its bound, the cache drops the views used longest ago (a read counts as use) down to 90 %."""
+    import os
+    import time
+
+    monkeypatch.setenv("VIDENSDATA_CACHE", str(tmp_path))
+    monkeypatch.setenv("VIDENSDATA_VISNINGSCACHE_MB", "0.5")  # 524,288 bytes
+    monkeypatch.setattr(visningscache, "_skrevet", 1)  # no automatic eviction during these 12 writes
+    side = os.urandom(40_000).hex()  # incompressible: 80 KB per section as stored (hex of random bytes ~ 50 %)
+    mapper = []
+    for i in range(12):
+        mappe = tmp_path / "visninger" / "tema" / f"v{i:02d}"
+        visningscache.write(mappe, 0, side)
+        os.utime(mappe, (time.time() - 1000 + i, time.time() - 1000 + i))  # v00 oldest ... v11 newest
+        mapper.append(mappe)
+    assert visningscache.read(mapper[0], 0) == side  # v00 is used now: the most recent
+    before = visningscache.storrelse()
+    assert before > 524_288
+    removed = visningscache.ryd()
+    after = visningscache.storrelse()
+    assert removed > 0 and after <= 0.9 * 524_288 and before - removed == after
+    kept = {m.name for m in mapper if m.exists()}
+    assert "v00" in kept and "v11" in kept  # read just now / written last
+    assert "v01" not in kept and "v02" not in kept  # least recently used went first
+    gone = sorted(m.name for m in mapper if not m.exists())
+    assert gone == [f"v{i:02d}" for i in range(1, 1 + len(gone))]  # strictly in order of last use
+    assert visningscache.read(mapper[1], 0) is None  # an evicted view is simply drawn again
+
+
+def test_writes_keep_the_cache_under_its_bound(tmp_path, monkeypatch):
+    import os
+
+    monkeypatch.setenv("VIDENSDATA_CACHE", str(tmp_path))
+    monkeypatch.setenv("VIDENSDATA_VISNINGSCACHE_MB", "1")
+    side = os.urandom(30_000).hex()
+    for i in range(4 * visningscache.RYD_HVER):
+        visningscache.write(tmp_path / "visninger" / "tema" / f"v{i:03d}", 0, side)
+    # every RYD_HVER writes the cache is measured: at most RYD_HVER views above the bound at any time
+    assert visningscache.storrelse() <= 1024 * 1024 + visningscache.RYD_HVER * 65_000
+
+
+def test_cache_bound_setting_is_checked(monkeypatch):
+    from vidensdata.config import visningscache_max_bytes
+    from vidensdata.errors import ParameterError
+
+    monkeypatch.setenv("VIDENSDATA_VISNINGSCACHE_MB", "nul")
+    with pytest.raises(ParameterError, match="VIDENSDATA_VISNINGSCACHE_MB"):
+        visningscache_max_bytes()
+    monkeypatch.delenv("VIDENSDATA_VISNINGSCACHE_MB")
+    assert visningscache_max_bytes() == 256 * 1024 * 1024

@@ -19,8 +19,16 @@ The served ("tuned") configuration, :func:`voila_command` with ``tuned=True``:
 * a time limit per cell (:data:`CELL_TIMEOUT` s, ``VoilaExecutor.timeout``): a page whose
   computation hangs shows the Danish error message instead of holding a kernel forever;
 * a kernel websocket that passes only widget messages
-  (:class:`vidensdata.app_server.WidgetKunForbindelse`): no ``execute_request`` from outside;
-* Danish messages instead of tracebacks; notebooks and ``.py`` files are never served.
+  (:class:`vidensdata.app_server.WidgetKunForbindelse`): no ``execute_request`` from outside, and
+  limits per kernel on widgets, message size and rate; kernels idle in an open tab are culled after
+  :data:`vidensdata.app_server.INAKTIV_GRAENSE` s;
+* kernels talk to the server over IPC (Unix sockets in Voila's private 0700 connection folder),
+  not loopback TCP;
+* Danish messages instead of tracebacks, on every route (Voila runs as
+  :class:`vidensdata.app_server.VidensdataVoila`); notebooks and ``.py`` files are never served.
+
+:func:`serve` (``vidensdata app``) stops Voila and every kernel within seconds on SIGTERM/SIGINT/SIGHUP,
+and Voila dies with it even when ``vidensdata app`` is killed (``PR_SET_PDEATHSIG``).
 
 ``tuned=False`` is Voila's defaults with the same template, used as the baseline
 in ``benchmarks/bench_apps.py``.
@@ -32,8 +40,10 @@ import html
 import json
 import os
 import shlex
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from .config import PACKAGE_DIR, paths
@@ -49,6 +59,8 @@ CULL_IDLE_TIMEOUT = 45
 MAX_KERNELS = 40
 #: Seconds a notebook cell may run while a page is rendered before it is stopped with the Danish error message.
 CELL_TIMEOUT = 120
+#: Seconds :func:`serve` gives Voila to shut its kernels down after SIGTERM before it kills what is left.
+STOP_GRACE = 5
 
 #: Files Voila's ``/voila/files/`` never serves (regular expressions on the path): notebooks, code, config, hidden.
 FILE_DENYLIST = (r".*\.(ipynb|py|pyc|yaml|yml|json|toml|cfg|ini|sh|env|txt)$", r"(^|.*/)\..*")
@@ -58,13 +70,19 @@ FEJL_INSTRUKTION = "Der opstod en fejl i appen. Prøv at genindlæse siden, elle
 
 def voila_command(port: int = 8866, ip: str = "127.0.0.1", tuned: bool = True, pool_size: int = POOL_SIZE,
                   max_kernels: int = MAX_KERNELS, kernel_pools: dict | None = None,
-                  cell_timeout: int = CELL_TIMEOUT, root=None) -> list[str]:
+                  cell_timeout: int = CELL_TIMEOUT, root=None, cull_interval: int = CULL_INTERVAL,
+                  cull_connected_timeout: int | None = None) -> list[str]:
     """The Voila command line: the served configuration (``tuned``) or Voila's defaults (baseline).
 
-    ``root`` is the folder of notebooks to serve (default: the theme notebooks)."""
+    ``root`` is the folder of notebooks to serve (default: the theme notebooks);
+    ``cull_connected_timeout`` the seconds a kernel may idle in an open tab (default
+    :data:`vidensdata.app_server.INAKTIV_GRAENSE`)."""
+    from .app_server import FEJL_TEKST, INAKTIV_GRAENSE
+
     cmd = [
-        sys.executable, "-m", "voila", str(root or paths().themes),
+        sys.executable, "-m", "vidensdata.app_server" if tuned else "voila", str(root or paths().themes),
         f"--port={port}", f"--Voila.ip={ip}", "--no-browser", "--template=vidensdata",
+        "--Voila.port_retries=0",  # the given port or fail: never serve silently on another one
         "--VoilaConfiguration.show_tracebacks=False",
         "--VoilaConfiguration.classic_tree=True",
         "--VoilaExporter.language_code=da",
@@ -91,11 +109,17 @@ def voila_command(port: int = 8866, ip: str = "127.0.0.1", tuned: bool = True, p
         "--VoilaConfiguration.multi_kernel_manager_class=vidensdata.app_server.BegraensetKernelManager",
         f"--BegraensetKernelManager.max_kernels={max_kernels}",
         f"--VoilaExecutor.timeout={cell_timeout}",
-        f"--MappingKernelManager.cull_interval={CULL_INTERVAL}",
+        f"--MappingKernelManager.cull_interval={cull_interval}",
         f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_TIMEOUT}",
         "--MappingKernelManager.cull_connected=False",
         "--MappingKernelManager.cull_busy=False",
+        f"--BegraensetKernelManager.cull_connected_timeout={cull_connected_timeout or INAKTIV_GRAENSE}",
         "--Voila.kernel_websocket_connection_class=vidensdata.app_server.WidgetKunForbindelse",
+        # no traceback over the websocket (our connection class also drops stderr and cleans widget outputs)
+        "--MappingKernelManager.allow_tracebacks=False",
+        f"--MappingKernelManager.traceback_replacement_message={FEJL_TEKST}",
+        # kernels on Unix sockets in Voila's private connection folder (mode 0700), not loopback TCP
+        "--KernelManager.transport=ipc",
     ]
 
 
@@ -134,13 +158,77 @@ def voila_env() -> dict[str, str]:
     return env
 
 
-def serve(port: int = 8866, tuned: bool = True) -> None:
-    """Run Voila in the foreground until interrupted."""
+def serve(port: int = 8866, tuned: bool = True) -> int:
+    """Run Voila in the foreground until it exits or this process gets SIGTERM, SIGINT or SIGHUP.
+
+    On a signal, Voila gets SIGTERM (it shuts its kernels down) and :data:`STOP_GRACE` seconds;
+    whatever of its process tree is left then (kernels, workers) is killed. Voila is started with
+    ``PR_SET_PDEATHSIG`` so it gets SIGTERM even if this process is killed outright."""
     print(f"vidensdata apps: http://localhost:{port}/  (Ctrl+C stopper)", flush=True)
+    proc = subprocess.Popen(voila_command(port, tuned=tuned), env=voila_env(), preexec_fn=_die_with_parent)
+    stop = []
+
+    def on_signal(signum, frame):
+        stop.append(signum)
+
+    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)}
     try:
-        subprocess.run(voila_command(port, tuned=tuned), env=voila_env(), check=False)
-    except KeyboardInterrupt:
+        while proc.poll() is None and not stop:
+            time.sleep(0.2)
+    finally:
+        stop_tree(proc)
+        for s, h in previous.items():
+            signal.signal(s, h)
+    return proc.returncode or 0
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
+    """In the child: get SIGTERM when the parent dies (Linux ``prctl(PR_SET_PDEATHSIG)``)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)
+    except (OSError, AttributeError):
         pass
+
+
+def descendants(pid: int) -> list[int]:
+    """Every living descendant of ``pid`` (children, kernels, their children), from ``/proc``."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        children.setdefault(ppid, []).append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def stop_tree(proc: subprocess.Popen, grace: float = STOP_GRACE) -> None:
+    """SIGTERM to ``proc`` (Voila stops its kernels), then SIGKILL to anything of its tree still alive."""
+    tree = descendants(proc.pid)
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            pass
+    for pid in [*tree, *descendants(proc.pid)]:  # kernels are in their own sessions: kill them by id
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+    if proc.poll() is None:
+        proc.kill()
+        proc.wait(timeout=10)
 
 
 class Server:
@@ -158,7 +246,7 @@ class Server:
         out = open(self.log, "w") if self.log else subprocess.DEVNULL  # noqa: SIM115 - closed in __exit__
         self._out = out
         self.proc = subprocess.Popen(voila_command(self.port, tuned=self.tuned, **self.kwargs), env=voila_env(),
-                                     stdout=out, stderr=subprocess.STDOUT)
+                                     stdout=out, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent)
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
             try:
@@ -172,11 +260,7 @@ class Server:
 
     def __exit__(self, *exc) -> None:
         if self.proc is not None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
+            stop_tree(self.proc, grace=20)
             self.proc = None
         if self._out not in (None, subprocess.DEVNULL):
             self._out.close()

@@ -517,6 +517,8 @@ def _check_html(root: Path, rep: _Report, result: AuditResult) -> None:
 def _load(root: Path) -> tuple[list[_Report], list[Fund]]:
     reports, problems = [], []
     for manifest_path in sorted(root.rglob(MANIFEST)):
+        if any(part.startswith(".") for part in manifest_path.relative_to(root).parts[:-1]):
+            continue  # a report being written (or left by a killed run): not published
         folder = manifest_path.parent
         rel = folder.relative_to(root)
         manifest, frames = read_tables(folder)

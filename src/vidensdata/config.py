@@ -13,6 +13,8 @@ Environment variables (all optional):
     When set, every loader and notebook uses it instead of the synthetic extract.
 ``VIDENSDATA_REGISTER_MAX_MB``
     Largest file of a register extract that is read, in MiB (default 2000); checked before reading.
+``VIDENSDATA_VISNINGSCACHE_MB``
+    Size bound of the apps' view cache in MiB (default 256); least recently used views are evicted.
 ``VIDENSDATA_SEED``
     Seed of the synthetic register extract (default 2024).
 """
@@ -141,3 +143,22 @@ def rapport_url() -> str:
     """Address of the reports' landing page that the apps link to (``VIDENSDATA_RAPPORT_URL``; default the
     local ``reports/index.html`` as a file address: set it where a web server serves ``reports/``)."""
     return os.environ.get("VIDENSDATA_RAPPORT_URL") or (paths().reports / "index.html").as_uri()
+
+
+#: Default size bound of the view cache (MiB); ``VIDENSDATA_VISNINGSCACHE_MB`` overrides it.
+VISNINGSCACHE_MB = 256
+
+
+def visningscache_max_bytes() -> int:
+    """The view cache's size bound in bytes (:mod:`vidensdata.presentation.visningscache`)."""
+    raw = os.environ.get("VIDENSDATA_VISNINGSCACHE_MB") or str(VISNINGSCACHE_MB)
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if value <= 0:
+        from .errors import ParameterError
+
+        raise ParameterError(f"VIDENSDATA_VISNINGSCACHE_MB must be a positive number of MiB, got {raw!r}",
+                             dansk=f"VIDENSDATA_VISNINGSCACHE_MB skal være et positivt antal MiB, ikke {raw!r}.")
+    return int(value * 1024 * 1024)

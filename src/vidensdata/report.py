@@ -12,9 +12,10 @@ code-free Danish HTML page with an "Om rapporten" provenance section. Fast path:
   source hash; :mod:`.reporting.provenance`) differs from the one recorded in
   ``<slug>.json`` beside it. ``force=True`` re-runs everything.
 
-Safety: every file is written to a temporary file and renamed into place only
-when the report succeeded (the provenance record last), so a failed or killed
-run never replaces a good report with a partial one; a lock file stops two runs
+Safety: a report's page, provenance record and tables are written into a
+temporary folder and swapped in with one atomic rename only when the report
+succeeded (:mod:`.reporting.swap`), so a failed or killed run leaves the old
+report or the new one, never a partial one or a mix; a lock file stops two runs
 writing to the same folder at once.
 """
 
@@ -25,6 +26,7 @@ import errno
 import json
 import multiprocessing
 import os
+import shutil
 import signal
 import tempfile
 import time
@@ -178,8 +180,11 @@ def run(temaer=None, geografier=None, workers: int | None = None, output: Path |
     start = time.perf_counter()
     summary = Summary()
     with run_lock(out), _sigterm_as_exception():
-        for stale in out.rglob(".*.tmp"):  # left by a run that was killed mid-write (we hold the lock)
-            stale.unlink(missing_ok=True)
+        for stale in sorted(out.rglob(".*.tmp"), reverse=True):  # left by a killed run (we hold the lock)
+            if stale.is_dir() and not stale.is_symlink():
+                shutil.rmtree(stale, ignore_errors=True)
+            else:
+                stale.unlink(missing_ok=True)
         todo = []
         for job in jobs:
             if not force and up_to_date(job, out):
@@ -354,7 +359,7 @@ def run_job(job: Job, output: str) -> JobResult:
     """Execute one notebook and write its report files atomically (runs in a worker)."""
     import papermill as pm
 
-    from .reporting import export
+    from .reporting import export, swap
 
     t0 = time.perf_counter()
     target = paths_of(job, Path(output))
@@ -362,9 +367,9 @@ def run_job(job: Job, output: str) -> JobResult:
         nb = execute(job)
         rec = provenance.record(job.kontekst, job.parametre, job.noegle, time.perf_counter() - t0)
         page = export.render(nb, f"{_titel(job.tema)} – {job.geografi}", rec)
-        _write_tables(nb, target["tabeller"])
-        atomic_write_text(target["html"], page)
-        atomic_write_text(target["json"], json.dumps(rec, ensure_ascii=False, indent=1))
+        # the page, its record and its tables replace the old ones in one step (reporting.swap)
+        swap.publish(target["html"].parent, job.slug, page, json.dumps(rec, ensure_ascii=False, indent=1),
+                     lambda folder: _write_tables(nb, folder))
         return JobResult(job, True, time.perf_counter() - t0)
     except pm.PapermillExecutionError as exc:
         return JobResult(job, False, time.perf_counter() - t0, f"{exc.ename}: {_first_line(exc.evalue)}")

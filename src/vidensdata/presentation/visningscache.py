@@ -18,15 +18,28 @@ The report run fills the cache as a by-product (``make reports`` leaves every de
 view of every geography ready for the apps); the app fills it with every view it draws.
 A section missing from the cache is drawn live. Nothing here decides what may be
 published: the cached HTML is exactly what the same code drew, disclosure control included.
+
+Size bound: the cache holds at most ``config.visningscache_max_bytes()`` (256 MiB by default,
+``VIDENSDATA_VISNINGSCACHE_MB``; a view is ~46 KB, so ~5,000 views). A view folder's modification
+time is its last use (set when a section is written or read). Every :data:`RYD_HVER` writes a
+process measures the cache and, when it is over the bound, removes the least recently used views
+until it is at 90 % of it (:func:`ryd`). A view removed while another process reads it is simply
+drawn again.
 """
 
 from __future__ import annotations
 
+import os
+import shutil
 import zlib
 from pathlib import Path
 
-from ..config import paths
+from ..config import paths, visningscache_max_bytes
 from ..datasets.cache import atomic_write_bytes, fingerprint
+
+#: Writes between two measurements of the cache's size (per process).
+RYD_HVER = 25
+_skrevet = 0
 
 
 def _context_key(tema: str) -> str:
@@ -52,14 +65,59 @@ def has(mappe: Path, n: int) -> bool:
 def read(mappe: Path, n: int) -> str | None:
     """Section ``n`` of a view, or None when it is not cached (or unreadable: then it is drawn again)."""
     try:
-        return zlib.decompress((mappe / f"{n}.html.z").read_bytes()).decode("utf-8")
+        html = zlib.decompress((mappe / f"{n}.html.z").read_bytes()).decode("utf-8")
     except (OSError, zlib.error, UnicodeDecodeError):
         return None
+    try:
+        os.utime(mappe)  # last use, for the least-recently-used eviction
+    except OSError:
+        pass
+    return html
 
 
 def write(mappe: Path, n: int, html: str) -> None:
     """Store section ``n`` of a view; a cache that cannot be written is no error (the view is still shown)."""
+    global _skrevet
     try:
         atomic_write_bytes(mappe / f"{n}.html.z", zlib.compress(html.encode("utf-8"), 6))
+        os.utime(mappe)
     except OSError:
-        pass
+        return
+    _skrevet += 1
+    if _skrevet % RYD_HVER == 0:
+        ryd()
+
+
+def _views(root: Path) -> list[tuple[float, int, Path]]:
+    """(last use, bytes, folder) of every cached view under ``root``."""
+    found = []
+    for tema in (root.iterdir() if root.is_dir() else ()):
+        for mappe in (tema.iterdir() if tema.is_dir() else ()):
+            try:
+                size = sum(f.stat().st_size for f in mappe.iterdir())
+                found.append((mappe.stat().st_mtime, size, mappe))
+            except OSError:
+                continue  # removed meanwhile by another process
+    return found
+
+
+def storrelse() -> int:
+    """Bytes held by the view cache now."""
+    return sum(size for _, size, _ in _views(paths().cache / "visninger"))
+
+
+def ryd(max_bytes: int | None = None) -> int:
+    """Evict the least recently used views until the cache is at 90 % of its bound, when it is over the
+    bound; returns the bytes removed."""
+    bound = visningscache_max_bytes() if max_bytes is None else max_bytes
+    views = _views(paths().cache / "visninger")
+    total = sum(size for _, size, _ in views)
+    if total <= bound:
+        return 0
+    removed = 0
+    for _, size, mappe in sorted(views, key=lambda v: v[0]):
+        if total - removed <= 0.9 * bound:
+            break
+        shutil.rmtree(mappe, ignore_errors=True)
+        removed += size
+    return removed

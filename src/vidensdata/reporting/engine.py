@@ -41,10 +41,30 @@ _lock = threading.Lock()
 _kernels: dict[tuple[str, str], tuple] = {}  # (kernel_name, cwd) -> (manager, client)
 
 
+_socket_dir: list[str] = []
+
+
+def socket_dir() -> str:
+    """This process's private folder (mode 0700, removed at exit) for its kernels' IPC sockets."""
+    if not _socket_dir:
+        import shutil
+        import tempfile
+
+        path = tempfile.mkdtemp(prefix="vd-kerne-")  # short: a Unix socket path has at most 107 bytes
+        atexit.register(shutil.rmtree, path, True)
+        _socket_dir.append(path)
+    return _socket_dir[0]
+
+
 async def _astart(kernel_name: str, cwd: str | None):
+    import uuid
+
     from jupyter_client.manager import AsyncKernelManager
 
-    km = AsyncKernelManager(kernel_name=kernel_name)
+    # IPC (Unix sockets in a 0700 folder) rather than loopback TCP: no other user can reach the kernel,
+    # and ipykernel does not warn "Kernel is running over TCP without encryption" on every start
+    km = AsyncKernelManager(kernel_name=kernel_name, transport="ipc",
+                            connection_file=os.path.join(socket_dir(), f"kernel-{uuid.uuid4().hex[:12]}.json"))
     await km.start_kernel(cwd=cwd, env={**os.environ, "PYDEVD_DISABLE_FILE_VALIDATION": "1"})
     kc = km.client()
     kc.start_channels()
