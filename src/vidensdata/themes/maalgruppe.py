@@ -648,7 +648,7 @@ def sammenligninger(res: Resultat) -> dict[str, Modpart]:
     n = res.noegletal
     vurdering = (IKKE_VURDERET if n["pr_1000"] is None else
                  vurder(n["pr_1000"], n["pr_1000_nedre"], n["pr_1000_oevre"], land.noegletal["pr_1000"]))
-    grund = "" if n["pr_1000"] is not None else "antallet set i registrene vises ikke (under 5 eller skjult)"
+    grund = "" if n["pr_1000"] is not None else "antallet set i registrene vises ikke: under 5 eller skjult"
     land_tekst = _pr1000_text(land) if n["pr_1000"] is None else fmt.fmt_dec(
         land.noegletal["pr_1000"], decimaler_for_land(land.noegletal["pr_1000"], n["pr_1000_nedre"],
                                                       n["pr_1000_oevre"], 1))

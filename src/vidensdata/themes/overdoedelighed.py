@@ -622,14 +622,14 @@ def sammenligninger(res: Resultat) -> dict[str, Modpart]:
                        None if reg is None else reg.navn, grund)
 
     s, ls = res.smr.get(koen), land.smr.get(koen)
-    hidden = "antallet af døde vises ikke (under 5 eller skjult)"
+    hidden = "antallet af døde vises ikke: under 5 eller skjult"
     smr = (mod(IKKE_VURDERET, _smr_text, hidden) if s is None or ls is None
            else mod(vurder(s.value, s.lower, s.upper, ls.value), _smr_text,
                     land_tekst=fmt.fmt_dec(ls.value, decimaler_for_land(ls.value, s.lower, s.upper, 2))))
     out = {"noegletal-smr": smr}
     for k, testid in (("M", "noegletal-lyl-maend"), ("K", "noegletal-lyl-kvinder")):
         national = None if land.lyl.get(k) is None else land.lyl[k]["value"]
-        grund = "" if res.lyl.get(k) is not None else f"for få dødsfald (under {MIN_DOEDE_LYL}) eller skjult"
+        grund = "" if res.lyl.get(k) is not None else f"for få dødsfald: under {MIN_DOEDE_LYL} eller skjult"
         d = res.lyl.get(k)
         land_tekst = None if d is None or national is None else fmt.fmt_dec(
             national, decimaler_for_land(national, d["lower"], d["upper"], 1))
@@ -653,7 +653,7 @@ def _gap_modpart(res: Resultat, koen: str, land: Resultat, region, reg) -> Modpa
         return Modpart(IKKE_VURDERET, tekst(land), rtekst, rname, "vurderes for hvert køn: se tabte leveår")
     d, nat = res.levetid.get(koen), land.levetid.get(koen)
     national = None if nat is None else nat["value"]
-    grund = "" if d is not None else f"for få dødsfald (under {MIN_DOEDE_LYL}) eller skjult"
+    grund = "" if d is not None else f"for få dødsfald: under {MIN_DOEDE_LYL} eller skjult"
     return Modpart(_vurder_dict(d, national), tekst(land), rtekst, rname, grund)
 
 

@@ -312,7 +312,7 @@ def sammenligninger(res: Resultat) -> dict[str, Modpart]:
         return Modpart(vurdering, land_tekst or tekst(land), None if region is None else tekst(region), rname, grund)
 
     if n["pr_1000"] is None:
-        pr = mod(IKKE_VURDERET, _rate_text, "antallet vises ikke (under 5 eller skjult)")
+        pr = mod(IKKE_VURDERET, _rate_text, "antallet vises ikke: under 5 eller skjult")
     else:
         d = decimaler_for_land(ln["pr_1000"], n["pr_1000_nedre"], n["pr_1000_oevre"], 1)
         pr = mod(vurder(n["pr_1000"], n["pr_1000_nedre"], n["pr_1000_oevre"], ln["pr_1000"]), _rate_text,
