@@ -18,7 +18,8 @@ TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 @pytest.fixture(scope="module")
 def made(tmp_path_factory):
     out = tmp_path_factory.mktemp("reports")
-    summary = report.run(None, ["Læsø", "Aarhus"], workers=2, output=out, progress=False, profiles=True)
+    summary = report.run(None, ["Hele landet", "Læsø", "Aarhus"], workers=2, output=out, progress=False,
+                         profiles=True)
     assert not summary.failed
     return out, summary
 
@@ -113,4 +114,35 @@ def test_no_wcag_violations_and_no_horizontal_scroll(made, browser, path, width)
         """async (tags) => (await axe.run(document, {runOnly: {type: 'tag', values: tags}})).violations.map(v =>
              ({id: v.id, help: v.help, nodes: v.nodes.slice(0, 3).map(n => n.html.slice(0, 160))}))""", TAGS)
     assert found == [], json.dumps(found, ensure_ascii=False, indent=1)
+    page.close()
+
+
+PHONE_PAGES = ["index.html", "profil/laesoe.html"] + [
+    f"{tema}/{slug}.html" for tema in ("serviceudvikling", "overdoedelighed", "maalgruppe")
+    for slug in ("hele-landet", "laesoe")]
+
+
+@pytest.mark.parametrize("path", PHONE_PAGES)
+def test_pages_work_on_a_phone_and_speak_plainly(made, browser, path):
+    """Issue 15: at 390 px no sideways scrolling of the page (wide tables scroll in their own box), the first
+    key figure on the first screen, no text under 11 px, and no raw LaTeX, generator seed or "¶" in the text."""
+    out, _ = made
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    page.goto((out / path).as_uri(), wait_until="load")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390, path
+    text = page.inner_text("body")
+    assert not re.search(r"\$[^$]*\\[a-z]+", text), path  # raw LaTeX such as $N \approx …$
+    assert "seed" not in text.lower() and "¶" not in text, path
+    assert "base64," not in text, path  # a download or figure shown as text
+    tiny = page.evaluate("""() => [...document.querySelectorAll('body *')].filter(el =>
+        [...el.childNodes].some(c => c.nodeType === 3 && c.textContent.trim()) && el.getClientRects().length
+        && parseFloat(getComputedStyle(el).fontSize) < 11).map(el => el.tagName + ' ' + el.textContent.slice(0, 40))""")
+    assert not tiny, tiny[:5]
+    if path.split("/")[0] in ("serviceudvikling", "overdoedelighed", "maalgruppe"):
+        top = page.locator('[data-testid^="noegletal-"]').first.evaluate("el => el.getBoundingClientRect().top")
+        assert top < 844, (path, top)  # the first key figure is on the first screen
+        # figures have a phone version: the <picture> source for narrow screens is the one shown
+        shown = page.locator("figure.vd-figur picture img").first.evaluate("img => img.currentSrc")
+        narrow = page.locator("figure.vd-figur picture source").first.get_attribute("srcset")
+        assert shown == narrow
     page.close()

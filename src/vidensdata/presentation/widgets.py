@@ -705,6 +705,8 @@ def _show(obj) -> str:
         shown = figur_html(obj)
         display(HTML(shown))
         return shown
+    if isinstance(obj, str):  # a renderer's HTML string is HTML, as in the app (som_html), never plain text
+        obj = HTML(obj)
     from IPython.core.formatters import format_display_data
 
     data, metadata = format_display_data(obj)

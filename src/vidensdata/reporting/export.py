@@ -60,9 +60,7 @@ def provenance_html(rec: dict) -> str:
         hentet = f", hentet {esc(str(d['hentet']))}" if d.get("hentet") else ""
         synt = ' <span class="vd-syntetisk">Syntetiske data (demo).</span>' if d.get("syntetisk") else ""
         data_items.append(f"<li><b>{esc(d['titel'])}</b> ({esc(d['navn'])}): {esc(d['kilde'])}{hentet}; "
-                          f"fingeraftryk <code>{esc(str(d['fingeraftryk']))}</code>"
-                          + (f", genereret med seed {esc(str(d['seed']))}" if d.get("seed") is not None else "")
-                          + f".{synt}</li>")
+                          f"fingeraftryk <code>{esc(str(d['fingeraftryk']))}</code>.{synt}</li>")
     return (
         '<section class="vd-proveniens" aria-labelledby="vd-om"><h2 id="vd-om">Om rapporten</h2><dl>'
         f"<dt>Lavet</dt><dd>{esc(_fmt_when(rec['lavet']))}</dd>"
