@@ -159,8 +159,9 @@ def test_overdoedelighed_app_changes_kommune_and_sex(voila_url, browser):
     # Kvinder hides what belongs to men: their life-years card and their table rows
     page.wait_for_function("() => !document.querySelector('[data-testid=\"noegletal-lyl-maend\"]')", timeout=60_000)
     assert page.locator('[data-testid="noegletal-lyl-kvinder"]').count() >= 1
-    rows = page.locator("table.vd-tabel tr").all_inner_texts()
-    assert rows and not any(r.strip().startswith("Mænd") for r in rows), rows
+    page.wait_for_function("""() => { const rows = [...document.querySelectorAll('table.vd-tabel tr')];
+        return rows.length && rows.some(r => r.innerText.trim().startsWith('Kvinder'))
+               && !rows.some(r => r.innerText.trim().startsWith('Mænd')); }""", timeout=60_000)
     page.close()
 
 

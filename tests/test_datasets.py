@@ -8,7 +8,8 @@ from vidensdata.datasets.schema import Column, Schema
 from vidensdata.errors import (InvalidValueError, InvalidYearsError, SchemaError, UnknownColumnError,
                                UnknownDatasetError, UnknownGeographyError)
 
-CATALOG_COLUMNS = ["navn", "titel", "beskrivelse", "enhed", "kilde", "licens", "hentet", "syntetisk", "noegle"]
+CATALOG_COLUMNS = ["navn", "titel", "beskrivelse", "enhed", "kilde", "licens", "hentet", "syntetisk", "noegle",
+                   "tilgaengelig", "hentes_fra"]
 
 
 def test_catalog_lists_every_dataset_with_metadata():

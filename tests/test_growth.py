@@ -335,7 +335,7 @@ def test_unbounded_projection_is_a_clear_error(horizon):
     numpy's "lam value too large"; now the package's error, naming the horizon, with a Danish text."""
     with pytest.raises(InvalidValueError) as info:
         trend(pd.Series({2020: 0, 2021: 5, 2022: 0}), horizon=horizon)
-    assert f"horizon {horizon}" in str(info.value) and "no upper bound" in str(info.value)
+    assert f"horizon {horizon}" in info.value.message and "no upper bound" in info.value.message
     assert "for usikker" in info.value.dansk
 
 

@@ -60,7 +60,7 @@ def test_apps_and_their_landing_page_make_no_outside_request(tuned_voila, browse
     outside, inside = _visit(browser, url + "/")
     assert outside == [] and inside
     for tema in til_stede():
-        outside, inside = _visit(browser, f"{url}/voila/render/{tema.notebook.name}", ".widget-dropdown select")
+        outside, inside = _visit(browser, f"{url}/voila/render/{tema.notebook.name}", "input[list]")
         assert outside == [], (tema.navn, outside)
         assert any("/voila/static/" in u for u in inside)  # the app's own assets, from the server itself
 

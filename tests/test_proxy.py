@@ -196,10 +196,11 @@ def _page_view(context, url: str) -> list[str]:
         if resp is None or resp.status != 200:
             errors.append(f"document {resp.status if resp else 'none'}")
         page.wait_for_selector(f"#rendered_cells {KEY}", timeout=90_000)
-        select = page.wait_for_selector(".widget-dropdown select", timeout=90_000)
+        box = page.get_by_role("combobox", name="Geografi", exact=True).first  # the type-ahead geography search
+        box.wait_for(timeout=90_000)
         before = page.inner_text(f"#rendered_cells {KEY}")
-        options = select.eval_on_selector_all("option", "os => os.map(o => o.value)")
-        select.select_option(options[-1])
+        box.fill("Aarhus")
+        box.press("Enter")
         page.wait_for_function(
             "([sel, before]) => { const e = document.querySelector(sel); return e && e.innerText !== before; }",
             arg=[f"#rendered_cells {KEY}", before], timeout=60_000)

@@ -17,6 +17,7 @@ what ``vidensdata run`` uses.
 
 from __future__ import annotations
 
+import asyncio
 import atexit
 import os
 import threading
@@ -90,10 +91,37 @@ def warm_kernel(kernel_name: str = "python3", cwd: str | None = None):
         return entry
 
 
+async def _areset(kc, timeout: float):
+    # a hard bound around the whole call: a kernel whose channels went quiet must not hang the run
+    return await asyncio.wait_for(
+        kc.execute_interactive(RESET_CODE, store_history=False, silent=True, timeout=timeout), timeout + 5)
+
+
 def reset(kc, timeout: float = 60) -> None:
-    reply = run_sync(kc.execute_interactive)(RESET_CODE, store_history=False, silent=True, timeout=timeout)
+    reply = run_sync(_areset)(kc, timeout)
     if reply["content"].get("status") != "ok":
         raise RuntimeError(f"could not reset the warm kernel: {reply['content'].get('evalue', '')}")
+
+
+def ready_kernel(kernel_name: str, cwd: str | None, timeout: float = 60):
+    """A warm kernel, reset for the next notebook; one that does not answer the reset in ``timeout``
+    seconds (its channels broken, or busy for good) is replaced by a fresh one."""
+    km, kc = warm_kernel(kernel_name, cwd)
+    try:
+        reset(kc, timeout)
+        return km, kc
+    except (TimeoutError, asyncio.TimeoutError, RuntimeError):
+        key = (kernel_name, cwd or "")
+        with _lock:
+            entry = _kernels.pop(key, None)
+        if entry is not None:
+            try:
+                _stop(entry)
+            except Exception:  # noqa: BLE001 - the old kernel is being thrown away either way
+                pass
+        km, kc = warm_kernel(kernel_name, cwd)
+        reset(kc, timeout)
+        return km, kc
 
 
 def _stop(entry) -> None:
@@ -161,8 +189,7 @@ def _engine_class():
                 stdout_file=stdout_file,
                 stderr_file=stderr_file,
             )
-            km, kc = warm_kernel(kernel_name, cwd)
-            reset(kc)
+            km, kc = ready_kernel(kernel_name, cwd)
             client = PapermillNotebookClient(nb_man, km=km, **final_kwargs)
             client.kc = kc  # reuse the open channels; nbclient keeps them open because it does not own km
             return client.execute()
