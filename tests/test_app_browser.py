@@ -68,6 +68,7 @@ def browser():
 def _vaelg_geografi(page, navn: str) -> None:
     """Type a name into the geography search and press Enter (as a user does)."""
     box = page.get_by_role("combobox", name="Geografi", exact=True).first
+    box.wait_for(timeout=120_000)  # the widgets come after the pre-rendered key figures (slow on a busy machine)
     box.fill(navn)
     box.press("Enter")
 

@@ -139,7 +139,9 @@ def test_theme_notebook_is_interactive_in_jupyterlab(lab, browser):
     widget_figure = page.locator('.widget-html [data-testid="noegletal-antal"]').first
     widget_figure.wait_for(timeout=180_000)
     ran = time.perf_counter() - t0
-    national = widget_figure.inner_text()
+    # JupyterLab renders cells outside the viewport lazily (content-visibility): bring the figure into view
+    widget_figure.scroll_into_view_if_needed()
+    national = widget_figure.text_content().strip()
     assert re.fullmatch(r"\d{1,3}(\.\d{3})+", national), national
 
     t1 = time.perf_counter()
@@ -147,9 +149,9 @@ def test_theme_notebook_is_interactive_in_jupyterlab(lab, browser):
     search.press("Enter")
     page.wait_for_function(
         """(old) => { const el = document.querySelector('.widget-html [data-testid="noegletal-antal"]');
-                      return el && el.innerText.trim() !== old; }""", arg=national, timeout=60_000)
+                      return el && el.textContent.trim() !== old; }""", arg=national, timeout=60_000)
     responded = time.perf_counter() - t1
-    aarhus = page.locator('.widget-html [data-testid="noegletal-antal"]').first.inner_text()
+    aarhus = page.locator('.widget-html [data-testid="noegletal-antal"]').first.text_content().strip()
     assert int(aarhus.replace(".", "")) < int(national.replace(".", ""))
     body = page.inner_text(".jp-NotebookPanel")
     assert "Område: Aarhus" in body or "Aarhus" in body

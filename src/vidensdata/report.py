@@ -212,7 +212,12 @@ def run(temaer=None, geografier=None, workers: int | None = None, output: Path |
         summary.results.sort(key=lambda r: order[(r.job.tema, r.job.slug)])
         if profiles if profiles is not None else (temaer is None and geografier is None):
             summary.profiler = write_profiles(out, force=force, progress=False)
-        write_index(out, summary)
+        try:
+            write_index(out, summary)
+        except OSError as exc:  # the landing page could not be written: the old one is kept (atomic write)
+            if not summary.failed:
+                raise ReportError(f"cannot write the landing page {out / 'index.html'}: {exc.strerror}",
+                                  dansk="Forsiden kunne ikke skrives; den gamle er bevaret.") from None
     if summary.failed:
         raise ReportError(summary.text(), dansk="En eller flere rapporter kunne ikke laves.")
     return summary
