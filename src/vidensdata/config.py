@@ -118,9 +118,10 @@ def synthetic_seed() -> int:
 REGISTER_MAX_MB = 2000
 
 
-def register_max_mb() -> float:
-    """The largest file of a register extract that is read (MiB), checked before the file is read."""
-    raw = os.environ.get("VIDENSDATA_REGISTER_MAX_MB") or str(REGISTER_MAX_MB)
+def _positive_mib(variable: str, default: float) -> float:
+    """A size in MiB from the environment variable ``variable`` (``default`` when unset); anything but a
+    positive number is a :class:`ParameterError` naming the variable."""
+    raw = os.environ.get(variable) or str(default)
     try:
         value = float(raw)
     except ValueError:
@@ -128,9 +129,14 @@ def register_max_mb() -> float:
     if value <= 0:
         from .errors import ParameterError
 
-        raise ParameterError(f"VIDENSDATA_REGISTER_MAX_MB must be a positive number of MiB, got {raw!r}",
-                             dansk=f"VIDENSDATA_REGISTER_MAX_MB skal være et positivt antal MiB, ikke {raw!r}.")
+        raise ParameterError(f"{variable} must be a positive number of MiB, got {raw!r}",
+                             dansk=f"{variable} skal være et positivt antal MiB, ikke {raw!r}.")
     return value
+
+
+def register_max_mb() -> float:
+    """The largest file of a register extract that is read (MiB), checked before the file is read."""
+    return _positive_mib("VIDENSDATA_REGISTER_MAX_MB", REGISTER_MAX_MB)
 
 
 def app_url() -> str:
@@ -151,14 +157,4 @@ VISNINGSCACHE_MB = 256
 
 def visningscache_max_bytes() -> int:
     """The view cache's size bound in bytes (:mod:`vidensdata.presentation.visningscache`)."""
-    raw = os.environ.get("VIDENSDATA_VISNINGSCACHE_MB") or str(VISNINGSCACHE_MB)
-    try:
-        value = float(raw)
-    except ValueError:
-        value = -1.0
-    if value <= 0:
-        from .errors import ParameterError
-
-        raise ParameterError(f"VIDENSDATA_VISNINGSCACHE_MB must be a positive number of MiB, got {raw!r}",
-                             dansk=f"VIDENSDATA_VISNINGSCACHE_MB skal være et positivt antal MiB, ikke {raw!r}.")
-    return int(value * 1024 * 1024)
+    return int(_positive_mib("VIDENSDATA_VISNINGSCACHE_MB", VISNINGSCACHE_MB) * 1024 * 1024)
