@@ -49,17 +49,30 @@ def test_landing_and_error_pages(tuned_voila, page_factory):
         page.close()
 
 
+#: Elements that reach past the right edge of a ``w`` px wide screen, except inside a table's own scroll box
+#: (``publish.rulle``): on a phone those are cut off (Jupyter's output areas clip or scroll them).
+WIDE_JS = """(w) => [...document.querySelectorAll('#rendered_cells *')].filter(el => {
+    const r = el.getBoundingClientRect();
+    if (!r.width || r.right <= w + 1) return false;
+    const box = el.closest('.vd-tabel-rulle');
+    return !box || box.getBoundingClientRect().right > w + 1;
+}).map(el => el.tagName + '.' + el.className + ' ' + Math.round(el.getBoundingClientRect().right)).slice(0, 5)"""
+
+
 def _warm(app: str):
     import importlib
 
     importlib.import_module(f"vidensdata.themes.{app.removesuffix('.ipynb')}").beregn()
 
 
+@pytest.mark.parametrize("width", [1280, 390])
 @pytest.mark.parametrize("app", APPS)
-def test_every_app_has_no_wcag_violations(tuned_voila, page_factory, app):
+def test_every_app_has_no_wcag_violations(tuned_voila, page_factory, app, width):
+    """At a desktop width and on a phone (390 px, issue 15): no WCAG 2.1 A/AA violation, and on the phone no
+    sideways scrolling of the page (wide tables scroll inside their own box)."""
     url, _ = tuned_voila
     _warm(app)
-    page = page_factory()
+    page = page_factory(viewport={"width": width, "height": 900})
     # two kommuner: the geography search, a removable chip, verdicts on the cards and the compare view
     page.goto(f"{url}/voila/render/{app}?geografi=Aarhus,Skanderborg", wait_until="commit", timeout=180_000)
     page.locator('[data-testid^="noegletal-"]').first.wait_for(timeout=180_000)
@@ -79,6 +92,9 @@ def test_every_app_has_no_wcag_violations(tuned_voila, page_factory, app):
     # plots have a text alternative
     for img in page.locator("img").all():
         assert (img.get_attribute("alt") or "").strip()
+    wide = page.evaluate(WIDE_JS, width)
+    assert wide == [], (app, width, wide)
+    assert page.evaluate("document.documentElement.scrollWidth") <= width, app
     v = _violations(page)
     assert v == [], json.dumps(v, ensure_ascii=False, indent=1)
     page.close()

@@ -163,3 +163,49 @@ def test_geography_suggestions_come_from_names_never_a_level():
     assert geography.forslag("Sonderborg")[0] == "Sønderborg" and geography.forslag("kommunr") == ["kommuner"]
     for name in ("Atlantis", "Landsby", "Hele verden", "Randers Fjord"):
         assert not set(geography.forslag(name)) & set(geography.LEVELS), name
+
+
+def test_a_pooled_kernel_gets_its_request_even_when_the_server_answers_late(monkeypatch):
+    """Voila's wait_for_request gives up after 5 s without a websocket; under load that left a deep-linked page
+    on the default view (CI, 2026-12-02). The kernel asks again until a real server on loopback answers."""
+    import asyncio
+    import socket
+    import threading
+    import time
+
+    import tornado.httpserver
+    import tornado.web
+    from voila.request_info_handler import RequestInfoSocketHandler
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    for k, v in {"VOILA_PREHEAT": "True", "VOILA_APP_IP": "127.0.0.1", "VOILA_APP_PORT": str(port),
+                 "VOILA_SERVER_URL": "/", "VOILA_KERNEL_ID": "k-sen", "QUERY_STRING": "",
+                 "SERVER_SOFTWARE": ""}.items():
+        monkeypatch.setenv(k, v)
+    got = {}
+    asker = threading.Thread(target=lambda: got.update(ok=deeplink._vent_paa_foresporgsel(forsoeg=100, pause=0.05)))
+    asker.start()
+    time.sleep(0.5)  # nobody listens yet: the first attempts are refused
+    assert asker.is_alive()
+
+    loop = asyncio.new_event_loop()
+    started = threading.Event()
+
+    def serve():
+        asyncio.set_event_loop(loop)
+        app = tornado.web.Application([(r"/voila/query/(.*)", RequestInfoSocketHandler)])
+        tornado.httpserver.HTTPServer(app).listen(port, "127.0.0.1")
+        started.set()
+        loop.run_forever()
+
+    server = threading.Thread(target=serve, daemon=True)
+    server.start()
+    started.wait(5)
+    payload = {"QUERY_STRING": "geografi=825", "SERVER_SOFTWARE": "voila/test"}
+    loop.call_soon_threadsafe(RequestInfoSocketHandler.send_updates, {"kernel_id": "k-sen", "payload": payload})
+    asker.join(10)
+    loop.call_soon_threadsafe(loop.stop)
+    assert got == {"ok": True}
+    assert deeplink.os.environ["QUERY_STRING"] == "geografi=825"

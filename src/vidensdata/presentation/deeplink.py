@@ -46,13 +46,38 @@ class Link:
         return self.besked is None
 
 
+def _vent_paa_foresporgsel(forsoeg: int = 600, pause: float = 1.0) -> bool:
+    """Block until Voila hands this pooled kernel to a page request and its details are in ``os.environ``.
+
+    :func:`voila.utils.wait_for_request` gives up (a warning, nothing set) when its websocket to the server
+    does not open within 5 s, which happens on a busy host while the kernel imports in its main thread; the
+    page then showed the default view instead of the deep link it asked for. The server keeps the request's
+    details until a kernel asks (``RequestInfoSocketHandler._cache``), so asking again is safe: we retry
+    until they arrive (``SERVER_SOFTWARE`` = ``voila/…``). False if they never did.
+    """
+    import time
+    import warnings
+
+    from voila.utils import wait_for_request
+
+    for _ in range(forsoeg):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                wait_for_request()
+        except Exception:  # noqa: BLE001 - a refused or reset connection: the server is busy, ask again
+            pass
+        if os.environ.get("SERVER_SOFTWARE", "").startswith("voila/"):
+            return True
+        time.sleep(pause)
+    return False
+
+
 def foresporgsel() -> str:
     """The page's query string; in a preheated Voila kernel, first wait (blocking) for the real request."""
     global _waited
     if os.environ.get("VOILA_PREHEAT") == "True" and not _waited:
-        from voila.utils import wait_for_request
-
-        wait_for_request()  # blocks until Voila hands this pooled kernel to a page request
+        _vent_paa_foresporgsel()  # blocks until Voila hands this pooled kernel to a page request
         _waited = True
     return os.environ.get("QUERY_STRING", "") or ""
 
@@ -71,9 +96,7 @@ def ved_foresporgsel(callback) -> None:
     import threading
 
     def run():
-        from voila.utils import wait_for_request
-
-        wait_for_request()
+        _vent_paa_foresporgsel()
         callback(os.environ.get("QUERY_STRING", "") or "")
 
     threading.Thread(target=run, name="vidensdata-deeplink", daemon=True).start()

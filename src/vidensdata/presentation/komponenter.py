@@ -43,7 +43,6 @@ STIL = """<style>
 .vd-v-ikke-vurderet::before{content:"○ "}
 .vd-sml-tabel td,.vd-sml-tabel th{padding:2px 8px;text-align:left}
 .vd-sml-tabel .vd-vurdering{margin-top:0;white-space:nowrap}
-.vd-rul{overflow-x:auto;max-width:100%}
 .vd-sml-tabel td:nth-child(3){white-space:nowrap}
 .vd-sml-tabel tr.vd-valgt{font-weight:700;outline:2px solid #111}
 .vd-sml details summary{cursor:pointer;font-weight:600;margin:8px 0}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from ... import geography
 from ...errors import VidensdataError
 from ...memo import Memo
+from ...publish import rulle
 from ..widgets import Kontrol
 
 
@@ -50,9 +51,8 @@ def _sammenligning_tabel(t, sml, valgte: set[str]):
         attr = ' class="vd-valgt" aria-current="true"' if chosen else ""
         rows.append(f"<tr{attr}>{''.join(cells)}</tr>")
     # a phone scrolls the table sideways (focusable, named region) instead of cutting off the verdicts
-    page = (f'<div class="vd-rul" role="region" tabindex="0" aria-label="Tabel: {_html.escape(sml.indikator)}">'
-            f'<table class="vd-tabel vd-sml-tabel"><thead><tr>{head}</tr></thead>'
-            f'<tbody>{"".join(rows)}</tbody></table></div>')
+    page = rulle(f'<table class="vd-tabel vd-sml-tabel"><thead><tr>{head}</tr></thead>'
+                 f'<tbody>{"".join(rows)}</tbody></table>', f"Tabel: {sml.indikator}")
     return shown, page
 
 
