@@ -125,7 +125,8 @@ PHONE_PAGES = ["index.html", "profil/laesoe.html"] + [
 @pytest.mark.parametrize("path", PHONE_PAGES)
 def test_pages_work_on_a_phone_and_speak_plainly(made, browser, path):
     """Issue 15: at 390 px no sideways scrolling of the page (wide tables scroll in their own box), the first
-    key figure on the first screen, no text under 11 px, and no raw LaTeX, generator seed or "¶" in the text."""
+    key figure on the first screen, no text under 11 px, no raw LaTeX, generator seed or "¶" in the text, and no
+    statistical jargon before the method section."""
     out, _ = made
     page = browser.new_page(viewport={"width": 390, "height": 844})
     page.goto((out / path).as_uri(), wait_until="load")
@@ -134,6 +135,12 @@ def test_pages_work_on_a_phone_and_speak_plainly(made, browser, path):
     assert not re.search(r"\$[^$]*\\[a-z]+", text), path  # raw LaTeX such as $N \approx …$
     assert "seed" not in text.lower() and "¶" not in text, path
     assert "base64," not in text, path  # a download or figure shown as text
+    # plain Danish for leaders: model choice, tests and interval methods only in "Metode og kilder" (or one
+    # click away in a closed "Sådan er intervallet beregnet"), never in the main text
+    hoved = text.split("Metode og kilder")[0]
+    jargon = [t for t in ("AIC", "p-værdi", "p = ", "deviance", "likelihood", "frihedsgrad", "kvasi",
+                          "small area", "Poisson", "Garwood") if t.lower() in hoved.lower()]
+    assert not jargon, (path, jargon)
     tiny = page.evaluate("""() => [...document.querySelectorAll('body *')].filter(el =>
         [...el.childNodes].some(c => c.nodeType === 3 && c.textContent.trim()) && el.getClientRects().length
         && parseFloat(getComputedStyle(el).fontSize) < 11).map(el => el.tagName + ' ' + el.textContent.slice(0, 40))""")

@@ -621,7 +621,8 @@ def tabel_til_download(res: Resultat) -> pd.DataFrame:
 
 #: How the estimate per 1,000 adults is compared with the country (Danish, for the method sections).
 PR1000_METODE = ("Anslået målgruppe pr. 1.000 voksne sammenlignes med hele landets; intervallet er estimatets "
-                 "95 %-konfidensinterval (capture–recapture for landet og regionerne, small area for kommunerne) "
+                 "95 %-konfidensinterval (capture–recapture for landet og regionerne, forholdsmæssig fordeling af "
+                 "landsestimatet for kommunerne) "
                  "divideret med antallet af voksne.")
 
 

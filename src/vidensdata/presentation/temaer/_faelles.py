@@ -115,12 +115,16 @@ def vis_kommuner_sammenlignet(sml, valg, kildelinje: str):
         body = (_sammenligning_del(sml, region, valgte, f"{sml.indikator}, kommunerne i {names}")
                 + '<details><summary>Vis alle 98 kommuner</summary>'
                 + _sammenligning_del(sml, t, valgte, f"{sml.indikator}, alle kommuner") + "</details>")
-    note = (f"{kildelinje} {_html.escape(sml.metode)} Vurderingen: højere eller lavere end landet, når hele "
-            "kommunens 95 %-konfidensinterval ligger over eller under landets værdi; ellers som landet. "
+    # plain words for the leader; how the interval is computed is one click away (and in the method section)
+    note = (f"{kildelinje} Vurderingen: højere eller lavere end landet, når hele kommunens 95 %-konfidensinterval "
+            "(det interval, tallet med stor sikkerhed ligger i) ligger over eller under landets værdi; ellers som "
+            "landet. "
             + (f"{skjult} kommuner vises uden værdi og vurdering, fordi antallet er under 5 eller skjult "
                "(diskretionering). " if skjult else "")
             + k.diskretionering_note())
     shown, _ = _sammenligning_tabel(t, sml, valgte)
-    page = k.STIL + f'<div class="vd-sml">{intro}{body}{k.noter_html([note])}</div>'
+    metode = (f'<details class="vd-metode"><summary>Sådan er intervallet beregnet</summary>'
+              f'<p class="vd-note">{_html.escape(sml.metode)}</p></details>')
+    page = k.STIL + f'<div class="vd-sml">{intro}{body}{k.noter_html([note])}{metode}</div>'
     return publicer("sammenlign", shown, personhenfoerbar=True, antal_kolonner=[sml.antal_label],
                     kilde=kildelinje, geografi=geografi_metadata(valg), html=page)
