@@ -43,12 +43,12 @@ def test_each_theme_report_of_a_kommune_holds_a_map_of_all_98(made, browser):
         text = (out / tema / "laesoe.html").read_text(encoding="utf-8")
         assert sorted(set(re.findall(r'<a [^>]*data-kommune-kode="(\d{3})"', text))) == koder
         page.goto((out / tema / "laesoe.html").as_uri())
-        links = page.locator("figure.vd-kort svg a[data-kommune-kode]")
+        links = page.locator("figure.vd-landkort svg a[data-kommune-kode]")
         assert links.count() == 98, tema
         assert links.evaluate_all("as => as.every(a => a.getAttribute('aria-label') && a.querySelector('title'))")
-        assert page.locator('figure.vd-kort a[data-kommune-kode="751"]').get_attribute("href") == "aarhus.html"
-        assert page.locator("figure.vd-kort .vd-kort-valgt").count() == 1  # Læsø outlined
-        assert "Kommunegrænser: DAGI" in page.locator("figure.vd-kort").inner_text()
+        assert page.locator('figure.vd-landkort a[data-kommune-kode="751"]').get_attribute("href") == "aarhus.html"
+        assert page.locator("figure.vd-landkort .vd-kort-valgt").count() == 1  # Læsø outlined
+        assert "Kommunegrænser: DAGI" in page.locator("figure.vd-landkort").inner_text()
         assert page.evaluate("document.documentElement.scrollWidth") <= 1280
     page.close()
 

@@ -20,9 +20,12 @@ def test_choosing_a_kommune_on_the_map_changes_the_key_figure(tuned_voila, how):
         figure = page.locator('#rendered_cells [data-testid="noegletal-antal"]').first
         figure.wait_for(timeout=180_000)
         national = figure.inner_text()
-        laesoe = page.locator('#rendered_cells .vd-kort a[data-kommune-kode="825"]').first
+        laesoe = page.locator('#rendered_cells .vd-landkort a[data-kommune-kode="825"]').first
         laesoe.wait_for(timeout=120_000)
-        assert page.locator('#rendered_cells .vd-kort a[data-kommune-kode]').count() == 98
+        assert page.locator('#rendered_cells .vd-landkort a[data-kommune-kode]').count() == 98
+        # the map's style sheet leaves the key-figure cards alone (both were once class "vd-kort")
+        assert page.locator('#rendered_cells .vd-noegletal .vd-kort').first.evaluate(
+            "el => getComputedStyle(el).maxWidth") == "320px"
         if how == "click":
             laesoe.click()
         else:

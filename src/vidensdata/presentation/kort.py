@@ -41,20 +41,20 @@ _KY = 110.57
 _BORNHOLM, _BORNHOLM_FLYT = "400", (-205.0, 245.0)
 
 STIL = """<style>
-.vd-kort{margin:1em 0;max-width:640px}
-.vd-kort svg{width:100%;height:auto;display:block}
-.vd-kort a path{stroke:#5f6b7a;stroke-width:0.6;vector-effect:non-scaling-stroke}
-.vd-kort a:hover path,.vd-kort a:focus path{stroke:#000;stroke-width:2.5}
-.vd-kort a:focus{outline:none}
-.vd-kort a:focus-visible path{stroke:#000;stroke-width:3}
-.vd-kort .vd-kort-valgt{fill:none;stroke:#000;stroke-width:2.5;vector-effect:non-scaling-stroke;pointer-events:none}
+.vd-landkort{margin:1em 0;max-width:640px}
+.vd-landkort svg{width:100%;height:auto;display:block}
+.vd-landkort a path{stroke:#5f6b7a;stroke-width:0.6;vector-effect:non-scaling-stroke}
+.vd-landkort a:hover path,.vd-landkort a:focus path{stroke:#000;stroke-width:2.5}
+.vd-landkort a:focus{outline:none}
+.vd-landkort a:focus-visible path{stroke:#000;stroke-width:3}
+.vd-landkort .vd-kort-valgt{fill:none;stroke:#000;stroke-width:2.5;vector-effect:non-scaling-stroke;pointer-events:none}
 .vd-kort-forklaring{list-style:none;padding:0;margin:0.5em 0;display:flex;flex-wrap:wrap;gap:4px 14px;font-size:0.9em}
 .vd-kort-forklaring li{display:flex;align-items:center;gap:6px}
 .vd-kort-felt{display:inline-block;width:1.4em;height:1em;border:1px solid #5f6b7a}
 .vd-kort-skjult{background:repeating-linear-gradient(45deg,#fff 0 3px,#5f6b7a 3px 4px)}
-.vd-kort figcaption{font-weight:600}
+.vd-landkort figcaption{font-weight:600}
 .vd-kort-lille{max-width:280px}
-.vd-kort .vd-note{font-size:0.85em;color:#333;margin:2px 0}
+.vd-landkort .vd-note{font-size:0.85em;color:#333;margin:2px 0}
 </style>"""
 
 
@@ -198,7 +198,7 @@ def choropleth(vaerdier: Mapping[str, float | None], *, titel: str, enhed: str, 
                   f'<p class="vd-note">Farverne deler kommunerne i {len(grænser)} lige store grupper efter værdien '
                   f"({enhed}; kvintiler): lys er lav, mørk er høj. Skraverede kommuner har for få personer til at "
                   "tallet kan vises. Klik på en kommune for at se dens tal. Bornholm er vist i den stiplede boks.</p>")
-    return (f'{STIL}<figure class="vd-kort"><figcaption>{html.escape(titel)}</figcaption>{svg}{forklaring}'
+    return (f'{STIL}<figure class="vd-landkort"><figcaption>{html.escape(titel)}</figcaption>{svg}{forklaring}'
             f'<p class="vd-note">{html.escape(kilde)}</p><p class="vd-note">{html.escape(KILDE)}</p></figure>')
 
 
@@ -209,7 +209,7 @@ def lokalisering(kode: str, *, href: Callable[[str], str | None] = lambda k: Non
     etiket = {k: navn for k, navn in navne.items()}
     navn = navne.get(kode, kode)
     svg = _svg(fyld, etiket, href, (kode,), bredde, f"Kort: {navn}s placering")
-    return (f'{STIL}<figure class="vd-kort vd-kort-lille"><figcaption>{html.escape(navn)} på kortet'
+    return (f'{STIL}<figure class="vd-landkort vd-kort-lille"><figcaption>{html.escape(navn)} på kortet'
             f'</figcaption>{svg}<p class="vd-note">{html.escape(KILDE)}</p></figure>')
 
 
@@ -259,7 +259,7 @@ def oversigt(*, href: Callable[[str], str | None], titel: str = "Kommunerne på 
     svg = _svg(fyld, etiket, href, (), bredde, titel)
     items = "".join(f'<li><span class="vd-kort-felt" style="background:{REGION_FARVER[k]}" aria-hidden="true">'
                     f"</span>{html.escape(n)}</li>" for k, n in reg.items() if k in REGION_FARVER)
-    return (f'{STIL}<figure class="vd-kort"><figcaption>{html.escape(titel)}</figcaption>{svg}'
+    return (f'{STIL}<figure class="vd-landkort"><figcaption>{html.escape(titel)}</figcaption>{svg}'
             f'<ul class="vd-kort-forklaring" aria-label="Regioner">{items}</ul>'
             f'<p class="vd-note">{html.escape(KILDE)}</p></figure>')
 

@@ -396,6 +396,43 @@ def interval_plot(df: pd.DataFrame, x: str, y: str, lower: str, upper: str, hue:
 #: at (about) the size it was made at, never shrunk below 11 px.
 SMAL_BREDDE = 3.7
 _TITLE_CHARS_PER_INCH = 8.5  # bold title characters per inch of figure width (DejaVu Sans, house size)
+#: A y-axis label longer than this goes on two lines (a rotated label longer than the axes is cut at the top).
+YLABEL_WRAP = 30
+#: Characters per line of an x-axis label in the phone version (it is centred under axes that may sit
+#: well right of the figure's left edge, e.g. after long kommune names).
+_SMAL_XLABEL_WRAP = 24
+
+
+def _plads_til_kilde(fig: Figure) -> None:
+    """Wrap the source line(s) to the figure's width and keep exactly that much room free under the axes
+    (a source of five lines on a phone must not run into the x-axis label)."""
+    width, height = fig.get_size_inches()
+    lines, base = 0, 0.0
+    for text in fig.texts:
+        if text is fig._suptitle or not text.get_text().strip():
+            continue
+        text.set_text(textwrap.fill(" ".join(text.get_text().split()), int(width * 17)))
+        lines += text.get_text().count("\n") + 1
+        base = max(base, text.get_position()[1] * height)  # where it starts (a fraction of a tall figure)
+    engine = fig.get_layout_engine()
+    if lines and engine is not None and hasattr(engine, "set"):
+        need = base + lines * SOURCE_FONTSIZE * 1.75 / 72 + 0.15  # (a line of the source measures ~1.67 em when drawn)
+        rect = engine.get().get("rect") or (0, 0, 1, 1)
+        now = rect[1] * height  # a figure may have kept more room already (never less)
+        bottom = min(0.45, max(_SOURCE_SPACE_INCH, need, now) / height)
+        engine.set(rect=(0, bottom, 1, 1 - bottom))
+
+
+def _ombryd(text: str, width: int) -> str:
+    return textwrap.fill(" ".join(text.split()), width, break_long_words=False, break_on_hyphens=False)
+
+
+def _ombryd_akser(ax, xlabel_wrap: int | None = None) -> None:
+    """Wrap an axes' long y label (and, for phones, its x label) so neither reaches past the figure."""
+    if len(ax.get_ylabel()) > YLABEL_WRAP and "\n" not in ax.get_ylabel():
+        ax.set_ylabel(_ombryd(ax.get_ylabel(), YLABEL_WRAP))
+    if xlabel_wrap and len(ax.get_xlabel()) > xlabel_wrap and "\n" not in ax.get_xlabel():
+        ax.set_xlabel(_ombryd(ax.get_xlabel(), xlabel_wrap))
 
 
 def til_bred(fig: Figure) -> Figure:
@@ -405,12 +442,14 @@ def til_bred(fig: Figure) -> Figure:
     for ax in fig.axes:
         if ax.get_title() and len(ax.get_title()) > width * _TITLE_CHARS_PER_INCH:
             ax.set_title(textwrap.fill(" ".join(ax.get_title().split()), int(width * _TITLE_CHARS_PER_INCH)))
+        _ombryd_akser(ax)
         legend = ax.get_legend()
         if legend is not None:
             for text in legend.get_texts():
                 if len(text.get_text()) > LEGEND_WRAP and "\n" not in text.get_text():
                     text.set_text(textwrap.fill(text.get_text(), LEGEND_WRAP, break_long_words=False,
                                                 break_on_hyphens=False))
+    _plads_til_kilde(fig)
     return fig
 
 
@@ -420,9 +459,18 @@ def til_smal(fig: Figure, bredde: float = SMAL_BREDDE) -> Figure:
     wide_w, wide_h = fig.get_size_inches()
     axes = [ax for ax in fig.axes if ax.get_label() != "<colorbar>"]
     legends = []
+    titled = [ax for ax in axes if ax.get_title()]
+    if len(titled) == 1 and fig._suptitle is None:
+        # one title: across the whole figure, from its left edge (centred over axes that sit right of the
+        # long tick labels, a title as wide as the screen would run past its right edge)
+        t = titled[0].title
+        fig.suptitle(textwrap.fill(" ".join(t.get_text().split()), int(bredde * _TITLE_CHARS_PER_INCH)),
+                     x=0.02, ha="left", fontsize=t.get_fontsize(), fontweight=t.get_fontweight())
+        titled[0].set_title("")
     for ax in axes:  # (one legend per axes at most: the axes that had one get it back, below)
         if ax.get_title():
             ax.set_title(textwrap.fill(" ".join(ax.get_title().split()), int(bredde * _TITLE_CHARS_PER_INCH)))
+        _ombryd_akser(ax, _SMAL_XLABEL_WRAP)
         legend = ax.get_legend()
         if legend is not None:
             handles = legend.legend_handles
@@ -432,12 +480,7 @@ def til_smal(fig: Figure, bredde: float = SMAL_BREDDE) -> Figure:
             legends.append((ax, handles, labels, title))
     height = wide_h * 1.25 + 0.3 * sum(len(leg[2]) for leg in legends)
     fig.set_size_inches(bredde, height)
-    engine = fig.get_layout_engine()
-    if engine is not None and hasattr(engine, "set"):
-        bottom = min(0.3, (_SOURCE_SPACE_INCH + 0.25) / height)
-        engine.set(rect=(0, bottom, 1, 1 - bottom))
-    for text in fig.texts:  # the source line: wrapped to the narrow width
-        text.set_text(textwrap.fill(" ".join(text.get_text().split()), int(bredde * 17)))
+    _plads_til_kilde(fig)  # the source line: wrapped to the narrow width, with room for all its lines
     for ax, handles, labels, title in legends:
         # below the axes, left-aligned, labels wrapped to the axes' width (so the layout never squeezes the axes)
         wrapped = [textwrap.fill(lab, int(bredde * 7), break_long_words=False) for lab in labels]

@@ -56,7 +56,7 @@ background:repeating-linear-gradient(45deg,#fff 0 2px,#777 2px 3px)}
 @media print{body{max-width:none;margin:0;padding:0;font-size:10.5pt}
 .vd-nav,.vd-kun-skaerm{display:none}
 a{color:#111;text-decoration:none}
-.vd-profil table,.vd-kort,figure,section{break-inside:avoid}
+.vd-profil table,.vd-kort,.vd-landkort,figure,section{break-inside:avoid}
 .vd-proveniens{break-before:page}
 .vd-kort-lille{max-width:60mm}
 *{-webkit-print-color-adjust:exact;print-color-adjust:exact}}

@@ -109,7 +109,10 @@ def figur_overlap(res: Resultat):
     ax.set_xlim(-0.6, len(xs) - 0.4)
     plots.danish_axis(ax, "y")
     # the dot matrix under the bars
-    m = ax.inset_axes([0, -0.42, 1, 0.36], sharex=ax)
+    # (a second row of the layout, not an inset, so the layout keeps room for it above the source line)
+    rows = fig.add_gridspec(2, 1, height_ratios=[2.6, 1], hspace=0.02)
+    ax.set_subplotspec(rows[0])
+    m = fig.add_subplot(rows[1], sharex=ax)
     for i, r in enumerate(regs):
         y = len(regs) - 1 - i
         on = d[r].to_numpy() == 1
