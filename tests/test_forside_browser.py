@@ -99,7 +99,8 @@ def test_search_finds_regions_and_the_country_in_any_spelling(made, browser):
     page.close()
 
 
-@pytest.mark.parametrize("path", ["index.html", "profil/laesoe.html"])
+@pytest.mark.parametrize("path", ["index.html", "profil/laesoe.html", "serviceudvikling/laesoe.html",
+                                  "overdoedelighed/hele-landet.html", "maalgruppe/aarhus.html"])
 @pytest.mark.parametrize("width", [1280, 390])
 def test_no_wcag_violations_and_no_horizontal_scroll(made, browser, path, width):
     out, _ = made
