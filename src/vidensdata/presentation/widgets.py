@@ -190,7 +190,24 @@ class Visning:
         self._aktuelle, self._valg, self._mappe, self.resultat, self.fejl = dict(params), valg, mappe, resultat, None
 
     def _link_live(self, query: str) -> None:
-        """Apply a deep link that arrives after (part of) the page was rendered: switch widgets and sections."""
+        """Apply a deep link that arrives after (part of) the page was rendered: switch widgets and sections.
+
+        It runs on a background thread, where an exception would end the thread silently and leave the page
+        on the default view with "Visningen fra linket hentes …": the page says so in Danish instead, and
+        the reason goes to the server's log (stderr)."""
+        try:
+            self._link_live_nu(query)
+        except Exception as exc:  # noqa: BLE001 - shown to the user in Danish, logged in full
+            import sys
+            import traceback
+
+            print(f"vidensdata: the deep link {query!r} could not be applied: {exc!r}", file=sys.stderr)
+            traceback.print_exc(file=sys.stderr)
+            if self._vist:
+                self._status.value = fejlbesked("Visningen fra linket kunne ikke vises. Vælg området igen, "
+                                                "eller genindlæs siden.")
+
+    def _link_live_nu(self, query: str) -> None:
         if not query:
             return
         with self._laas:
