@@ -29,15 +29,15 @@ def _udenfor(fig: Figure) -> list[str]:
     r = fig.canvas.get_renderer()
     box = fig.bbox
     out = []
-    parts = [(f"axes {ax.get_title()!r}", ax.get_tightbbox(r)) for ax in fig.axes if ax.get_visible()]
+    axes = [(ax, ax.get_tightbbox(r)) for ax in fig.axes if ax.get_visible()]
+    parts = [(f"axes {ax.get_title()!r}", b) for ax, b in axes]
     parts += [(f"text {t.get_text()[:40]!r}", t.get_window_extent(r)) for t in fig.texts
               if t.get_visible() and t.get_text().strip()]
     parts += [("figure legend", lg.get_window_extent(r)) for lg in fig.legends]
-    axes = [ax.get_tightbbox(r) for ax in fig.axes if ax.get_visible()]
     for t in fig.texts:  # the source line under the axes never runs into them (their x label, their legend)
         if t is not fig._suptitle and t.get_visible() and t.get_text().strip():
             tb = t.get_window_extent(r)
-            if any(a is not None and tb.overlaps(a) for a in axes):
+            if any(b is not None and tb.overlaps(b) for _, b in axes):
                 out.append(f"text {t.get_text()[:40]!r} overlaps the axes {[round(v) for v in tb.extents]}")
     for navn, b in parts:
         if b is None:

@@ -11,7 +11,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 def test_choosing_a_kommune_on_the_map_changes_the_key_figure(tuned_voila, how):
     from playwright.sync_api import sync_playwright
 
-    url, _ = tuned_voila  # (_: the server's log, shown when the test fails)
+    url, log = tuned_voila  # (the server's log is shown when the test fails)
     exe = shutil.which("chromium") or "/usr/bin/chromium"
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=exe, headless=True, args=["--no-sandbox", "--disable-gpu"])
@@ -40,7 +40,7 @@ def test_choosing_a_kommune_on_the_map_changes_the_key_figure(tuned_voila, how):
                               return el && el.innerText.trim() !== old; }""", arg=national, timeout=120_000)
         except Exception as exc:  # say what the page showed instead (the full suite once left it on the default)
             raise AssertionError(f"{exc}\nURL {page.url}\nPage: {page.inner_text('body')[:1500]}\n"
-                                 f"Voila log tail: {_.read_text()[-3000:] if _ else ''}") from None
+                                 f"Voila log tail: {log.read_text()[-3000:] if log else ''}") from None
         assert figure.inner_text() != national
         # Læsø outlined once the map is redrawn
         outline = page.locator('#rendered_cells .vd-landkort path.vd-kort-valgt')

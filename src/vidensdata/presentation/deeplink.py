@@ -56,15 +56,12 @@ def _vent_paa_foresporgsel(forsoeg: int = 600, pause: float = 1.0) -> bool:
     until they arrive (``SERVER_SOFTWARE`` = ``voila/…``). False if they never did.
     """
     import time
-    import warnings
 
     from voila.utils import wait_for_request
 
     for _ in range(forsoeg):
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                wait_for_request()
+            wait_for_request()  # (its "Failed to connect" warning is printed once: Python's default filter)
         except Exception:  # noqa: BLE001 - a refused or reset connection: the server is busy, ask again
             pass
         if os.environ.get("SERVER_SOFTWARE", "").startswith("voila/"):

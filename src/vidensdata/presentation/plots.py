@@ -427,6 +427,11 @@ def _ombryd(text: str, width: int) -> str:
     return textwrap.fill(" ".join(text.split()), width, break_long_words=False, break_on_hyphens=False)
 
 
+def _titel(text: str, bredde: float) -> str:
+    """A title wrapped to a figure ``bredde`` inches wide."""
+    return textwrap.fill(" ".join(text.split()), int(bredde * _TITLE_CHARS_PER_INCH))
+
+
 def _ombryd_akser(ax, xlabel_wrap: int | None = None) -> None:
     """Wrap an axes' long y label (and, for phones, its x label) so neither reaches past the figure."""
     if len(ax.get_ylabel()) > YLABEL_WRAP and "\n" not in ax.get_ylabel():
@@ -441,14 +446,13 @@ def til_bred(fig: Figure) -> Figure:
     width = fig.get_size_inches()[0]
     for ax in fig.axes:
         if ax.get_title() and len(ax.get_title()) > width * _TITLE_CHARS_PER_INCH:
-            ax.set_title(textwrap.fill(" ".join(ax.get_title().split()), int(width * _TITLE_CHARS_PER_INCH)))
+            ax.set_title(_titel(ax.get_title(), width))
         _ombryd_akser(ax)
         legend = ax.get_legend()
         if legend is not None:
             for text in legend.get_texts():
                 if len(text.get_text()) > LEGEND_WRAP and "\n" not in text.get_text():
-                    text.set_text(textwrap.fill(text.get_text(), LEGEND_WRAP, break_long_words=False,
-                                                break_on_hyphens=False))
+                    text.set_text(_ombryd(text.get_text(), LEGEND_WRAP))
     _plads_til_kilde(fig)
     return fig
 
@@ -464,12 +468,12 @@ def til_smal(fig: Figure, bredde: float = SMAL_BREDDE) -> Figure:
         # one title: across the whole figure, from its left edge (centred over axes that sit right of the
         # long tick labels, a title as wide as the screen would run past its right edge)
         t = titled[0].title
-        fig.suptitle(textwrap.fill(" ".join(t.get_text().split()), int(bredde * _TITLE_CHARS_PER_INCH)),
-                     x=0.02, ha="left", fontsize=t.get_fontsize(), fontweight=t.get_fontweight())
+        fig.suptitle(_titel(t.get_text(), bredde), x=0.02, ha="left", fontsize=t.get_fontsize(),
+                     fontweight=t.get_fontweight())
         titled[0].set_title("")
     for ax in axes:  # (one legend per axes at most: the axes that had one get it back, below)
         if ax.get_title():
-            ax.set_title(textwrap.fill(" ".join(ax.get_title().split()), int(bredde * _TITLE_CHARS_PER_INCH)))
+            ax.set_title(_titel(ax.get_title(), bredde))
         _ombryd_akser(ax, _SMAL_XLABEL_WRAP)
         legend = ax.get_legend()
         if legend is not None:

@@ -110,7 +110,7 @@ def ready_kernel(kernel_name: str, cwd: str | None, timeout: float = 60):
     try:
         reset(kc, timeout)
         return km, kc
-    except (TimeoutError, asyncio.TimeoutError, RuntimeError):
+    except (TimeoutError, RuntimeError):  # (asyncio.wait_for raises the built-in TimeoutError)
         key = (kernel_name, cwd or "")
         with _lock:
             entry = _kernels.pop(key, None)
