@@ -155,16 +155,10 @@ def test_voila_kernel_pools_wrap_our_capped_kernel_manager():
               "the message changed")
 
 
-def test_voila_request_hand_over_to_preheated_kernels(monkeypatch):
-    """vidensdata.presentation.deeplink: wait_for_request, VOILA_PREHEAT, QUERY_STRING, SERVER_SOFTWARE."""
+def test_voila_request_details_in_the_kernel_environment():
+    """vidensdata.presentation.deeplink and widgets.interaktiv: VOILA_PREHEAT, QUERY_STRING, SERVER_SOFTWARE."""
     from voila import handler, utils
 
-    if not callable(getattr(utils, "wait_for_request", None)):
-        moved("voila.utils.wait_for_request", "presentation/deeplink.py", "function is gone")
-    need_params(utils.wait_for_request, ["url"], "voila.utils.wait_for_request", "presentation/deeplink.py")
-    monkeypatch.delenv("VOILA_PREHEAT", raising=False)
-    if utils.wait_for_request() is not None:  # not preheated: returns at once
-        moved("voila.utils.wait_for_request", "presentation/deeplink.py", "no longer returns at once outside a pool")
     for name in ("VOILA_PREHEAT", "QUERY_STRING", "SERVER_SOFTWARE"):
         if getattr(utils.ENV_VARIABLE, name, None) != name:
             moved(f"voila.utils.ENV_VARIABLE.{name}", "presentation/deeplink.py, presentation/widgets.interaktiv",

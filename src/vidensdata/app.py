@@ -9,9 +9,8 @@ The served ("tuned") configuration, :func:`voila_command` with ``tuned=True``:
 * preheated kernels: ``--preheat_kernel=True`` with a pool of :data:`POOL_SIZE`
   kernels per theme notebook (``VoilaKernelManager.kernel_pools_config``). A pooled
   kernel has already imported the package, loaded the data and computed the
-  default view before any request; a background thread waits in
-  :func:`voila.utils.wait_for_request` for the page request, so the query string
-  (deep link) still selects the view (:mod:`vidensdata.presentation.deeplink`);
+  default view before any request; the page then sends its own query string
+  (deep link) to the kernel, which switches the view (:mod:`vidensdata.presentation.deeplink`);
 * idle culling: kernels without a connection (tab closed) that are idle for
   :data:`CULL_IDLE_TIMEOUT` s are shut down (checked every :data:`CULL_INTERVAL` s),
   so live kernels return to the pool size; pooled kernels are never culled;

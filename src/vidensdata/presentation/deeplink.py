@@ -1,8 +1,14 @@
 """Deep links for the apps: the query string selects the view (``?geografi=Aarhus&startaar=2016``).
 
-The query string of a Voila page reaches the notebook's kernel as ``QUERY_STRING``
-(in a preheated kernel only after :func:`voila.utils.wait_for_request`, which
-:func:`ved_foresporgsel` calls on a background thread). :func:`tolk` checks it against the theme's widget specs
+How the link reaches the kernel: a kernel that Voila starts for the request has the query string in its
+environment (``QUERY_STRING``, :func:`foresporgsel`) and draws the linked view at once. A pooled (preheated)
+kernel ran the notebook before any request existed and shows the default view; the page's own script (app
+template) then writes ``location.search`` into a hidden text widget (class :data:`FELT_KLASSE`), and the
+view switches when that value arrives. Earlier the pooled kernel asked Voila for the request over a
+websocket of its own (``voila.utils.wait_for_request``), which lost the link on a loaded host (CI,
+2026-12-02); the page always knows its own address.
+
+:func:`tolk` checks a query string against the theme's widget specs
 (:class:`~vidensdata.presentation.widgets.Kontrol`) and returns the parameters for
 ``beregn`` plus a Danish message when something in the link is not valid; a bad field
 is dropped alone (the message names it and what is valid) and the app shows the view of
@@ -29,7 +35,9 @@ from ..errors import VidensdataError
 #: Longest query string we read (anything longer is rejected, not parsed).
 MAX_LAENGDE = 2000
 
-_waited = False
+#: CSS class of the hidden text field into which the app page writes its own query string (the app
+#: template's script); a pooled kernel applies the deep link when that value arrives.
+FELT_KLASSE = "vd-lenke"
 
 
 @dataclass
@@ -46,57 +54,15 @@ class Link:
         return self.besked is None
 
 
-def _vent_paa_foresporgsel(forsoeg: int = 600, pause: float = 1.0) -> bool:
-    """Block until Voila hands this pooled kernel to a page request and its details are in ``os.environ``.
-
-    :func:`voila.utils.wait_for_request` gives up (a warning, nothing set) when its websocket to the server
-    does not open within 5 s, which happens on a busy host while the kernel imports in its main thread; the
-    page then showed the default view instead of the deep link it asked for. The server keeps the request's
-    details until a kernel asks (``RequestInfoSocketHandler._cache``), so asking again is safe: we retry
-    until they arrive (``SERVER_SOFTWARE`` = ``voila/…``). False if they never did.
-    """
-    import time
-
-    from voila.utils import wait_for_request
-
-    for _ in range(forsoeg):
-        try:
-            wait_for_request()  # (its "Failed to connect" warning is printed once: Python's default filter)
-        except Exception:  # noqa: BLE001 - a refused or reset connection: the server is busy, ask again
-            pass
-        if os.environ.get("SERVER_SOFTWARE", "").startswith("voila/"):
-            return True
-        time.sleep(pause)
-    return False
-
-
 def foresporgsel() -> str:
-    """The page's query string; in a preheated Voila kernel, first wait (blocking) for the real request."""
-    global _waited
-    if os.environ.get("VOILA_PREHEAT") == "True" and not _waited:
-        _vent_paa_foresporgsel()  # blocks until Voila hands this pooled kernel to a page request
-        _waited = True
-    return os.environ.get("QUERY_STRING", "") or ""
+    """The page's query string as Voila put it in this kernel's environment ("" in a pooled kernel, which
+    starts before any request: it gets the link from the page instead, see :data:`FELT_KLASSE`)."""
+    return "" if forvarmet() else os.environ.get("QUERY_STRING", "") or ""
 
 
 def forvarmet() -> bool:
     """True in a preheated (pooled) Voila kernel, which runs the notebook before any request exists."""
     return os.environ.get("VOILA_PREHEAT") == "True"
-
-
-def ved_foresporgsel(callback) -> None:
-    """Call ``callback(query_string)`` from a background thread once Voila hands this pooled kernel to a request.
-
-    The notebook itself does not wait: a preheated kernel renders the whole default view before the
-    request, so a page without a deep link is sent at once; a deep link then switches the widgets.
-    """
-    import threading
-
-    def run():
-        _vent_paa_foresporgsel()
-        callback(os.environ.get("QUERY_STRING", "") or "")
-
-    threading.Thread(target=run, name="vidensdata-deeplink", daemon=True).start()
 
 
 def _fejl(tekst: str) -> Link:

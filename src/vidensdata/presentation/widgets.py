@@ -145,9 +145,10 @@ class Visning:
         self.fejl: Exception | None = None
         self.resultat = None
         self.link = deeplink.Link()
-        self._laas = threading.RLock()  # a deep link may arrive on a background thread (preheated kernels)
+        self._laas = threading.RLock()  # one view change at a time (widget handlers, the deep link, other threads)
         self._vist = False
         self._stille = False
+        self._fra_siden = ""  # the query string applied so far (the page sends it again: applied once)
         try:
             # in a preheated Voila kernel this runs before any request: it warms data and caches
             self._ny_visning(self.parametre, beregn_altid=not self.interaktiv)
@@ -156,10 +157,9 @@ class Visning:
                 raise  # a report with bad parameters must fail loudly, naming the problem
             self.fejl = exc
         if self.interaktiv:
-            if deeplink.forvarmet():
-                deeplink.ved_foresporgsel(self._link_live)  # the default view renders now, the link when it comes
-            else:
-                self.anvend_link(deeplink.foresporgsel())
+            if not deeplink.forvarmet():  # a pooled kernel gets its link from the page (kontroller: vd-lenke)
+                self._fra_siden = deeplink.foresporgsel()
+                self.anvend_link(self._fra_siden)
 
     @property
     def resultat(self):
@@ -189,12 +189,21 @@ class Visning:
             resultat = self._beregn_nu(params, valg)
         self._aktuelle, self._valg, self._mappe, self.resultat, self.fejl = dict(params), valg, mappe, resultat, None
 
-    def _link_live(self, query: str) -> None:
-        """Apply a deep link that arrives after (part of) the page was rendered: switch widgets and sections.
+    def _link_fra_siden(self, change) -> None:
+        """The page sent its query string (hidden field): apply it unless it is the link already shown."""
+        query = change["new"] or ""
+        if query.lstrip("?") == self._fra_siden.lstrip("?"):
+            return
+        self._fra_siden = query
+        self._link_live(query.lstrip("?"))
 
-        It runs on a background thread, where an exception would end the thread silently and leave the page
-        on the default view with "Visningen fra linket hentes …": the page says so in Danish instead, and
-        the reason goes to the server's log (stderr)."""
+    def _link_live(self, query: str) -> None:
+        """Apply a deep link that arrives after the page was rendered (from the page, in a pooled kernel):
+        switch widgets and sections.
+
+        An exception would leave the page on the default view with "Visningen fra linket hentes …" (a widget
+        handler's errors go to the browser's console only): the page says so in Danish instead, and the
+        reason goes to the server's log (stderr)."""
         try:
             self._link_live_nu(query)
         except Exception as exc:  # noqa: BLE001 - shown to the user in Danish, logged in full
@@ -281,7 +290,13 @@ class Visning:
         elif self.link.besked:
             self._status.value = fejlbesked(self.link.besked)
         self._del = w.HTML(value=self._del_html())
-        display(w.VBox(rows + [self._status, self._del], layout=w.Layout(margin="0 0 12px 0")))
+        # A pooled (preheated) kernel rendered this before any page asked for it: the page sends its own query
+        # string into this hidden field (the app template's script), and the link is applied then.
+        lenke = w.Text(value="", layout=w.Layout(display="none"))
+        lenke.add_class(deeplink.FELT_KLASSE)
+        lenke.observe(self._link_fra_siden, names="value")
+        self._lenke = lenke
+        display(w.VBox(rows + [self._status, self._del, lenke], layout=w.Layout(margin="0 0 12px 0")))
         self._vist = True
 
     def _del_html(self) -> str:
