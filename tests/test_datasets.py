@@ -1,3 +1,5 @@
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -134,3 +136,30 @@ def test_manifest_checksums_match_committed_files(repo):
         assert sha256(repo / "data" / "snapshots" / name) == info["sha256"], name
         for field in ("producent", "tabeller", "adresse", "hentet", "licens"):
             assert info[field], (name, field)
+
+
+def test_year_span_is_kept_beside_the_data_and_read_without_loading_it():
+    """``registry.aarspaend``: the widgets' years without holding the dataset in memory (app kernels)."""
+    from vidensdata.config import paths
+    from vidensdata.datasets import registry
+
+    df = registry.frame("ydelsesmodtagere")
+    assert registry.aarspaend("ydelsesmodtagere") == (int(df["aar"].min()), int(df["aar"].max()))
+    fil = paths().cache / "aarspaend" / f"ydelsesmodtagere-aar-{registry.get('ydelsesmodtagere').fingerprint()}.json"
+    assert json.loads(fil.read_text()) == list(registry.aarspaend("ydelsesmodtagere"))
+    good = fil.read_text()
+    try:
+        registry._AARSPAEND.glem()
+        registry.invalidate("ydelsesmodtagere")
+        fil.write_text("[1999, 2001]")  # what the file says is what a new process uses: the data are not read
+        assert registry.aarspaend("ydelsesmodtagere") == (1999, 2001)
+        assert not any(k[0] == "ydelsesmodtagere" for k in registry._FRAMES)
+        registry._AARSPAEND.glem()
+        fil.write_text("{not json")  # a corrupt file is rebuilt from the data
+        assert registry.aarspaend("ydelsesmodtagere") == (int(df["aar"].min()), int(df["aar"].max()))
+        assert json.loads(fil.read_text()) == [int(df["aar"].min()), int(df["aar"].max())]
+        with pytest.raises(UnknownColumnError, match="ingen kolonne"):
+            registry.aarspaend("ydelsesmodtagere", "aargang")
+    finally:
+        fil.write_text(good)
+        registry._AARSPAEND.glem()

@@ -769,6 +769,13 @@ def _check_criterion(criterion, who: str) -> str:
     return crit
 
 
+def _rang(criterion: pd.Series) -> pd.Series:
+    """The criterion as it ranks models: rounded to 1e-6, so models with the same fit (for three lists the
+    heterogeneity models share one deviance) tie exactly and go by fewer parameters, then candidate order,
+    instead of by the last bits of floating point, which differ between machines and BLAS builds."""
+    return criterion.astype(float).round(6)
+
+
 def select_model(counts, criterion: str = "aic", level: float = 0.95, *, heterogeneity: bool = False,
                  testable_only: bool = False) -> tuple[LoglinearResult, pd.DataFrame]:
     """Fit every candidate model (:func:`candidate_models`) and pick the best.
@@ -787,9 +794,10 @@ def select_model(counts, criterion: str = "aic", level: float = 0.95, *, heterog
     fits = candidate_models(counts, level, heterogeneity=heterogeneity)
     table = _model_table(fits)
     table["_untestable"] = testable_only & (table["df"] <= 0)
-    table = table.sort_values(["_untestable", crit, "_k", "_i"], kind="mergesort")
+    table["_c"] = _rang(table[crit])
+    table = table.sort_values(["_untestable", "_c", "_k", "_i"], kind="mergesort")
     chosen = fits[int(table["_i"].iloc[0])]
-    table = table.drop(columns=["_k", "_i", "_untestable"]).reset_index(drop=True)
+    table = table.drop(columns=["_k", "_i", "_c", "_untestable"]).reset_index(drop=True)
     return chosen, table
 
 
@@ -862,9 +870,10 @@ def model_average(counts, level: float = 0.95, criterion: str = "aic", *, hetero
         raise InvalidValueError(f"{who}: no candidate model gives a finite estimate",
                                 dansk="Ingen af modellerne giver et endeligt estimat; data afgrænser ikke de usete.")
     c = table[crit].to_numpy(float)
+    table["_c"] = _rang(table[crit])
     c_hat = 1.0
     if overdispersion:
-        testable = table[(table["df"] > 0) & use].sort_values([crit, "_k", "_i"])
+        testable = table[(table["df"] > 0) & use].sort_values(["_c", "_k", "_i"])
         if len(testable):
             c_hat = max(1.0, float(testable["deviance"].iloc[0]) / float(testable["df"].iloc[0]))
     table["c_hat"] = c_hat
@@ -878,8 +887,8 @@ def model_average(counts, level: float = 0.95, criterion: str = "aic", *, hetero
     lower, upper = _lognormal_ci(observed, n_bar, se**2, _z(level))
     table["weight"] = w
     testable = table[(table["df"] > 0) & use]
-    best_i = int((testable if len(testable) else table[use]).sort_values([crit, "_k", "_i"]).iloc[0]["_i"])
-    table = table.sort_values([crit, "_k", "_i"], kind="mergesort").drop(columns=["_k", "_i"])
+    best_i = int((testable if len(testable) else table[use]).sort_values(["_c", "_k", "_i"]).iloc[0]["_i"])
+    table = table.sort_values(["_c", "_k", "_i"], kind="mergesort").drop(columns=["_k", "_i", "_c"])
     return ModelAverageResult(n_hat=n_bar, se=se, lower=lower, upper=upper, level=level, observed=int(observed),
                               criterion=crit, best=fits[best_i], table=table.reset_index(drop=True))
 

@@ -16,10 +16,9 @@ import json
 import subprocess
 from pathlib import Path
 
-import nbformat
-
 from .. import __version__
 from ..config import PACKAGE_DIR, paths
+from ..parameters import notebook_celler
 
 
 def _sha(payload) -> str:
@@ -39,9 +38,11 @@ def package_hash() -> str:
 
 
 def notebook_hash(notebook: Path) -> str:
-    """Hash of a notebook's cell types and sources (outputs and metadata ignored)."""
-    nb = nbformat.read(notebook, as_version=4)
-    return _sha([(c.cell_type, c.source) for c in nb.cells])[:16]
+    """Hash of a notebook's cell types and sources (outputs and metadata ignored).
+
+    Read as plain JSON (:func:`vidensdata.parameters.notebook_celler`): every app kernel hashes its notebook
+    for each view it shows."""
+    return _sha([(c["cell_type"], c["source"]) for c in notebook_celler(notebook)])[:16]
 
 
 def theme_datasets(tema) -> tuple[str, ...]:

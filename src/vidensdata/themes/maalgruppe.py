@@ -117,8 +117,7 @@ class Resultat(Resume):
 # ---------------------------------------------------------------- parameters
 
 def data_years() -> tuple[int, int]:
-    df = cat.frame("registeroverlap")
-    return int(df["aar"].min()), int(df["aar"].max())
+    return cat.aarspaend("registeroverlap")
 
 
 def valider(geografi="Hele landet", aar=None, registre="alle") -> Valg:

@@ -123,8 +123,7 @@ class Resultat(Resume):
 # ---------------------------------------------------------------- validation
 
 def data_years() -> tuple[int, int]:
-    df = cat.frame("doedelighed_maalgruppe")
-    return int(df["aar"].min()), int(df["aar"].max())
+    return cat.aarspaend("doedelighed_maalgruppe")
 
 
 def normalise_koen(koen) -> str:

@@ -72,8 +72,7 @@ class Resultat(Resume):
 
 
 def data_years() -> tuple[int, int]:
-    df = cat.frame("ydelsesmodtagere")
-    return int(df["aar"].min()), int(df["aar"].max())
+    return cat.aarspaend("ydelsesmodtagere")
 
 
 def valider(geografi="Hele landet", startaar=None, slutaar=None, ydelser=None) -> Valg:

@@ -22,8 +22,12 @@ from ...themes.maalgruppe import (BEFOLKNING_KILDE, KORT, METODE_KILDE, OFFENTLI
 from ...themes.maalgruppe import kommuner_sammenlignet, sammenligninger
 from ... import formatting as fmt
 from .. import komponenter as k
-from .. import plots
+from ...methods._lazy import lazy
 from ._faelles import geografi_kontroller, start_geografi, vis_kommuner_sammenlignet
+
+#: matplotlib and seaborn (~90 MB, ~2 s) load when a figure is drawn: an app kernel that shows views from
+#: the view cache never draws one (docs/apps.md, "Many users").
+plots = lazy("vidensdata.presentation.plots")
 
 #: The renderers that publish tables (see :mod:`vidensdata.publish`): the approved tables are theirs.
 TABELLER = ("vis_noegletal", "vis_overlap_tabel", "vis_modeller", "vis_kommuner", "vis_sammenlign_kommuner")
@@ -61,6 +65,7 @@ def vis_noegletal(res: Resultat):
     ordered = [cards[2]] + [c for i, c in enumerate(cards) if i != 2]
     return publicer("noegletal", k.noegletal_tabel(ordered), personhenfoerbar=True, antal_kolonner=[cards[2].label],
                     kilde=res.kildelinje, geografi=geografi_metadata(v), html=k.noegletal_html(cards, notes))
+
 
 
 def figur_estimat(res: Resultat):

@@ -20,8 +20,12 @@ from ...themes.overdoedelighed import (KOEN_NAVN, KOEN_VALG, LYL_ALDER, MIN_DOED
 from ...themes.overdoedelighed import kommuner_sammenlignet, sammenligninger
 from ... import formatting as fmt
 from .. import komponenter as k
-from .. import plots
+from ...methods._lazy import lazy
 from ._faelles import geografi_kontroller, start_geografi, vis_kommuner_sammenlignet
+
+#: matplotlib and seaborn (~90 MB, ~2 s) load when a figure is drawn: an app kernel that shows views from
+#: the view cache never draws one (docs/apps.md, "Many users").
+plots = lazy("vidensdata.presentation.plots")
 
 #: The renderers that publish tables (see :mod:`vidensdata.publish`): the approved tables are theirs.
 TABELLER = ("vis_noegletal", "vis_tabel", "vis_leveaar", "vis_sammenlign_kommuner")
@@ -67,6 +71,7 @@ def figur_aldersdoedelighed(res: Resultat):
     ax.set_xticks(range(len(groups)))
     ax.set_xticklabels(groups, rotation=60)
     from matplotlib.ticker import FuncFormatter
+
 
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p=None: fmt.fmt_int(v) if v >= 1 else fmt.fmt_dec(v, 2)))
     if len(d):

@@ -19,8 +19,12 @@ from ...vocabulary import ALLE, YDELSE_NAVNE, YDELSER
 from ...themes.serviceudvikling import kommuner_sammenlignet, sammenligninger
 from ... import formatting as fmt
 from .. import komponenter as k
-from .. import plots
+from ...methods._lazy import lazy
 from ._faelles import geografi_kontroller, start_geografi, vis_kommuner_sammenlignet
+
+#: matplotlib and seaborn (~90 MB, ~2 s) load when a figure is drawn: an app kernel that shows views from
+#: the view cache never draws one (docs/apps.md, "Many users").
+plots = lazy("vidensdata.presentation.plots")
 
 #: The renderers that publish tables (see :mod:`vidensdata.publish`): the approved tables are theirs.
 TABELLER = ("vis_noegletal", "vis_tabel", "vis_sammenlign_kommuner")
@@ -55,6 +59,7 @@ def figur_antal(res: Resultat):
                            xlabel="År", ylabel="Antal personer", kilde=[res.kilde],
                            synthetic=res.syntetisk, legend_title="Ydelse", skjult="skjult",
                            farver=plots.ydelse_farver())
+
 
 
 def figur_indeks(res: Resultat):
