@@ -70,7 +70,11 @@ def test_no_import_circles():
     ("sources", {"datasets", "themes", "presentation", "reporting", "report", "app", "cli", "audit", "approved"}),
     ("datasets", {"themes", "presentation", "reporting", "report", "app", "cli", "audit", "approved"}),
     ("themes", {"presentation", "publish", "reporting", "report", "app", "cli", "audit", "approved"}),
+    ("presentation", {"reporting", "report", "app", "cli", "audit", "approved"}),
     ("memo", {"*"}), ("vocabulary", {"*"}), ("errors", {"*"}),
+    *[(base, {"sources", "datasets", "themes", "presentation", "reporting", "report", "app", "cli", "audit",
+              "approved", "publish"})
+      for base in ("geography", "snapshots", "storage", "config", "formatting", "schema", "disclosure")],
 ])
 def test_imports_run_down_the_layers(layer, forbidden):
     bad = []

@@ -22,7 +22,8 @@ from vidensdata.cli import main
 from vidensdata.datasets import registry
 from vidensdata.datasets.cache import CacheWarning, cached_tables
 from vidensdata.parameters import read_parameter_file
-from vidensdata.sources import register, snapshots
+from vidensdata import snapshots
+from vidensdata.sources import register
 from vidensdata.themes import serviceudvikling as tema
 
 

@@ -114,7 +114,7 @@ def test_corrupt_snapshot_is_detected(tmp_path, monkeypatch, repo):
     import shutil
 
     from vidensdata.errors import DataError
-    from vidensdata.sources import snapshots
+    from vidensdata import snapshots
 
     home = tmp_path / "home"
     shutil.copytree(repo / "data" / "snapshots", home / "data" / "snapshots")
@@ -130,7 +130,7 @@ def test_corrupt_snapshot_is_detected(tmp_path, monkeypatch, repo):
 
 
 def test_manifest_checksums_match_committed_files(repo):
-    from vidensdata.sources.snapshots import manifest, sha256
+    from vidensdata.snapshots import manifest, sha256
 
     for name, info in manifest()["filer"].items():
         assert sha256(repo / "data" / "snapshots" / name) == info["sha256"], name

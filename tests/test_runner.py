@@ -85,7 +85,7 @@ def test_rerun_with_nothing_changed_executes_nothing(made):
 
 def _bump_snapshot(home: Path, name: str, old: str, new: str) -> None:
     """A refreshed snapshot: new content and its checksum in the manifest."""
-    from vidensdata.sources.snapshots import sha256
+    from vidensdata.snapshots import sha256
 
     f = home / "data/snapshots" / name
     text = f.read_text(encoding="utf-8")

@@ -86,12 +86,12 @@ def test_a_missing_or_corrupt_section_is_drawn_live_and_stored_again(counting):
 
 
 def test_other_data_or_code_never_gets_an_old_view(monkeypatch):
-    from vidensdata.reporting import provenance
+    from vidensdata.themes import kontekst
 
     valg = tema.valider("Aarhus", 2014, 2024, "alle")
     before = visningscache.folder("serviceudvikling", valg)
-    real = provenance.theme_context
-    monkeypatch.setattr(provenance, "theme_context",
+    real = kontekst.theme_context
+    monkeypatch.setattr(kontekst, "theme_context",
                         lambda t: {**real(t), "data": [{"fingeraftryk": "opdateret"}]})
     try:
         assert visningscache.folder("serviceudvikling", valg) != before  # the same process sees the refresh

@@ -135,7 +135,7 @@ class _Table:
 
 @lru_cache(maxsize=1)
 def _table() -> _Table:
-    from .sources.snapshots import read_snapshot
+    from .snapshots import read_snapshot
 
     df = read_snapshot("kommuner_folk1a_2020k1.csv", dtype={"kommune_kode": str, "region_kode": str})
     kommuner = tuple(

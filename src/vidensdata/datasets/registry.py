@@ -19,7 +19,7 @@ from ..memo import Memo
 from ..storage import atomic_write_text
 from ..sources import episodes, register
 from ..sources import statbank_mappings as statbank_cache
-from ..sources.snapshots import read_snapshot, snapshot_info
+from ..snapshots import read_snapshot, snapshot_info
 from ..vocabulary import ALDERSGRUPPER_5, ALDERSGRUPPER_VOKSNE, FOERSTE_AAR, REGISTRE, YDELSE_KODER
 from . import derive
 from .schema import Column, Schema

@@ -62,7 +62,7 @@ STIL = """<style>
 @functools.lru_cache(maxsize=1)
 def _geometri() -> tuple[dict[str, list[list[tuple[float, float]]]], tuple[float, float, float, float]]:
     """Rings per kommune in km (y up), Bornholm moved; and the bounding box (xmin, ymin, xmax, ymax)."""
-    from ..sources.snapshots import read_json_snapshot
+    from ..snapshots import read_json_snapshot
 
     doc = read_json_snapshot(GEOMETRI)
     rings: dict[str, list] = {}

@@ -9,7 +9,7 @@ written atomically), where the key is a hash of
 
 * the validated choices (``repr`` of the theme's ``valider(**parametre)``: the same view
   however its parameters were spelled),
-* the theme's context from :func:`vidensdata.reporting.provenance.theme_context`: the
+* the theme's context from :func:`vidensdata.themes.kontekst.theme_context`: the
   notebook's cells, the fingerprint of every dataset the theme reads, the package
   version and source hash and the versions of the numerical libraries — read afresh for
   every view, so a data refresh or a code change never serves an old view.
@@ -36,6 +36,7 @@ from pathlib import Path
 
 from ..config import paths, visningscache_max_bytes
 from ..datasets.cache import atomic_write_bytes, fingerprint
+from ..themes import kontekst
 
 #: Writes between two measurements of the cache's size (per process).
 RYD_HVER = 25
@@ -45,9 +46,7 @@ _skrevet = 0
 def _context_key(tema: str) -> str:
     """The theme's context, read afresh for every view (a few milliseconds: file metadata and hashes, no
     data), so a data refresh or a changed notebook in a long-lived app process never serves an old view."""
-    from ..reporting.provenance import theme_context
-
-    return fingerprint(theme_context(tema))
+    return fingerprint(kontekst.theme_context(tema))
 
 
 def folder(tema, valg) -> Path:

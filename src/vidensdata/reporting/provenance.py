@@ -1,4 +1,4 @@
-"""Cache keys and provenance of reports.
+"""Cache keys and provenance of reports (the theme's context itself: :mod:`vidensdata.themes.kontekst`).
 
 A report's cache key is a hash of everything that can change it: the theme
 notebook's cells (sources, not outputs), the parameters, a fingerprint of every
@@ -11,65 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import hashlib
 import json
 import subprocess
 from pathlib import Path
 
-from .. import __version__
-from ..config import PACKAGE_DIR, paths
-from ..parameters import notebook_celler
+from ..config import paths
+from ..themes.kontekst import _sha, theme_context, theme_datasets
 
-
-def _sha(payload) -> str:
-    data = json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str).encode()
-    return hashlib.sha256(data).hexdigest()
-
-
-@functools.lru_cache(maxsize=1)
-def package_hash() -> str:
-    """Hash of the package's source files and templates (changes whenever the code does)."""
-    h = hashlib.sha256(__version__.encode())
-    for f in sorted(PACKAGE_DIR.rglob("*")):
-        if f.is_file() and f.suffix in {".py", ".html", ".j2", ".json", ".css"} and "__pycache__" not in f.parts:
-            h.update(str(f.relative_to(PACKAGE_DIR)).encode())
-            h.update(f.read_bytes())
-    return h.hexdigest()[:16]
-
-
-def notebook_hash(notebook: Path) -> str:
-    """Hash of a notebook's cell types and sources (outputs and metadata ignored).
-
-    Read as plain JSON (:func:`vidensdata.parameters.notebook_celler`): every app kernel hashes its notebook
-    for each view it shows."""
-    return _sha([(c["cell_type"], c["source"]) for c in notebook_celler(notebook)])[:16]
-
-
-def theme_datasets(tema) -> tuple[str, ...]:
-    """The datasets a theme reads (its :class:`~vidensdata.themes.Tema` ``datasaet``)."""
-    from ..themes import tema as find
-
-    return find(tema).datasaet
-
-
-def dataset_provenance(navn: str) -> dict:
-    """Source, retrieval date, fingerprint and synthetic flag of one dataset (cheap: no data is read)."""
-    from ..datasets import registry
-
-    ds = registry.get(navn)
-    record = {
-        "navn": navn,
-        "titel": ds.titel,
-        "kilde": ds.kilde(),
-        "hentet": ds.hentet(),
-        "fingeraftryk": ds.fingerprint(),
-        "syntetisk": bool(ds.syntetisk()),
-    }
-    if record["syntetisk"]:
-        from ..config import synthetic_seed
-
-        record["seed"] = synthetic_seed()  # the generator's seed: provenance, never the source line
-    return record
+__all__ = ["git_commit", "job_key", "read_record", "record", "theme_context", "theme_datasets"]
 
 
 @functools.lru_cache(maxsize=1)
@@ -84,35 +33,6 @@ def git_commit() -> str:
         return commit + ("+ændringer" if dirty else "")
     except (OSError, subprocess.SubprocessError):
         return "ukendt"
-
-
-#: The numerical libraries whose versions can change a number (part of every report's and view's key).
-BIBLIOTEKER = ("numpy", "pandas", "scipy", "statsmodels", "matplotlib")
-
-
-@functools.lru_cache(maxsize=1)
-def library_versions() -> dict[str, str]:
-    """Installed versions of :data:`BIBLIOTEKER` (fixed for the life of a process)."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    out = {}
-    for name in BIBLIOTEKER:
-        try:
-            out[name] = version(name)
-        except PackageNotFoundError:
-            out[name] = "mangler"
-    return out
-
-
-def theme_context(tema) -> dict:
-    """What every report of a theme shares: notebook hash, data provenance, package, numerical libraries."""
-    from ..themes import tema as find
-
-    t = find(tema)
-    data = [dataset_provenance(n) for n in t.datasaet]
-    nb = t.notebook
-    return {"notebook": notebook_hash(nb), "data": data, "version": __version__, "pakke": package_hash(),
-            "biblioteker": library_versions()}
 
 
 def job_key(context: dict, parametre: dict) -> str:

@@ -362,7 +362,7 @@ def _person_rows(p, first_start, kommune, rng, first_index: int) -> pd.DataFrame
 
 
 def _draw_kommuner(p, n, rng) -> np.ndarray:
-    from .snapshots import read_snapshot
+    from ..snapshots import read_snapshot
 
     k = read_snapshot("kommuner_folk1a_2020k1.csv", dtype={"kommune_kode": str}).sort_values("kommune_kode")
     effect = np.exp(rng.normal(0.0, p.kommune_sd, size=len(k)) - p.kommune_sd**2 / 2)

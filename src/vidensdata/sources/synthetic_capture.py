@@ -64,7 +64,7 @@ from ..errors import InvalidValueError
 from ..vocabulary import KONTAKT_REGISTRE, PUBLICERET_OMFANG
 from . import synthetic_mortality
 from .episodes import serviceloven_liste
-from .snapshots import read_snapshot
+from ..snapshots import read_snapshot
 from .synthetic_mortality import MAX_AGE
 
 SOURCE_OMFANG = PUBLICERET_OMFANG[2]

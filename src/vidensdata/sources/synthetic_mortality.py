@@ -108,7 +108,7 @@ MAX_AGE = 90
 
 def national_rates() -> tuple[np.ndarray, int, int]:
     """Death rates per person-year from ``doedelighed_land``: array [year, sex (K=0, M=1), 5-year group]."""
-    from .snapshots import read_snapshot
+    from ..snapshots import read_snapshot
 
     d = read_snapshot("doedelighed_land_dodc1_folk1a.csv")
     first, last = int(d["aar"].min()), int(d["aar"].max())

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..config import paths
-from ..errors import DataError
-from ..storage import sha256
+from .config import paths
+from .errors import DataError
+from .storage import sha256
 
 
 def manifest() -> dict:
