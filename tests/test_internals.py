@@ -79,7 +79,7 @@ def test_every_voila_flag_we_pass_is_a_config_trait_voila_knows(tuned):
     from traitlets.config.loader import DeferredConfig
     from voila.app import Voila
 
-    from vidensdata.app import voila_command
+    from vidensdata.app import POOL_SIZE, voila_command
 
     pools = {"serviceudvikling.ipynb": {"pool_size": 2}}
     cmd = voila_command(port=9999, tuned=tuned, kernel_pools=pools)
@@ -108,7 +108,7 @@ def test_every_voila_flag_we_pass_is_a_config_trait_voila_knows(tuned):
                     warnings.filterwarnings("ignore", "--kernel_pools_config=", DeprecationWarning)
                     value = value.get_value(traits[name])
             if section == "VoilaKernelManager" and name == "kernel_pools_config":
-                expected = {"default": {"pool_size": 1}, **pools}
+                expected = {"default": {"pool_size": POOL_SIZE}, **pools}
                 if value != expected:
                     moved("VoilaKernelManager.kernel_pools_config from one JSON flag", "vidensdata.app.voila_command",
                           f"parsed as {value!r}, expected {expected!r}")
@@ -127,7 +127,7 @@ def test_every_voila_flag_we_pass_is_a_config_trait_voila_knows(tuned):
     if tuned:
         from vidensdata import app_server
 
-        assert vc.preheat_kernel is True and vc.default_pool_size == 1
+        assert vc.preheat_kernel is True and vc.default_pool_size == POOL_SIZE
         assert vc.multi_kernel_manager_class is app_server.BegraensetKernelManager
         assert ex.timeout == 120
         assert Voila(config=cfg).kernel_websocket_connection_class is app_server.WidgetKunForbindelse

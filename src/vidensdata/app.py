@@ -50,12 +50,30 @@ from .config import PACKAGE_DIR, paths
 TEMPLATE_ROOT = PACKAGE_DIR / "app_template"
 
 #: Preheated kernels kept ready per theme notebook.
-POOL_SIZE = 1  # per notebook: 2 cores cannot preheat many kernels at once; raise it on bigger hosts
+POOL_SIZE = 2  # per notebook: a pooled kernel preheats in ~1.5 s (cached default view); raise it on bigger hosts
 #: Seconds between checks for idle kernels, and idle time before a kernel without a connection is shut down.
 CULL_INTERVAL = 15
 CULL_IDLE_TIMEOUT = 45
-#: Most live kernels at once (pools included); beyond it pages get the Danish "try again" page (HTTP 503).
-MAX_KERNELS = 40
+#: Memory a live app kernel is planned with (MiB): ~120 MB of its own while it shows cached views, up to ~450 MB
+#: after it computed and drew a view live (docs/apps.md, "Many users on one machine").
+KERNE_MB = 250
+#: Share of the memory available at start that the app kernels may take together.
+KERNE_ANDEL = 0.6
+
+
+def max_kerner(tilgaengelig: int | None = None) -> int:
+    """The cap on live kernels (pools included), sized from the memory available now (bytes; default: measured
+    with psutil): beyond it pages get the Danish "try again" page (HTTP 503) instead of the host running out
+    of memory. At least 8, at most 400 (24 GiB with ~20 GiB free: 49)."""
+    if tilgaengelig is None:
+        import psutil
+
+        tilgaengelig = psutil.virtual_memory().available
+    return max(8, min(400, int(tilgaengelig * KERNE_ANDEL / (KERNE_MB * 2**20))))
+
+
+#: The cap when none is given (``max_kernels`` of :func:`voila_command`; :func:`max_kerner` at import).
+MAX_KERNELS = max_kerner()
 #: Seconds a notebook cell may run while a page is rendered before it is stopped with the Danish error message.
 CELL_TIMEOUT = 120
 #: Seconds :func:`serve` gives Voila to shut its kernels down after SIGTERM before it kills what is left.
@@ -70,7 +88,7 @@ FEJL_INSTRUKTION = "Der opstod en fejl i appen. Prøv at genindlæse siden, elle
 def voila_command(port: int = 8866, ip: str = "127.0.0.1", tuned: bool = True, pool_size: int = POOL_SIZE,
                   max_kernels: int = MAX_KERNELS, kernel_pools: dict | None = None,
                   cell_timeout: int = CELL_TIMEOUT, root=None, cull_interval: int = CULL_INTERVAL,
-                  cull_connected_timeout: int | None = None) -> list[str]:
+                  cull_connected_timeout: int | None = None, cull_idle_timeout: int = CULL_IDLE_TIMEOUT) -> list[str]:
     """The Voila command line: the served configuration (``tuned``) or Voila's defaults (baseline).
 
     ``root`` is the folder of notebooks to serve (default: the theme notebooks);
@@ -109,7 +127,7 @@ def voila_command(port: int = 8866, ip: str = "127.0.0.1", tuned: bool = True, p
         f"--BegraensetKernelManager.max_kernels={max_kernels}",
         f"--VoilaExecutor.timeout={cell_timeout}",
         f"--MappingKernelManager.cull_interval={cull_interval}",
-        f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_TIMEOUT}",
+        f"--MappingKernelManager.cull_idle_timeout={cull_idle_timeout}",
         "--MappingKernelManager.cull_connected=False",
         "--MappingKernelManager.cull_busy=False",
         f"--BegraensetKernelManager.cull_connected_timeout={cull_connected_timeout or INAKTIV_GRAENSE}",
