@@ -80,3 +80,31 @@ def test_the_kernel_cap_is_sized_from_the_memory_available():
     assert app.max_kerner(20 * gib) == int(20 * gib * app.KERNE_ANDEL / (app.KERNE_MB * 2**20)) == 49
     assert app.max_kerner(1 * gib) == 8 and app.max_kerner(10_000 * gib) == 400  # the floor and the ceiling
     assert f"--BegraensetKernelManager.max_kernels={app.MAX_KERNELS}" in app.voila_command(9999)
+
+
+def test_a_kernel_taken_from_the_pool_is_not_culled_before_its_page_connects(tmp_path):
+    """A pooled kernel idles from its preheating on; a page that takes it connects its websocket seconds later.
+    A culling round in between saw "0 connections, idle 240 s" and shut the page's kernel down (full test suite,
+    2026-12-02: the map test's page never got its widgets). Idle now counts from when a page took it."""
+    import re
+
+    import nbformat
+    from websockets.sync.client import connect
+
+    from vidensdata.app import Server
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("import ipywidgets as w\nw.Dropdown(options=['a'])")
+                                         ])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, tmp_path / "proeve.ipynb")
+    log = tmp_path / "voila.log"
+    with Server(tuned=True, log=log, root=tmp_path, pool_size=1, cull_interval=1, cull_idle_timeout=3) as url:
+        assert _vent(lambda: "is filled with" in log.read_text(), 120) is not None
+        time.sleep(6)  # the pooled kernel has now idled twice the limit
+        status, body = _get(url + "/voila/render/proeve.ipynb")
+        assert status == 200
+        kernel = re.search(r'"kernelId": "([0-9a-f-]{36})"', body).group(1)
+        time.sleep(2.5)  # two culling rounds, as a slow page would take to connect
+        assert f"({kernel})" not in log.read_text(), log.read_text()[-2000:]
+        with connect(url.replace("http://", "ws://") + f"/api/kernels/{kernel}/channels", open_timeout=30) as ws:
+            ws.ping().wait(10)  # the page's websocket reaches a live kernel

@@ -257,6 +257,26 @@ class BegraensetKernelManager(AsyncMappingKernelManager):
         await super().cull_kernels()
         self.fyld_puljer()
 
+    def _udtaget(self) -> dict:
+        """``kernel id -> time.monotonic()`` of the culling round that first saw it outside its pool (a page
+        took it); ``None`` while it is in a pool."""
+        return self.__dict__.setdefault("_vd_udtaget", {})
+
+    def _sekunder_siden_udtaget(self, kernel_id) -> float | None:
+        """Seconds since a pooled kernel was handed to a page (counted from the first culling round that found
+        it outside its pool), or None for a kernel that was never seen in a pool.
+
+        A pooled kernel has been idle since it was preheated, often longer than ``cull_idle_timeout``; a page
+        that takes it connects its websocket a few seconds later (more under load). A culling round in between
+        found "0 connections, idle 240 s" and shut the page's kernel down: the page never got its widgets
+        (seen in the full test suite, 2026-12-02)."""
+        udtaget = self._udtaget()
+        if kernel_id not in udtaget:
+            return None
+        if udtaget[kernel_id] is None:
+            udtaget[kernel_id] = time.monotonic()
+        return time.monotonic() - udtaget[kernel_id]
+
     def fyld_puljer(self) -> int:
         """Bring every preheated pool back to its size when the cap allows; returns the kernels started.
 
@@ -270,8 +290,14 @@ class BegraensetKernelManager(AsyncMappingKernelManager):
             return 0
         config = getattr(self, "kernel_pools_config", {}) or {}
         started = 0
+        udtaget = self._udtaget()
+        for kernel_id in [k for k in udtaget if k not in self._kernels]:
+            del udtaget[kernel_id]  # shut down
         for name, pool in list(pools.items()):
             pool[:] = [t for t in pool if not (t.done() and (t.cancelled() or t.exception() is not None))]
+            for task in pool:
+                if task.done():
+                    udtaget[task.result()["kernel_id"]] = None  # in the pool now
             size = config.get(name, config.get("default", {})).get("pool_size", 1)
             missing = size - len(pool)
             if missing <= 0:
@@ -289,6 +315,9 @@ class BegraensetKernelManager(AsyncMappingKernelManager):
 
         kernel = self._kernels.get(kernel_id)
         connections = self._kernel_connections.get(kernel_id, 0)
+        siden = self._sekunder_siden_udtaget(kernel_id)
+        if siden is not None and not connections and siden < self.cull_idle_timeout:
+            return  # a page has just taken it from the pool: its websocket is on the way
         if kernel is not None and connections and self.cull_connected_timeout and hasattr(kernel, "last_activity"):
             # a kernel taken from the pool has been quiet since it was preheated: count from the page's connection
             idle = min((utcnow() - kernel.last_activity).total_seconds(),
