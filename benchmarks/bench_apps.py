@@ -87,6 +87,16 @@ def rss_mb(procs: list[psutil.Process], unique: bool = False) -> list[float]:
     return out
 
 
+async def close_tab(page, ctx) -> None:
+    """Close the page as a user closes a tab: the browser runs ``beforeunload``, where Voila's frontend asks the
+    server to shut the page's kernel down (closing the context alone skips it: kernels then wait for the cull)."""
+    try:
+        await page.close(run_before_unload=True)
+        await asyncio.sleep(0.2)  # the beacon leaves before the browser context goes
+    finally:
+        await ctx.close()
+
+
 async def first_render(browser, url: str, timeout: float) -> float:
     ctx = await browser.new_context()
     page = await ctx.new_page()
@@ -96,7 +106,7 @@ async def first_render(browser, url: str, timeout: float) -> float:
         await page.locator(KEY).first.wait_for(timeout=timeout * 1000)
         return time.perf_counter() - t0
     finally:
-        await ctx.close()
+        await close_tab(page, ctx)
 
 
 CHANGE_JS = """async ([label, timeout, which]) => {
@@ -144,7 +154,7 @@ async def widget_changes(browser, url: str, n: int, n_cold: int,
         elif ti is not None:  # the newest year's key figure may stay the same: then the plot is the change
             cold.append(max(ti, tk or 0) / 1000)
         await page.wait_for_timeout(300)  # let the remaining sections finish before the next change
-    await ctx.close()
+    await close_tab(page, ctx)
     return key, both, cold
 
 
@@ -178,7 +188,7 @@ async def user(browser, url: str, delay: float, timeout: float, stay: float, out
     except Exception as exc:  # noqa: BLE001 - every failure of a simulated user is counted
         errors.append(f"{type(exc).__name__}: {str(exc).splitlines()[0][:120]}")
     finally:
-        await ctx.close()
+        await close_tab(page, ctx)
     out["errors"].extend(errors)
 
 
@@ -296,13 +306,16 @@ def table(results: list[dict], args) -> str:
 
 
 def precompute(args, tmp: Path, force: bool = False) -> None:
-    """What `make reports` leaves for `make app`: the default view of the sampled geographies in the view cache."""
+    """What `make reports` leaves for `make app`: the default view of every app (what its pooled kernels show)
+    and of the sampled kommuner in the view cache."""
     from vidensdata import report
 
+    from vidensdata.themes import TEMAER
+
     t0 = time.perf_counter()
-    report.run([args.app.removesuffix(".ipynb")], ["Hele landet", *KOMMUNER], output=tmp / "reports",
-               progress=False, force=force)
-    print(f"… precomputed the default view of {len(KOMMUNER) + 1} geographies in "
+    report.run(list(TEMAER), ["Hele landet"], output=tmp / "reports", progress=False, force=force)  # every pool
+    report.run([args.app.removesuffix(".ipynb")], KOMMUNER, output=tmp / "reports", progress=False, force=force)
+    print(f"… precomputed the default view of every app and of {len(KOMMUNER)} kommuner in "
           f"{time.perf_counter() - t0:.0f} s (reports)", flush=True)
 
 
