@@ -52,8 +52,8 @@ def _mtime(path: Path) -> float:
         ) from None
 
 
-@lru_cache(maxsize=32)
-def _read_verified(path: str, expected: str, mtime: float, dtype: tuple) -> pd.DataFrame:
+def _check(path: str, expected: str) -> None:
+    """Raise :class:`DataError` unless the file's SHA-256 is the manifest's."""
     actual = sha256(Path(path))
     if actual != expected:
         raise DataError(
@@ -61,6 +61,11 @@ def _read_verified(path: str, expected: str, mtime: float, dtype: tuple) -> pd.D
             f"{expected[:12]}…. Restore it from git, or update manifest.json if the change is deliberate.",
             dansk=f"Datafilen {Path(path).name} er beskadiget.",
         )
+
+
+@lru_cache(maxsize=32)
+def _read_verified(path: str, expected: str, mtime: float, dtype: tuple) -> pd.DataFrame:
+    _check(path, expected)
     try:
         return pd.read_csv(path, sep=";", dtype=dict(dtype) or None, encoding="utf-8")
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
@@ -76,11 +81,5 @@ def read_json_snapshot(filename: str) -> dict:
 
 @lru_cache(maxsize=4)
 def _read_json_verified(path: str, expected: str, mtime: float) -> str:
-    actual = sha256(Path(path))
-    if actual != expected:
-        raise DataError(
-            f"snapshot {path} is corrupt or was changed: SHA-256 {actual[:12]}… does not match the manifest's "
-            f"{expected[:12]}…. Restore it from git, or update manifest.json if the change is deliberate.",
-            dansk=f"Datafilen {Path(path).name} er beskadiget.",
-        )
+    _check(path, expected)
     return Path(path).read_text(encoding="utf-8")

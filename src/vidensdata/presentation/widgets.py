@@ -157,9 +157,8 @@ class Visning:
                 raise  # a report with bad parameters must fail loudly, naming the problem
             self.fejl = exc
         if self.interaktiv:
-            if not deeplink.forvarmet():  # a pooled kernel gets its link from the page (kontroller: vd-lenke)
-                self._fra_siden = deeplink.foresporgsel()
-                self.anvend_link(self._fra_siden)
+            self._fra_siden = deeplink.foresporgsel()  # "" in a pooled kernel: the page sends it (vd-lenke)
+            self.anvend_link(self._fra_siden)
 
     @property
     def resultat(self):
