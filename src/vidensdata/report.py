@@ -220,7 +220,11 @@ def run(temaer=None, geografier=None, workers: int | None = None, output: Path |
                 raise ReportError(f"cannot write the landing page {out / 'index.html'}: {exc.strerror}",
                                   dansk="Forsiden kunne ikke skrives; den gamle er bevaret.") from None
     if summary.failed:
-        raise ReportError(summary.text(), dansk="En eller flere rapporter kunne ikke laves.")
+        navne = [f"{r.job.tema} / {r.job.geografi}" for r in summary.failed]
+        flere = f" og {len(navne) - 10} flere" if len(navne) > 10 else ""
+        raise ReportError(summary.text(),
+                          dansk=f"{len(navne)} af {len(summary.results)} rapporter kunne ikke laves: "
+                                f"{'; '.join(navne[:10])}{flere}. De tidligere udgaver er bevaret.")
     return summary
 
 
