@@ -102,12 +102,15 @@ def test_schema_coerces_and_reports_problems():
     assert list(ok["kode"]) == ["005", "101"] and ok["n"].dtype == np.int64
     with pytest.raises(SchemaError) as e:
         s.validate(pd.DataFrame({"kode": ["101", "101"], "n": [-1, 2], "k": ["X", "M"]}))
-    msg = str(e.value)
-    assert "below 0" in msg and "'X'" in msg and "not unique" in msg
+    msg = str(e.value)  # Danish for the analyst, naming the values; English for the CLI and logs
+    assert msg.startswith("Data i table har fejl: ")
+    assert "kolonnen n har værdier under 0: [-1]" in msg and "['X']" in msg and "nøglen kode er ikke entydig" in msg
+    assert "below 0" in e.value.message and "not unique" in e.value.message
     with pytest.raises(SchemaError, match="missing column"):
         s.validate(pd.DataFrame({"kode": ["101"]}))
-    with pytest.raises(SchemaError, match="first offending rows"):
+    with pytest.raises(SchemaError, match="first offending rows") as e:
         s.validate(pd.DataFrame({"kode": ["101"], "n": ["tre"], "k": ["M"]}))
+    assert "kolonnen n er ikke af typen int" in str(e.value) and "første rækker med fejl: [(0, 'tre')]" in str(e.value)
 
 
 def test_corrupt_snapshot_is_detected(tmp_path, monkeypatch, repo):

@@ -676,8 +676,8 @@ def test_model_average_buckland_formulas():
     assert r.observed <= r.lower < r.n_hat < r.upper
     # the model uncertainty widens the interval beyond that of the best single model's s.e.
     assert r.se >= float((w * t["se"]).sum())
-    text = r.summary()
-    assert "Modelgennemsnit" in text and "Vægt" in text and len(text.splitlines()) == 4 + len(t)
+    text = r.summary()  # its content is tested in test_resultater.py
+    assert text.startswith("Populationsstørrelse, modelgennemsnit") and "vægt 0,601" in text
     # leaving out the untestable models (df = 0) gives them weight 0
     rt = model_average(CORMACK3, untestable=False)
     assert (rt.table.loc[rt.table["df"] == 0, "weight"] == 0).all()

@@ -289,7 +289,7 @@ def test_audit_requires_table_files_for_every_report(tmp_path):
     r = CliRunner().invoke(main, ["audit", str(empty)])
     assert r.exit_code == 1 and "Ingen offentliggjorte tabeller" in r.output
     r = CliRunner().invoke(main, ["audit", str(tmp_path / "findes-ikke")])
-    assert r.exit_code == 2 and "does not exist" in r.output
+    assert r.exit_code == 2 and "rapportmappen" in r.output and "findes ikke" in r.output
 
 
 def test_audit_finds_a_count_shown_only_in_the_html(tmp_path):

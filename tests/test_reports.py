@@ -46,7 +46,9 @@ def test_failed_run_keeps_the_good_report_and_names_the_error(made, monkeypatch)
     monkeypatch.setattr(report, "read_parameter_file", lambda tema: {"startaar": 2030, "slutaar": 2024})
     with pytest.raises(ReportError) as err:
         report.run(["serviceudvikling"], ["Hele landet"], workers=1, output=out, progress=False)
-    assert str(err.value) == "En eller flere rapporter kunne ikke laves."  # Danish; the details are in .message
+    # Danish, naming the failed report; the details are in .message
+    assert str(err.value) == ("1 af 1 rapporter kunne ikke laves: serviceudvikling / Hele landet. "
+                              "De tidligere udgaver er bevaret.")
     assert "Hele landet" in err.value.message and "InvalidYearsError" in err.value.message
     assert "2030" in err.value.message
     assert target.read_bytes() == before

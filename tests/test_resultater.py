@@ -79,3 +79,84 @@ def test_theme_results_have_a_summary_like_their_table():
     for line in text.splitlines()[2:4]:
         label = line.split("  ")[0]
         assert label in html
+
+
+# the model-averaged estimate and the areas' coverage spread explain themselves the same way
+
+
+def _rows(text: str) -> dict:
+    """``summary()``'s rows as label -> value (the label and value are separated by two spaces or more)."""
+    return dict(line.split("  ", 1) for line in text.splitlines()[2:])
+
+
+def _danish(x: float, decimals: int) -> str:
+    return f"{x:,.{decimals}f}".replace(",", "X").replace(".", ",").replace("X", ".")
+
+
+def test_model_average_shows_its_estimate_interval_method_and_models_in_danish():
+    r = ps.model_average(CAPTURES)
+    text, html = r.summary(), _notebook_bundle(r)["text/html"]
+    assert text.splitlines()[0] == "Populationsstørrelse, modelgennemsnit"
+    rows = {k: v.strip() for k, v in _rows(text).items()}
+    estimate = _danish(r.n_hat, 0)
+    assert rows["Estimeret størrelse"] == estimate
+    ki = f"{_danish(r.lower, 0)}–{_danish(r.upper, 0)} (log-normalt)"
+    assert rows["95 %-konfidensinterval"] == ki
+    assert rows["Metode"].startswith("gennemsnit af log-lineære capture–recapture-modeller med AIC-vægte")
+    assert rows["Set af mindst én liste"] == _danish(r.observed, 0) == "200"
+    assert rows["Standardfejl"] == _danish(r.se, 1)
+    assert rows["Bedste testbare model"].startswith(r.best.model + " (devians ")
+    # every model with a visible weight, with its own estimate, interval and weight; the weights add up to 1
+    shown = r.table[r.table["weight"] >= 0.0005]
+    assert len(shown) >= 2
+    for m in shown.itertuples():
+        assert rows[f"Model {m.model}"] == (f"{_danish(m.n_hat, 0)} ({_danish(m.lower, 0)}–{_danish(m.upper, 0)}); "
+                                            f"vægt {_danish(m.weight, 3)}")
+    assert (sum(float(rows[f"Model {m.model}"].rsplit(" ", 1)[1].replace(",", ".")) for m in shown.itertuples())
+            == pytest.approx(shown["weight"].sum(), abs=0.002))
+    # the notebook table: the same rows, HTML-escaped, with inline styles only
+    assert html.startswith("<table") and "<style" not in html
+    assert "Populationsstørrelse, modelgennemsnit</caption>" in html
+    assert f">{estimate}<" in html and f">{ki}<" in html
+    assert html.count("<tr>") == len(rows)
+    assert "nan" not in text.lower() and "inf" not in text.lower()
+
+
+def test_model_average_names_the_criterion_and_the_models_left_out():
+    r = ps.model_average(CAPTURES, criterion="bic")
+    rows = _rows(r.summary())
+    assert "med BIC-vægte" in rows["Metode"]
+    hidden = int((r.table["weight"] < 0.0005).sum())
+    if hidden:
+        assert rows["Øvrige modeller"].strip() == f"{hidden} med vægt under 0,001 (se .table)"
+    assert len(rows) == 7 + int((r.table["weight"] >= 0.0005).sum()) + bool(hidden)
+
+
+def test_coverage_dispersion_shows_tau_the_test_and_its_inputs_in_danish():
+    from scipy import stats
+
+    rng = np.random.default_rng(7)
+    base = np.array([0.4, 0.3, 0.25])
+    hist = [format(i, "03b") for i in range(1, 8)]
+    areas = {}
+    for a in range(12):  # twelve areas whose coverage differs: each list's probability shifted per area
+        p = np.clip(base * np.exp(rng.normal(0, 0.5)), 0.02, 0.95)
+        probs = np.array([np.prod([p[j] if h[j] == "1" else 1 - p[j] for j in range(3)]) for h in ["000"] + hist])
+        n = rng.multinomial(3_000, probs)
+        areas[f"k{a}"] = dict(zip(hist, (int(c) for c in n[1:])))
+    r = ps.coverage_dispersion(areas, min_seen=100)
+    assert r.areas == 12 and r.tau > 0
+    assert r.p_value == pytest.approx(stats.chi2.sf(r.q, 11))
+    text, html = r.summary(), _notebook_bundle(r)["text/html"]
+    rows = {k: v.strip() for k, v in _rows(text).items()}
+    assert text.splitlines()[0] == "Forskelle mellem områder i registrenes dækning"
+    assert rows["τ (spredning i log-dækning)"] == _danish(r.tau, 3)
+    assert rows["Interval"].startswith("ikke beregnet")  # a moment estimate: said, not left out silently
+    assert rows["Metode"].startswith("DerSimonian–Lairds momentestimat")
+    p = "p < 0,001" if r.p_value < 0.001 else f"p = {_danish(r.p_value, 3)}"
+    assert rows["Test for forskelle (Q)"] == f"{_danish(r.q, 1)} på 11 frihedsgrader, {p}"
+    assert rows["Områder i beregningen"] == "12 (hver med mindst 100 personer set)"
+    assert rows["Fælles afhængigheder"] == "uafhængighed"
+    assert html.startswith("<table") and f">{_danish(r.tau, 3)}<" in html and "Test for forskelle (Q)" in html
+    # with one interaction the model the areas share is named
+    assert "1×2" in ps.coverage_dispersion(areas, interactions=[(1, 2)], min_seen=100).summary()

@@ -138,7 +138,7 @@ def test_one_memo_mechanism_keys_on_what_the_value_depends_on():
         assert ("data-1", 2020) not in m and len(m) == 2  # least recently used evicted
         memo.glem_alt()
         assert len(m) == 0
-        with pytest.raises(ValueError, match="exists already"):
+        with pytest.raises(ValueError, match="findes allerede en memo ved navn .test.lru."):
             memo.Memo("test.lru")
     finally:
         del memo.MEMOER["test.lru"]

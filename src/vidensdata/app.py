@@ -273,7 +273,7 @@ class Server:
             except OSError:
                 time.sleep(0.3)
         self.__exit__()
-        raise RuntimeError("Voila did not start within 90 s")
+        raise RuntimeError(f"Voila startede ikke inden for 90 s på {self.url}")
 
     def __exit__(self, *exc) -> None:
         if self.proc is not None:

@@ -67,7 +67,7 @@ def audit(reports_dir: Path | None) -> None:
 
     folder = reports_dir or paths().reports
     if not folder.is_dir():
-        raise click.UsageError(f"reports folder {folder} does not exist / rapportmappen findes ikke")
+        raise click.UsageError(f"rapportmappen {folder} findes ikke; lav rapporterne med `vidensdata run`")
     result = run_audit(folder)
     click.echo(result.summary())
     sys.exit(0 if result.ok else 1)

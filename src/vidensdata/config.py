@@ -111,7 +111,8 @@ def synthetic_seed() -> int:
     except ValueError:
         from .errors import ParameterError
 
-        raise ParameterError(f"VIDENSDATA_SEED must be a whole number, got {raw!r}") from None
+        raise ParameterError(f"VIDENSDATA_SEED must be a whole number, got {raw!r}",
+                             dansk=f"VIDENSDATA_SEED skal være et helt tal, ikke {raw!r}.") from None
 
 
 #: Default largest size of one file of a register extract (MiB); ``VIDENSDATA_REGISTER_MAX_MB`` overrides it.

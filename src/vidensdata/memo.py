@@ -30,9 +30,9 @@ class Memo(Generic[T]):
 
     def __init__(self, navn: str, stoerrelse: int = 16):
         if navn in MEMOER:
-            raise ValueError(f"a memo called {navn!r} exists already")
+            raise ValueError(f"Der findes allerede en memo ved navn {navn!r}.")
         if stoerrelse < 1:
-            raise ValueError(f"a memo holds at least one value, not {stoerrelse}")
+            raise ValueError(f"En memo skal kunne rumme mindst én værdi, ikke {stoerrelse}.")
         self.navn = navn
         self.stoerrelse = stoerrelse
         self._data: OrderedDict[Hashable, T] = OrderedDict()

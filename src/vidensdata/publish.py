@@ -104,25 +104,34 @@ def tabel_payload(navn: str, df: pd.DataFrame, *, personhenfoerbar: bool, antal_
     if not isinstance(navn, str) or not navn.strip():
         raise ReportError(f"a published table needs a name, got {navn!r}", dansk="En tabel mangler et navn.")
     if not isinstance(df, pd.DataFrame):
-        raise ReportError(f"publicer({navn!r}): expected a DataFrame, got {type(df).__name__}")
+        raise ReportError(f"publicer({navn!r}): expected a DataFrame, got {type(df).__name__}",
+                          dansk=f"publicer({navn!r}): tabellen skal være en DataFrame, ikke {type(df).__name__}.")
     columns = [str(c) for c in df.columns]
     if len(set(columns)) != len(columns):
-        raise ReportError(f"publicer({navn!r}): duplicate column names {columns}")
+        dubletter = sorted({c for c in columns if columns.count(c) > 1})
+        raise ReportError(f"publicer({navn!r}): duplicate column names {columns}",
+                          dansk=f"publicer({navn!r}): kolonnenavnene {', '.join(dubletter)} forekommer flere gange.")
     antal = [str(c) for c in antal_kolonner]
     missing = [c for c in antal if c not in columns]
     if missing:
         raise UnknownColumnError(f"publicer({navn!r}): no count column(s) {missing}; the table has {columns}",
                                  dansk=f"Tabellen {navn} mangler kolonnen/kolonnerne {', '.join(missing)}.")
     if total_kolonne is not None and str(total_kolonne) not in antal:
-        raise UnknownColumnError(f"publicer({navn!r}): total_kolonne {total_kolonne!r} is not a count column {antal}")
+        raise UnknownColumnError(f"publicer({navn!r}): total_kolonne {total_kolonne!r} is not a count column {antal}",
+                                 dansk=f"publicer({navn!r}): total_kolonne {total_kolonne!r} er ikke en af "
+                                       f"antalskolonnerne ({', '.join(antal)}).")
     first = min((columns.index(c) for c in antal), default=len(columns))
     noegle = columns[:first]
     rows = [[_cell(v) for v in row] for row in df.itertuples(index=False, name=None)]
     if total_raekke is not None:
         if not noegle:
-            raise ReportError(f"publicer({navn!r}): total_raekke needs a label column before the counts")
+            raise ReportError(f"publicer({navn!r}): total_raekke needs a label column before the counts",
+                              dansk=f"publicer({navn!r}): total_raekke={total_raekke!r} kræver en kolonne med "
+                                    f"rækkenavne før antalskolonnerne ({', '.join(antal)}).")
         if not any(str(r[0]) == str(total_raekke) for r in rows):
-            raise ReportError(f"publicer({navn!r}): no row labelled {total_raekke!r} in column {noegle[0]!r}")
+            raise ReportError(f"publicer({navn!r}): no row labelled {total_raekke!r} in column {noegle[0]!r}",
+                              dansk=f"publicer({navn!r}): ingen række hedder {total_raekke!r} i kolonnen "
+                                    f"{noegle[0]}.")
     return {
         "format": FORMAT_VERSION,
         "navn": navn,
@@ -146,9 +155,13 @@ def _relations(navn: str, relationer) -> list[dict]:
             total = [str(x) for x in rel["total"]]
             dele = [[str(x) for x in d] for d in rel["dele"]]
         except (KeyError, TypeError) as exc:
-            raise ReportError(f"publicer({navn!r}): a relation needs 'total' and 'dele', got {rel!r}") from exc
+            raise ReportError(f"publicer({navn!r}): a relation needs 'total' and 'dele', got {rel!r}",
+                              dansk=f"publicer({navn!r}): en relation skal have »total« og »dele«, "
+                                    f"ikke {rel!r}.") from exc
         if len(total) != 3 or any(len(d) != 3 for d in dele):
-            raise ReportError(f"publicer({navn!r}): cells of a relation are [table, row label, column]: {rel!r}")
+            raise ReportError(f"publicer({navn!r}): cells of a relation are [table, row label, column]: {rel!r}",
+                              dansk=f"publicer({navn!r}): en relations celler angives som [tabel, rækkenavn, "
+                                    f"kolonne], ikke {rel!r}.")
         out.append({"total": total, "dele": dele})
     return out
 
@@ -277,7 +290,9 @@ def write_tables(tables: dict[str, dict], folder, rapport: dict | None = None) -
     for navn, payload in tables.items():
         fil = _file_name(navn)
         if fil in names:
-            raise ReportError(f"tables {names[fil]!r} and {navn!r} would both be written to {fil}")
+            raise ReportError(f"tables {names[fil]!r} and {navn!r} would both be written to {fil}",
+                              dansk=f"Tabellerne {names[fil]!r} og {navn!r} ville begge blive skrevet til {fil}; "
+                                    f"giv dem navne, der ikke ligner hinanden så meget.")
         names[fil] = navn
         data = csv_bytes(payload)
         atomic_write_bytes(folder / fil, data)
@@ -316,7 +331,8 @@ def read_tables(folder) -> tuple[dict, dict[str, pd.DataFrame]]:
         try:
             data = f.read_bytes()
         except OSError as exc:
-            raise ReportError(f"published table {navn!r} is missing: {f} ({exc})") from None
+            raise ReportError(f"published table {navn!r} is missing: {f} ({exc})",
+                              dansk=f"Den offentliggjorte tabel {navn!r} mangler: {f.name}.") from None
         if hashlib.sha256(data).hexdigest() != meta.get("sha256"):
             raise ReportError(f"published table {f} does not match its checksum in {path}",
                               dansk=f"Tabellen {f.name} er ændret eller beskadiget.")
@@ -324,6 +340,7 @@ def read_tables(folder) -> tuple[dict, dict[str, pd.DataFrame]]:
             frames[navn] = pd.read_csv(io.BytesIO(data), sep=";", dtype=str, keep_default_na=False,
                                        encoding="utf-8")
         except (ValueError, UnicodeDecodeError) as exc:
-            raise ReportError(f"published table {f} cannot be read: {exc}") from None
+            raise ReportError(f"published table {f} cannot be read: {exc}",
+                              dansk=f"Den offentliggjorte tabel {f.name} kan ikke læses ({exc}).") from None
         frames[navn].columns = [str(c) for c in frames[navn].columns]
     return manifest, frames

@@ -200,7 +200,8 @@ def run(temaer=None, geografier=None, workers: int | None = None, output: Path |
                 elif executor == "local":
                     results = _run_local(todo, out, workers, bar)
                 else:
-                    raise ReportError(f"unknown executor {executor!r}; use 'local' or 'dask'")
+                    raise ReportError(f"unknown executor {executor!r}; use 'local' or 'dask'",
+                                      dansk=f"Ukendt executor {executor!r}; vælg 'local' eller 'dask'.")
             except _Terminated:
                 raise ReportError("the run was stopped (SIGTERM); finished reports are kept, the rest are unchanged",
                                   dansk="Kørslen blev stoppet.") from None
@@ -219,7 +220,11 @@ def run(temaer=None, geografier=None, workers: int | None = None, output: Path |
                 raise ReportError(f"cannot write the landing page {out / 'index.html'}: {exc.strerror}",
                                   dansk="Forsiden kunne ikke skrives; den gamle er bevaret.") from None
     if summary.failed:
-        raise ReportError(summary.text(), dansk="En eller flere rapporter kunne ikke laves.")
+        navne = [f"{r.job.tema} / {r.job.geografi}" for r in summary.failed]
+        flere = f" og {len(navne) - 10} flere" if len(navne) > 10 else ""
+        raise ReportError(summary.text(),
+                          dansk=f"{len(navne)} af {len(summary.results)} rapporter kunne ikke laves: "
+                                f"{'; '.join(navne[:10])}{flere}. De tidligere udgaver er bevaret.")
     return summary
 
 
@@ -258,14 +263,18 @@ def _run_dask(jobs: list[Job], out: Path, scheduler: str | None, bar) -> list[Jo
     try:
         from distributed import Client, as_completed as dask_completed
     except ImportError:  # pragma: no cover - distributed is a dependency
-        raise ReportError("the Dask executor needs the 'distributed' package") from None
+        raise ReportError("the Dask executor needs the 'distributed' package",
+                          dansk="Dask-kørsel kræver pakken distributed; installér den eller brug "
+                                "`--executor local`.") from None
     if not scheduler:
-        raise ReportError("--executor dask needs --scheduler tcp://HOST:PORT (the address of a Dask scheduler)")
+        raise ReportError("--executor dask needs --scheduler tcp://HOST:PORT (the address of a Dask scheduler)",
+                          dansk="`--executor dask` kræver `--scheduler tcp://VÆRT:PORT` (adressen på en "
+                                "Dask-scheduler).")
     try:
         client = Client(scheduler, timeout="20s")
     except OSError as exc:
         raise ReportError(f"cannot reach the Dask scheduler at {scheduler}: {exc}",
-                          dansk="Kan ikke forbinde til Dask-klyngen.") from None
+                          dansk=f"Kan ikke forbinde til Dask-klyngen på {scheduler}.") from None
     results = []
     try:
         client.run(_worker_init)

@@ -32,7 +32,7 @@ class Column:
 
     def __post_init__(self):
         if self.dtype not in DTYPES:
-            raise ValueError(f"unknown dtype {self.dtype!r} for column {self.name!r}; expected one of {DTYPES}")
+            raise ValueError(f"Ukendt datatype {self.dtype!r} for kolonnen {self.name!r}; gyldige: {DTYPES}")
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,7 @@ class Schema:
 
     def validate(self, df: pd.DataFrame, name: str = "table") -> pd.DataFrame:
         """Coerce ``df`` to the schema, check it, and return it sorted by the key."""
-        problems: list[str] = []
+        problems: list[tuple[str, str]] = []  # (English, Danish)
         missing = [c for c in self.names if c not in df.columns]
         if missing:
             raise SchemaError(
@@ -77,7 +77,9 @@ class Schema:
                 out[col.name] = _coerce(df[col.name], col)
             except (ValueError, TypeError) as exc:
                 bad = _first_bad_rows(df[col.name], col)
-                problems.append(f"column {col.name!r} is not of type {col.dtype} ({exc}); first offending rows: {bad}")
+                problems.append((f"column {col.name!r} is not of type {col.dtype} ({exc}); first offending rows: {bad}",
+                                 f"kolonnen {col.name} er ikke af typen {col.dtype} ({exc}); første rækker med fejl: "
+                                 f"{bad}"))
                 out[col.name] = df[col.name]
         if not problems:
             for col in self.columns:
@@ -85,10 +87,13 @@ class Schema:
             dup = out.duplicated(list(self.key), keep=False)
             if dup.any():
                 rows = out.loc[dup, list(self.key)].head(5).to_dict("records")
-                problems.append(f"key {list(self.key)} is not unique ({int(dup.sum())} rows); first duplicates: {rows}")
+                n = int(dup.sum())
+                problems.append((f"key {list(self.key)} is not unique ({n} rows); first duplicates: {rows}",
+                                 f"nøglen {', '.join(self.key)} er ikke entydig ({n} rækker); "
+                                 f"første dubletter: {rows}"))
         if problems:
-            raise SchemaError(f"{name} does not match its schema:\n  - " + "\n  - ".join(problems),
-                              dansk=f"Data i {name} har fejl: " + "; ".join(problems))
+            raise SchemaError(f"{name} does not match its schema:\n  - " + "\n  - ".join(en for en, _ in problems),
+                              dansk=f"Data i {name} har fejl: " + "; ".join(da for _, da in problems))
         return self.sort(out)
 
     def sort(self, df: pd.DataFrame) -> pd.DataFrame:
@@ -111,7 +116,7 @@ def _coerce(s: pd.Series, col: Column) -> pd.Series:
         if col.width:
             if pd.api.types.is_numeric_dtype(s):
                 if s.isna().any() and not col.nullable:
-                    raise ValueError("missing values")
+                    raise ValueError("manglende værdier")
                 s = s.map(lambda v: pd.NA if pd.isna(v) else str(int(v)))
             return s.astype("string").str.strip().str.zfill(col.width)
         return s.astype("string")
@@ -120,16 +125,16 @@ def _coerce(s: pd.Series, col: Column) -> pd.Series:
         if col.nullable:
             return num.astype("Int64")
         if num.isna().any():
-            raise ValueError("missing values")
+            raise ValueError("manglende værdier")
         if not np.all(np.equal(np.mod(num, 1), 0)):
-            raise ValueError("non-integer values")
+            raise ValueError("værdier, der ikke er hele tal")
         return num.astype("int64")
     if col.dtype == "float":
         return pd.to_numeric(s, errors="raise").astype("float64")
     if col.dtype == "bool":
         if s.dtype == bool:
             return s
-        raise ValueError("not boolean")
+        raise ValueError("ikke sand/falsk-værdier")
     if col.dtype == "date":
         return pd.to_datetime(s, errors="raise").astype("datetime64[ns]")
     raise AssertionError(col.dtype)
@@ -145,27 +150,38 @@ def _first_bad_rows(s: pd.Series, col: Column, n: int = 5) -> list:
     return [(int(i) if isinstance(i, (int, np.integer)) else i, s.loc[i]) for i in s.index[bad][:n]]
 
 
-def _check(s: pd.Series, col: Column) -> list[str]:
+def _check(s: pd.Series, col: Column) -> list[tuple[str, str]]:
+    """The column's problems, each as (English, Danish)."""
     problems = []
+    c = col.name
     if not col.nullable and s.isna().any():
-        rows = list(s.index[s.isna()][:5])
-        problems.append(f"column {col.name!r} has {int(s.isna().sum())} missing value(s); first rows: {rows}")
+        rows, n = list(s.index[s.isna()][:5]), int(s.isna().sum())
+        problems.append((f"column {c!r} has {n} missing value(s); first rows: {rows}",
+                         f"kolonnen {c} mangler {n} værdi(er); første rækker: {rows}"))
     present = s.dropna()
     if col.allowed is not None:
         bad = ~present.isin(col.allowed)
         if bad.any():
             vals = sorted(set(map(str, present[bad].unique())))[:5]
-            problems.append(f"column {col.name!r} has values outside {list(col.allowed)[:12]}: {vals}")
+            allowed = list(col.allowed)[:12]
+            problems.append((f"column {c!r} has values outside {allowed}: {vals}",
+                             f"kolonnen {c} har værdier uden for {allowed}: {vals}"))
     if col.min is not None:
         bad = present < col.min
         if bad.any():
-            problems.append(f"column {col.name!r} has values below {col.min}: {present[bad].head(5).tolist()}")
+            vals = present[bad].head(5).tolist()
+            problems.append((f"column {c!r} has values below {col.min}: {vals}",
+                             f"kolonnen {c} har værdier under {col.min}: {vals}"))
     if col.max is not None:
         bad = present > col.max
         if bad.any():
-            problems.append(f"column {col.name!r} has values above {col.max}: {present[bad].head(5).tolist()}")
+            vals = present[bad].head(5).tolist()
+            problems.append((f"column {c!r} has values above {col.max}: {vals}",
+                             f"kolonnen {c} har værdier over {col.max}: {vals}"))
     if col.width is not None:
         bad = present.str.len() != col.width
         if bad.any():
-            problems.append(f"column {col.name!r} must be {col.width}-character codes: {present[bad].head(5).tolist()}")
+            vals = present[bad].head(5).tolist()
+            problems.append((f"column {c!r} must be {col.width}-character codes: {vals}",
+                             f"kolonnen {c} skal have koder på {col.width} tegn: {vals}"))
     return problems

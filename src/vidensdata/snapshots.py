@@ -25,13 +25,16 @@ def manifest() -> dict:
     except FileNotFoundError:
         raise DataError(f"snapshot manifest missing: {path}", dansk=f"Manifestet over data mangler: {path}") from None
     except json.JSONDecodeError as exc:
-        raise DataError(f"snapshot manifest {path} is not valid JSON: {exc}") from None
+        raise DataError(f"snapshot manifest {path} is not valid JSON: {exc}",
+                        dansk=f"Manifestet over data ({path.name}) er ikke gyldig JSON: linje {exc.lineno}, "
+                              f"kolonne {exc.colno}. Gendan det fra git.") from None
 
 
 def snapshot_info(filename: str) -> dict:
     info = manifest().get("filer", {}).get(filename)
     if info is None:
-        raise DataError(f"snapshot {filename!r} is not listed in {paths().snapshot('manifest.json')}")
+        raise DataError(f"snapshot {filename!r} is not listed in {paths().snapshot('manifest.json')}",
+                        dansk=f"Datafilen {filename!r} står ikke i manifestet over data (manifest.json).")
     return info
 
 
@@ -69,7 +72,8 @@ def _read_verified(path: str, expected: str, mtime: float, dtype: tuple) -> pd.D
     try:
         return pd.read_csv(path, sep=";", dtype=dict(dtype) or None, encoding="utf-8")
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise DataError(f"snapshot {path} cannot be parsed: {exc}") from None
+        raise DataError(f"snapshot {path} cannot be parsed: {exc}",
+                        dansk=f"Datafilen {Path(path).name} kan ikke læses som CSV ({exc}).") from None
 
 
 def read_json_snapshot(filename: str) -> dict:

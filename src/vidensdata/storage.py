@@ -86,7 +86,7 @@ def cached_tables(name: str, key: str, build: Callable[[], dict[str, pd.DataFram
             for tname, digest in meta["filer"].items():
                 f = folder / f"{tname}.parquet"
                 if sha256(f) != digest:
-                    raise ValueError(f"checksum mismatch for {f}")
+                    raise ValueError(f"Kontrolsummen passer ikke for {f}")
                 tables[tname] = pd.read_parquet(f)
             return tables, meta
         except (OSError, ValueError, KeyError, json.JSONDecodeError) as exc:

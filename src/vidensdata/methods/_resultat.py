@@ -212,6 +212,42 @@ def _multiplier(r):
     ]
 
 
+def _model_average(r):
+    t = r.table
+    rows = [
+        ("Estimeret størrelse", tal(r.n_hat, 0)),
+        (niveau(r.level), interval(r.lower, r.upper, 0) + " (log-normalt)"),
+        ("Metode", f"gennemsnit af log-lineære capture–recapture-modeller med {r.criterion.upper()}-vægte "
+                   "(Buckland, Burnham & Augustin 1997); forskellen mellem modellerne indgår i usikkerheden"),
+        ("Set af mindst én liste", tal(r.observed, 0)),
+        ("Estimeret uset", tal(r.n_hat - r.observed, 0)),
+        ("Standardfejl", tal(r.se, 1)),
+        ("Bedste testbare model", f"{r.best.model} (devians {tal(r.best.deviance)}, {r.best.df} frihedsgrader)"),
+    ]
+    if "c_hat" in t.columns and len(t) and float(t["c_hat"].iloc[0]) > 1:
+        rows.append(("Overspredning (ĉ)", tal(float(t["c_hat"].iloc[0]))))
+    shown = t[t["weight"] >= 0.0005]  # the models whose weight shows as at least 0,001
+    for m in shown.itertuples():
+        ki = "" if math.isnan(float(m.lower)) else f" ({interval(m.lower, m.upper, 0)})"
+        rows.append((f"Model {m.model}", f"{tal(m.n_hat, 0)}{ki}; vægt {tal(m.weight, 3)}"))
+    if len(shown) < len(t):
+        rows.append(("Øvrige modeller", f"{tal(len(t) - len(shown), 0)} med vægt under 0,001 (se .table)"))
+    return "Populationsstørrelse, modelgennemsnit", rows
+
+
+def _dispersion(r):
+    return "Forskelle mellem områder i registrenes dækning", [
+        ("τ (spredning i log-dækning)", tal(r.tau, 3)),
+        ("Interval", "ikke beregnet (τ er et momentestimat); se testen for forskelle"),
+        ("Metode", "DerSimonian–Lairds momentestimat af variansen mellem områderne; hvert område får sin egen "
+                   "log-lineære model med de fælles afhængigheder"),
+        ("Test for forskelle (Q)", f"{tal(r.q, 1)} på {r.areas - 1} frihedsgrader, "
+                                   f"p {'< 0,001' if r.p_value < 0.001 else '= ' + tal(r.p_value, 3)}"),
+        ("Områder i beregningen", f"{tal(r.areas, 0)} (hver med mindst {tal(r.min_seen, 0)} personer set)"),
+        ("Fælles afhængigheder", r.model),
+    ]
+
+
 _FAMILIE = {"poisson": "Poisson-regression", "negbin": "negativ binomial regression"}
 
 
@@ -247,4 +283,6 @@ _BESKRIVELSER = {
     "ChaoResult": _chao,
     "MultiplierResult": _multiplier,
     "TrendResult": _trend,
+    "ModelAverageResult": _model_average,
+    "DispersionResult": _dispersion,
 }

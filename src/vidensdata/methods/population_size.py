@@ -802,7 +802,7 @@ def select_model(counts, criterion: str = "aic", level: float = 0.95, *, heterog
 
 
 @dataclass(frozen=True)
-class ModelAverageResult:
+class ModelAverageResult(Resultatvisning):
     """A model-averaged population size (Buckland, Burnham & Augustin 1997).
 
     ``n_hat`` = sum of ``w_i N_i`` over the candidate models, ``w_i`` proportional to
@@ -811,8 +811,9 @@ class ModelAverageResult:
     the models is part of the uncertainty); ``lower``/``upper`` Chao's log-normal interval at
     ``level`` for the unseen part ``n_hat - observed`` with that s.e. (never below the number
     observed). ``table`` has one row per candidate model (the columns of :func:`select_model`
-    plus ``weight``), sorted by the criterion; ``best`` the single model with the smallest
-    criterion among the testable ones (``df > 0``); ``models`` how many had weight.
+    plus ``weight`` and ``c_hat``), sorted by the criterion; ``best`` the single model with the smallest
+    criterion among the testable ones (``df > 0``). ``summary()`` and the notebook table list the
+    average and every model with its weight.
     """
 
     n_hat: float
@@ -824,24 +825,6 @@ class ModelAverageResult:
     criterion: str
     best: LoglinearResult
     table: pd.DataFrame = field(repr=False)
-
-    def summary(self) -> str:
-        """A plain Danish text table: the averaged estimate, then each model with its weight."""
-        def n(x):
-            return "uendelig" if not math.isfinite(x) else f"{x:,.0f}".replace(",", ".")
-
-        def d(x, k):
-            return f"{x:.{k}f}".replace(".", ",")
-
-        lines = [f"Modelgennemsnit ({self.criterion.upper()}-vægte, Buckland m.fl. 1997)",
-                 f"Estimat: {n(self.n_hat)} ({d(self.level * 100, 0)} %-KI {n(self.lower)}–{n(self.upper)}); "
-                 f"set af mindst ét register: {n(self.observed)}",
-                 "", f"{'Model':<40} {'Estimat':>9} {'KI':>19} {'Deviance':>9} {'fg':>3} {'Vægt':>6}"]
-        for r in self.table.itertuples():
-            ki = f"{n(r.lower)}–{n(r.upper)}"
-            lines.append(f"{r.model:<40} {n(r.n_hat):>9} {ki:>19} {d(r.deviance, 1):>9} {r.df:>3} "
-                         f"{d(r.weight, 3):>6}")
-        return "\n".join(lines)
 
 
 def model_average(counts, level: float = 0.95, criterion: str = "aic", *, heterogeneity: bool = True,
@@ -1342,8 +1325,13 @@ def proportional_allocation(total, total_se_or_ci, observed, *, level: float = 0
 
 
 @dataclass(frozen=True)
-class DispersionResult:
-    """Between-area spread of register coverage (see :func:`coverage_dispersion`)."""
+class DispersionResult(Resultatvisning):
+    """Between-area spread of register coverage (see :func:`coverage_dispersion`).
+
+    ``tau`` is the DerSimonian–Laird moment estimate (no interval); ``q`` the heterogeneity statistic over
+    ``areas`` areas (``p_value`` its test), each with at least ``min_seen`` persons seen; ``model`` the
+    dependence between the registers that all areas share.
+    """
 
     tau: float
     q: float
@@ -1351,15 +1339,10 @@ class DispersionResult:
     min_seen: int
     model: str
 
-    def summary(self) -> str:
-        """A plain Danish text table."""
-        d = f"{self.tau:.3f}".replace(".", ",")
-        return "\n".join([
-            "Forskelle mellem områder i registrenes dækning (DerSimonian–Laird)",
-            f"{'τ (sd af log-dækningsforhold)':<34} {d:>8}",
-            f"{'Q (heterogenitetsstatistik)':<34} {self.q:>8.1f}".replace(".", ","),
-            f"{'Områder med mindst ' + str(self.min_seen) + ' set':<34} {self.areas:>8}",
-            f"{'Model (fælles afhængigheder)':<34} {self.model:>8}"])
+    @property
+    def p_value(self) -> float:
+        """The test of no differences between the areas: ``Q`` against chi-square on ``areas - 1`` df."""
+        return float(stats.chi2.sf(self.q, self.areas - 1))
 
 
 def coverage_dispersion(area_counts: Mapping, interactions=(), heterogeneity: str | None = None, *,

@@ -453,7 +453,7 @@ def _make_widget(w, k: Kontrol, params: dict):
         hi = params.get("slutaar") or k.max
         years = [(str(y), y) for y in range(k.min, k.max + 1)]
         return AarInterval(w, k.label, years, lo, hi, style)
-    raise ValueError(f"unknown control kind {k.art!r}")
+    raise ValueError(f"Ukendt slags kontrol {k.art!r}.")
 
 
 def _dansk_noegle(navn: str) -> str:

@@ -100,7 +100,7 @@ async def _areset(kc, timeout: float):
 def reset(kc, timeout: float = 60) -> None:
     reply = run_sync(_areset)(kc, timeout)
     if reply["content"].get("status") != "ok":
-        raise RuntimeError(f"could not reset the warm kernel: {reply['content'].get('evalue', '')}")
+        raise RuntimeError(f"Den genbrugte kerne kunne ikke nulstilles: {reply['content'].get('evalue', '')}")
 
 
 def ready_kernel(kernel_name: str, cwd: str | None, timeout: float = 60):
