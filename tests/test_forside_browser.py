@@ -25,6 +25,16 @@ def made(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
+def forside_alene(tmp_path_factory):
+    """The landing page alone (its search needs no reports)."""
+    from vidensdata.reporting import forside
+
+    out = tmp_path_factory.mktemp("forside")
+    (out / "index.html").write_text(forside.side(out), encoding="utf-8")
+    return out / "index.html"
+
+
+@pytest.fixture(scope="module")
 def browser():
     from playwright.sync_api import sync_playwright
 
@@ -96,6 +106,24 @@ def test_search_finds_regions_and_the_country_in_any_spelling(made, browser):
         assert page.locator("#vd-hits a.vd-hit-navn").first.inner_text() == expected, typed
     box.fill("atlantis")
     assert "Ingen områder" in page.locator("#vd-soeg-status").inner_text()
+    page.close()
+
+
+@pytest.mark.parametrize("typed, expected", [
+    ("Københavns Kommune", "København Kommune"), ("KØBENHAVNS KOMMUNE", "København Kommune"),
+    ("koebenhavns kommune", "København Kommune"), ("Bornholms Regionskommune", "Bornholm Kommune"),
+    ("Bornholms Kommune", "Bornholm Kommune"), ("bornholms regionskommune", "Bornholm Kommune"),
+    ("Frederiksbergs Kommune", "Frederiksberg Kommune"), ("Læsøs Kommune", "Læsø Kommune"),
+    ("Aarhus Kommune", "Aarhus Kommune"), ("Horsens Kommune", "Horsens Kommune"),
+    ("Vesthimmerland Kommune", "Vesthimmerlands Kommune"), ("Aarhus' Kommune", "Aarhus Kommune"),
+])
+def test_search_finds_official_and_genitive_names(browser, forside_alene, typed, expected):
+    """The landing page's type-ahead reads names as the package's resolver does (no reports needed)."""
+    assert geography.resolve_one(typed).navn + " Kommune" == expected  # the same answer as the package
+    page = browser.new_page()
+    page.goto(forside_alene.as_uri())
+    page.get_by_label("Skriv et navn").fill(typed)
+    assert page.locator("#vd-hits a.vd-hit-navn").first.inner_text() == expected
     page.close()
 
 

@@ -30,6 +30,18 @@ def test_typing_a_name_in_any_spelling_chooses_it():
     assert v.value == "Region Midtjylland" and len(calls) == 2
 
 
+def test_official_names_choose_the_kommune():
+    v, calls = _vaelger()
+    v.hoved.value = "Københavns Kommune"
+    assert v.value == "København" and v.hoved.value == "København"
+    v.hoved.value = "bornholms regionskommune"
+    assert v.value == "Bornholm"
+    v.tilfoej.value = "KOEBENHAVNS KOMMUNE"
+    v.tilfoej.value = "Frederiksbergs Kommune"
+    assert v.value == "Bornholm,København,Frederiksberg"
+    assert calls == ["København", "Bornholm", "Bornholm,København", "Bornholm,København,Frederiksberg"]
+
+
 def test_unknown_name_says_so_in_danish_and_keeps_the_value_for_validation():
     v, calls = _vaelger("Aarhus")
     v.hoved.value = "Atlantis"

@@ -32,7 +32,36 @@ def test_regions_contain_their_kommuner():
     assert geo.region_of("825").navn == "Region Nordjylland"
 
 
-@pytest.mark.parametrize("bad, hint", [("Aarhuus", "Aarhus"), ("Koebenhavns", "København"),
+@pytest.mark.parametrize("spec, kode", [
+    ("Københavns Kommune", "101"), ("KØBENHAVNS KOMMUNE", "101"), ("koebenhavns kommune", "101"),
+    ("Bornholms Regionskommune", "400"), ("bornholms regionskommune", "400"), ("Bornholms Kommune", "400"),
+    ("BORNHOLMS KOMMUNE", "400"), ("Frederiksbergs Kommune", "147"), ("Høje-Taastrups Kommune", "169"),
+    ("hoeje taastrups kommune", "169"), ("Læsøs Kommune", "825"), ("laesoes kommune", "825"),
+    ("Aarhus' Kommune", "751"), ("Aarhus Kommune", "751"), ("Aarhus", "751"),  # a name ending in -s keeps it
+    ("Horsens Kommune", "615"), ("Assens Kommune", "420"), ("Stevns Kommune", "336"),
+    ("Nordfyns Kommune", "480"), ("Nordfyn Kommune", "480"), ("Vesthimmerlands Kommune", "820"),
+    ("vesthimmerland", "820"),
+])
+def test_official_and_genitive_names(spec, kode):
+    (g,) = geo.resolve(spec)
+    assert g.kode == kode
+    assert geo.omraade(spec).kommune_koder == (kode,)  # the apps' search and deep links go through omraade
+
+
+def test_no_kommune_is_the_genitive_of_another():
+    """Cutting a genitive -s can never turn one kommune's name into another's."""
+    names = {geo._norm(g.navn) for g in geo.kommuner()}
+    assert not {n for n in names if geo._uden_genitiv(n) in names}
+    assert not {n for n in names if n + "s" in names}
+
+
+@pytest.mark.parametrize("bad", ["Regions Hovedstaden", "landets", "kommuners", "Hele landets", "Atlantiss Kommune"])
+def test_the_genitive_is_only_for_kommuner(bad):
+    with pytest.raises(UnknownGeographyError):
+        geo.resolve(bad)
+
+
+@pytest.mark.parametrize("bad, hint", [("Aarhuus", "Aarhus"), ("Koebnhavn", "København"),
                                        ("Region Sjaeland", "Region Sjælland")])
 def test_unknown_names_list_close_matches(bad, hint):
     with pytest.raises(UnknownGeographyError) as err:

@@ -108,3 +108,87 @@ def test_app_landing_page_links_to_the_reports_and_back(tmp_path, monkeypatch):
     index = forside.side(tmp_path)
     assert 'href="https://apps.example.dk/vd/"' in index
     assert "https://apps.example.dk/vd/voila/render/maalgruppe.ipynb?geografi=L%C3%A6s%C3%B8" in index
+
+
+# ------------------------------------------------------------------ the target group's trend (issue 14, item 5)
+
+def _maalgruppe_valg():
+    from vidensdata.parameters import read_parameter_file
+    from vidensdata.themes import maalgruppe
+
+    v = maalgruppe.valider(**{**read_parameter_file("maalgruppe"), "geografi": "Aarhus"})
+    return v.aar, v.registre
+
+
+def test_target_group_series_are_the_themes_own_yearly_estimates():
+    """Each year of the series is the estimate per 1,000 adults that the theme shows for that year (real data)."""
+    from vidensdata.themes import maalgruppe
+
+    aar, registre = _maalgruppe_valg()
+    d = maalgruppe.kommuner_over_aar(aar, registre)
+    first, _ = maalgruppe.data_years()
+    assert len(d) == 98 * (aar - first + 1) and set(d["aar"]) == set(range(first, aar + 1))
+    for kommune, year in (("Aarhus", aar), ("Aarhus", first + 3), ("Læsø", aar), ("Læsø", first)):
+        res = maalgruppe.beregn(geografi=kommune, aar=year, registre="alle")
+        row = d[(d["kommune_kode"] == geography.resolve_one(kommune).kode) & (d["aar"] == year)].iloc[0]
+        if res.noegletal["pr_1000"] is None:  # hidden in the theme: hidden in the series
+            assert row["undertrykt"] and math.isnan(row["pr_1000"])
+        else:
+            assert not row["undertrykt"] and row["pr_1000"] == pytest.approx(res.noegletal["pr_1000"])
+    assert d["undertrykt"].any() and d.loc[d["undertrykt"], "pr_1000"].isna().all()
+
+
+@pytest.mark.parametrize("kommune", ["Aarhus", "København", "Læsø", "Samsø"])
+def test_target_group_trend_is_growth_trend_of_the_shown_estimates(kommune):
+    from vidensdata.methods import growth
+    from vidensdata.themes import maalgruppe
+
+    aar, registre = _maalgruppe_valg()
+    kode = geography.resolve_one(kommune).kode
+    udvikling, note, tr = profil.maalgruppe_udvikling(kode, aar, registre)
+    d = maalgruppe.kommuner_over_aar(aar, registre)
+    serie = d[(d["kommune_kode"] == kode) & ~d["undertrykt"]].set_index("aar")["pr_1000"]
+    if len(serie) < profil.MIN_AAR_TREND:
+        assert (udvikling, tr) == (profil.INGEN_TREND, None) and "For få år" in note
+        return
+    expected = growth.trend(serie, horizon=0)
+    assert (tr.annual_growth, tr.lower, tr.upper) == pytest.approx(
+        (expected.annual_growth, expected.lower, expected.upper))
+    assert tr.n_years == len(serie)
+    if tr.lower > 0:
+        assert udvikling == profil.STIGENDE
+    elif tr.upper < 0:
+        assert udvikling == profil.FALDENDE
+    else:
+        assert udvikling == profil.UAENDRET and profil.UDVIKLING_TEKST[udvikling] == "Ingen tydelig retning"
+    assert note.startswith("Årlig ændring i skønnet pr. 1.000 voksne") and "(95 %-KI mod 0)" in note
+    if len(serie) < aar - int(serie.index.min()) + 1:
+        assert "år med skjult skøn er udeladt" in note
+
+
+@pytest.mark.parametrize("vaekst, forventet", [(1.08, "stigende"), (0.92, "faldende"), (1.0, "uaendret")])
+def test_target_group_trend_direction_words(monkeypatch, vaekst, forventet):
+    """A clear rise or fall per 1,000 adults gets its word; a flat series 'Ingen tydelig retning'."""
+    import pandas as pd
+
+    from vidensdata.themes import maalgruppe
+
+    aar = list(range(2014, 2025))
+    serie = [200 * vaekst ** (a - 2014) * (1 + 0.01 * (-1) ** a) for a in aar]
+    fake = pd.DataFrame({"kommune_kode": "751", "aar": aar, "pr_1000": serie, "undertrykt": False})
+    monkeypatch.setattr(maalgruppe, "kommuner_over_aar", lambda til_aar, registre: fake)
+    udvikling, note, tr = profil.maalgruppe_udvikling("751", 2024, ("serviceloven",))
+    assert udvikling == forventet, (tr.annual_growth, tr.lower, tr.upper)
+    assert profil.UDVIKLING_TEKST[udvikling] in {"Stigende", "Faldende", "Ingen tydelig retning"}
+
+
+def test_profile_row_of_the_target_group_carries_its_trend():
+    aar, registre = _maalgruppe_valg()
+    for kommune in ("Aarhus", "Læsø"):
+        i = {x.tema: x for x in profil.profil(kommune)}["maalgruppe"]
+        if i.vaerdi is None:
+            assert i.udvikling == profil.INGEN_TREND
+            continue
+        udvikling, note, _ = profil.maalgruppe_udvikling(geography.resolve_one(kommune).kode, aar, registre)
+        assert (i.udvikling, i.udvikling_note) == (udvikling, note)
+        assert i.udvikling_tekst in {"Stigende", "Faldende", "Ingen tydelig retning"}

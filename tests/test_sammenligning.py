@@ -151,3 +151,48 @@ def test_compare_view_publishes_every_kommune_and_highlights_the_chosen():
     assert page.count('aria-current="true"') == 2  # Aarhus in the region's table and in the table of all 98
     assert "<details><summary>Vis alle 98 kommuner</summary>" in page and page.count("<img") == 2
     assert "kommunerne i Region Midtjylland" in page
+
+
+def _intro(page: str) -> str:
+    import re
+
+    return re.sub(r"<[^>]+>", "", page.split('<div class="vd-sml">', 1)[1].split("</p>", 1)[0])
+
+
+@pytest.mark.parametrize("navn", TEMAER)
+def test_compare_view_for_the_whole_country_speaks_of_all_98_and_no_region(navn):
+    """Hele landet has no region: the view shows all 98 at once and its words say so (issue 14)."""
+    import json
+
+    from vidensdata.config import paths
+    from vidensdata.presentation.temaer import _faelles
+    from vidensdata.publish import MIME
+
+    t = _tema(navn)
+    res = t.beregn(geografi="Hele landet")
+    shown = _faelles.vis_kommuner_sammenlignet(t.kommuner_sammenlignet(res), res.valg, res.kildelinje)
+    page = shown._repr_mimebundle_()["text/html"]
+    intro = _intro(page)
+    assert intro.startswith("Hele landet er valgt, så alle 98 kommuner vises samlet."), intro
+    invitation = "Vælg en region eller en kommune for at se kommunerne i én region."
+    assert invitation in intro and "region" not in intro.replace(invitation, "").lower(), intro
+    assert "valgte kommune" not in intro and "fremhævet" not in intro, intro
+    assert "Vis alle 98 kommuner" not in page and "kommunerne i Region" not in page
+    assert 'aria-current="true"' not in page and len(shown._repr_mimebundle_()[MIME]["rows"]) == 98
+    # the notebook's own words before the view fit the whole country too
+    nb = json.loads(paths().theme_notebook(navn).read_text(encoding="utf-8"))
+    (tekst,) = ["".join(c["source"]) for c in nb["cells"] if "".join(c["source"]).startswith("## Sammenlign kommuner")]
+    assert "områdets region" not in tekst and "for hele landet" in tekst and "alle 98 kommuner samlet" in tekst
+
+
+@pytest.mark.parametrize("geografi, forventet", [
+    ("Aarhus", "Her vises de 19 kommuner i Region Midtjylland, som Aarhus ligger i; under dem kan alle 98"),
+    ("Region Nordjylland", "Her vises de 11 kommuner i Region Nordjylland; under dem kan alle 98 kommuner vises."),
+    ("Aarhus,Læsø", "Her vises de 30 kommuner i Region Nordjylland og Region Midtjylland, som de valgte kommuner"),
+])
+def test_compare_view_names_the_region_it_shows(geografi, forventet):
+    from vidensdata.presentation.temaer import serviceudvikling as tegning
+
+    res = _tema("serviceudvikling").beregn(geografi=geografi)
+    page = tegning.vis_sammenlign_kommuner(res)._repr_mimebundle_()["text/html"]
+    assert _intro(page).startswith(forventet), _intro(page)

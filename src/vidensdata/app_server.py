@@ -29,20 +29,27 @@ running out of memory; and it culls kernels that sit idle in an open tab after
 status >= 400, on any route, is replaced by a Danish page or Danish JSON
 (:class:`DanskeFejlsider`: no Tornado English page, no path, no exception text), and
 the app page sets the ``_xsrf`` cookie so that closing a tab shuts its kernel down
-(Voila's frontend sends the cookie's token with its ``beforeunload`` beacon).
+(Voila's frontend sends the cookie's token with its ``beforeunload`` beacon). It also serves the
+generated reports read-only at ``rapporter/`` (:class:`RapportFiler`), so the apps' landing page
+links to the reports' landing page on the same server and the reports link back: only the report
+file types (:data:`RAPPORT_FILTYPER`), never a hidden file, a symbolic link, a path out of the
+folder, or ``.json``; anything else is the Danish 404 page.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import stat
 import time
+from pathlib import Path
 
 from jupyter_client.session import DELIM
 from jupyter_server.services.kernels.connection.base import deserialize_msg_from_ws_v1
 from jupyter_server.services.kernels.connection.channels import ZMQChannelsWebsocketConnection
 from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
 from tornado import web
-from traitlets import Integer
+from traitlets import Integer, Unicode
 
 #: Client-to-kernel message types the widgets need; ``execute_request`` is not among them.
 TILLADTE_BESKEDER = frozenset({"comm_open", "comm_close", "comm_msg", "comm_info_request", "kernel_info_request"})
@@ -390,6 +397,65 @@ class DanskeFejlsider(web.OutputTransform):
         return b"" if self._erstattet else chunk
 
 
+# ----------------------------------------------------------------------------- the reports, read-only
+
+#: Where the reports are served, below the server's base URL (the apps' landing page links to ``rapporter/index.html``).
+RAPPORT_STI = "rapporter"
+#: The only file types served there: what ``vidensdata run`` publishes (pages, tables, figures, PDFs).
+RAPPORT_FILTYPER = frozenset({".html", ".csv", ".xlsx", ".png", ".svg", ".pdf"})
+
+
+def rapport_fil(rod: Path, sti: str) -> Path | None:
+    """The file below the reports folder ``rod`` that the URL path ``sti`` names, or None when it may not be
+    served (pure apart from ``lstat``; unit-tested).
+
+    ``""`` and a path ending in ``/`` mean that folder's ``index.html``. Refused: an empty, ``.`` or ``..``
+    part, a hidden part (``.git``, ``.env``), a backslash or NUL, a file type not in :data:`RAPPORT_FILTYPER`
+    (``.json``, ``.ipynb``, ``.py`` …), a symbolic link anywhere on the way (a link could point out of the
+    folder), and anything that is not a regular file."""
+    if "\\" in sti or "\x00" in sti:
+        return None
+    if sti == "" or sti.endswith("/"):
+        sti += "index.html"
+    dele = sti.split("/")
+    if any(d in ("", ".", "..") or d.startswith(".") for d in dele):
+        return None
+    if Path(dele[-1]).suffix.lower() not in RAPPORT_FILTYPER:
+        return None
+    sti_nu = Path(rod)
+    for d in dele:
+        sti_nu = sti_nu / d
+        try:
+            info = os.lstat(sti_nu)
+        except (OSError, ValueError):
+            return None
+        if stat.S_ISLNK(info.st_mode):
+            return None
+    return sti_nu if stat.S_ISREG(info.st_mode) else None
+
+
+class RapportFiler(web.StaticFileHandler):
+    """The reports folder, read-only (GET and HEAD): :func:`rapport_fil` decides what may be served; everything
+    else is a 404, which :class:`DanskeFejlsider` turns into the Danish page."""
+
+    def initialize(self, path: str, default_filename: str | None = None) -> None:
+        super().initialize(path=os.path.realpath(path), default_filename=None)
+
+    async def get(self, path: str, include_body: bool = True) -> None:
+        fil = rapport_fil(Path(self.root), path)
+        if fil is None:
+            raise web.HTTPError(404)
+        await super().get(fil.relative_to(self.root).as_posix(), include_body=include_body)
+
+    def get_content_type(self) -> str:
+        ctype = super().get_content_type()
+        return f"{ctype}; charset=utf-8" if ctype in ("text/html", "text/csv", "image/svg+xml") else ctype
+
+    def set_extra_headers(self, path: str) -> None:
+        self.set_header("X-Content-Type-Options", "nosniff")
+        self.set_header("Cache-Control", "no-cache")  # a new run replaces the files under the same names
+
+
 # ----------------------------------------------------------------------------- Voila with these rules
 
 def _voila_klasse():
@@ -408,17 +474,27 @@ def _voila_klasse():
 
     class VidensdataVoila(Voila):
         name = "vidensdata-voila"
+        rapport_mappe = Unicode("", config=True,
+                                help="The reports folder served read-only at rapporter/ (default: paths().reports).")
 
         def init_handlers(self):
             from jupyter_server.utils import url_path_join
+
+            from .config import paths
 
             handlers = super().init_handlers()
             # routes that answered 500 (a template path without a static part, logout without a login) are
             # simply not found; no login exists in the apps
             missing = [(url_path_join(self.server_url, pattern), web.ErrorHandler, {"status_code": 404})
                        for pattern in (r"/voila/templates/(?![^/]+/static/).*", r"/log(in|out)/?")]
-            return missing + [(h[0], XsrfVoilaHandler, *h[2:]) if len(h) > 1 and h[1] is TornadoVoilaHandler else h
-                              for h in handlers]
+            rapporter = [
+                (url_path_join(self.server_url, RAPPORT_STI), web.RedirectHandler,
+                 {"url": url_path_join(self.base_url, RAPPORT_STI, "index.html")}),
+                (url_path_join(self.server_url, RAPPORT_STI, "(.*)"), RapportFiler,
+                 {"path": self.rapport_mappe or str(paths().reports)}),
+            ]
+            return missing + rapporter + [
+                (h[0], XsrfVoilaHandler, *h[2:]) if len(h) > 1 and h[1] is TornadoVoilaHandler else h for h in handlers]
 
         def listen(self):
             DanskeFejlsider.base_url = self.base_url

@@ -146,10 +146,11 @@ def app_url() -> str:
     return url if url.endswith("/") else url + "/"
 
 
-def rapport_url() -> str:
-    """Address of the reports' landing page that the apps link to (``VIDENSDATA_RAPPORT_URL``; default the
-    local ``reports/index.html`` as a file address: set it where a web server serves ``reports/``)."""
-    return os.environ.get("VIDENSDATA_RAPPORT_URL") or (paths().reports / "index.html").as_uri()
+def rapport_url(app_adresse: str | None = None) -> str:
+    """Address of the reports' landing page that the apps link to: ``VIDENSDATA_RAPPORT_URL`` where another web
+    server serves ``reports/``; by default the app server's own read-only copy, ``rapporter/index.html`` below
+    ``app_adresse`` (default :func:`app_url`; the apps' landing page gives its own base URL)."""
+    return os.environ.get("VIDENSDATA_RAPPORT_URL") or f"{app_adresse or app_url()}rapporter/index.html"
 
 
 #: Default size bound of the view cache (MiB); ``VIDENSDATA_VISNINGSCACHE_MB`` overrides it.

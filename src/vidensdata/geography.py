@@ -2,8 +2,9 @@
 
 Accepts a Statistics Denmark code (``"101"``, ``101``, ``"084"``, ``"000"``), a name
 in any case with or without "Kommune"/"Region" (``"aarhus"``, ``"Århus Kommune"``,
-``"region hovedstaden"``, ``"Hovedstaden"``), a level (``"kommuner"``, ``"regioner"``,
-``"landet"``), or a list of any of these. Anything else raises
+``"region hovedstaden"``, ``"Hovedstaden"``), the official names with their genitive
+(``"Københavns Kommune"``, ``"Bornholms Regionskommune"``, ``"Frederiksbergs Kommune"``),
+a level (``"kommuner"``, ``"regioner"``, ``"landet"``), or a list of any of these. Anything else raises
 :class:`~vidensdata.errors.UnknownGeographyError` listing close matches.
 """
 
@@ -114,10 +115,30 @@ def _fold(text: str) -> str:
 
 def _norm(text: str) -> str:
     t = _fold(str(text).strip().lower())
+    t = re.sub(r"['’]", "", t)  # "Aarhus' Kommune"
     t = re.sub(r"[\s\-_]+", " ", t)
-    t = re.sub(r"\s+kommune$", "", t)
+    t = re.sub(r"\s+(regions)?kommune$", "", t)  # "Bornholms Regionskommune"
     t = re.sub(r"^region\s+", "", t)
     return t.strip()
+
+
+def _uden_genitiv(key: str) -> str | None:
+    """``key`` without a genitive -s (``koebenhavns`` → ``koebenhavn``), or None if it has none.
+
+    The official names of kommuner are often genitive ("Københavns Kommune", "Bornholms
+    Regionskommune"); a name that itself ends in -s (Aarhus, Horsens, Nordfyns) is found
+    before this is tried, so it is never cut.
+    """
+    return key[:-1] if len(key) > 3 and key.endswith("s") else None
+
+
+#: Other names of a kommune that people type: Statistics Denmark's genitive names without the -s.
+ANDRE_NAVNE: dict[str, tuple[str, ...]] = {"480": ("Nordfyn",), "820": ("Vesthimmerland",)}
+
+
+def andre_navne(g: Geografi) -> tuple[str, ...]:
+    """The other names ``g`` is found by, besides its name, code and their spellings (for search pages)."""
+    return ANDRE_NAVNE.get(g.kode, ()) if g.niveau == "kommune" else ()
 
 
 @dataclass(frozen=True)
@@ -154,6 +175,9 @@ def _table() -> _Table:
     for g in (land, *regioner, *kommuner):
         add(g.kode, (g,))
         add(g.navn, (g,))
+    for kode, navne in ANDRE_NAVNE.items():
+        for navn in navne:
+            add(navn, tuple(k for k in kommuner if k.kode == kode))
     for alias in ("landet", "hele landet", "danmark", "hele danmark", "land", "0", "00"):
         add(alias, (land,))
     add("regioner", tuple(regioner))
@@ -291,6 +315,10 @@ def _resolve_item(item) -> tuple[Geografi, ...]:
     hit = table.by_key.get(key)
     if hit is None and key.isdigit():
         hit = table.by_key.get(key.lstrip("0").zfill(3))
+    if hit is None and (kort := _uden_genitiv(key)) is not None:
+        genitiv = table.by_key.get(kort)
+        if genitiv is not None and len(genitiv) == 1 and genitiv[0].niveau == "kommune":
+            hit = genitiv
     if hit is not None:
         return hit
     if key == "411" or key == "christiansoe":

@@ -2,8 +2,9 @@
 
 * a type-ahead search (plain JavaScript in the page, no outside request) over Hele landet, the
   5 regions and the 98 kommuner: names in any case, with or without "Kommune"/"Region", with
-  æ/ø/å or ae/oe/aa; each hit lists the area's profile (kommuner), its three theme reports and
-  the three apps with the area chosen; Enter opens the first hit's main page;
+  æ/ø/å or ae/oe/aa, and the official genitive names ("Københavns Kommune", "Bornholms
+  Regionskommune") as :mod:`vidensdata.geography` reads them; each hit lists the area's profile
+  (kommuner), its three theme reports and the three apps with the area chosen; Enter opens the first hit's main page;
 * the kommuner grouped by region, and on a map (each kommune a link to its profile);
 * links to the whole country's and the regions' reports, and to the apps.
 
@@ -48,18 +49,21 @@ SCRIPT = r"""
   var data = JSON.parse(document.getElementById('vd-omraader').textContent);
   function norm(s) {
     s = s.toLowerCase().replace(/æ/g, 'ae').replace(/ø/g, 'oe').replace(/å/g, 'aa').replace(/é/g, 'e')
-         .replace(/[\s\-_.,]+/g, ' ').trim();
-    s = s.replace(/ kommune$/, '').replace(/^kommune /, '').replace(/^region /, '').replace(/ region$/, '');
+         .replace(/['\u2019]/g, '').replace(/[\s\-_.,]+/g, ' ').trim();
+    s = s.replace(/ (regions)?kommune$/, '').replace(/^kommune /, '').replace(/^region /, '').replace(/ region$/, '');
     return s.trim();
   }
+  // the genitive of an official name: "Københavns Kommune", "Bornholms Regionskommune" (as geography._uden_genitiv)
+  function udenGenitiv(q) { return q.length > 3 && q.slice(-1) === 's' ? q.slice(0, -1) : null; }
   data.forEach(function (d) { d.n = norm(d.navn); d.alias = (d.alias || []).map(norm); });
   var input = document.getElementById('vd-soeg'), hits = document.getElementById('vd-hits'),
       status = document.getElementById('vd-soeg-status');
   function esc(s) { var e = document.createElement('span'); e.textContent = s; return e.innerHTML; }
   function score(d, q) {
-    var names = [d.n].concat(d.alias), best = 0;
+    var names = [d.n].concat(d.alias), best = 0, g = d.kommune ? udenGenitiv(q) : null;
     names.forEach(function (n) {
-      if (n === q) best = Math.max(best, 3);
+      if (n === q) best = Math.max(best, 4);
+      else if (n === g) best = Math.max(best, 3);
       else if (n.indexOf(q) === 0) best = Math.max(best, 2);
       else if (n.indexOf(' ' + q) >= 0 || (q.length > 2 && n.indexOf(q) > 0)) best = Math.max(best, 1);
     });
@@ -110,13 +114,11 @@ def _omraader(temaer) -> list[dict]:
             hoved, art, visning = links[0][1], "Region", g.navn
         else:
             hoved, art, visning = links[0][1], "Hele landet", g.navn
-        alias = [g.kode]
+        alias = [g.kode, *geography.andre_navne(g)]
         if g.niveau == "land":
             alias += ["Danmark", "landet"]
-        if g.navn == "Aarhus":
-            alias.append("Århus")
         out.append({"navn": g.navn, "visning": visning, "art": art, "hoved": hoved, "links": links, "orden": i,
-                    "alias": alias})
+                    "alias": alias, "kommune": g.niveau == "kommune"})
     return out
 
 

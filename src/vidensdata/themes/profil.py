@@ -16,8 +16,10 @@ Headline indicators:
 * **overdoedelighed**: SMR of the target group (all sexes) with its exact Poisson interval,
   against the national target group's SMR (the centre of the funnel plot); one fixed
   period, so no trend.
-* **maalgruppe**: the estimated target group per 1,000 adults with its interval; one year,
-  so no trend.
+* **maalgruppe**: the estimated target group per 1,000 adults with its interval; trend: the
+  annual growth of the yearly estimates per 1,000 adults (:func:`vidensdata.methods.growth.trend`
+  on the kommune's estimates of every year up to the profile's year, hidden years left out) with
+  its 95 % CI against 0 (:func:`maalgruppe_udvikling`; docs/metoder.md).
 
 :func:`alle_kommuner` computes the 98 profiles at once and caches them on disk (keyed on
 the data read and this code), so the runner, the theme maps and the profiles share one
@@ -35,7 +37,8 @@ import pandas as pd
 from .. import formatting as fmt
 from .. import geography
 from ..datasets import registry as cat
-from ..methods import mortality
+from ..errors import VidensdataError
+from ..methods import growth, mortality
 from ..parameters import read_parameter_file
 from ..storage import cached_tables, code_fingerprint, fingerprint
 from . import TEMAER, sammenligning
@@ -46,8 +49,10 @@ TEMA_RAEKKEFOELGE = ("serviceudvikling", "overdoedelighed", "maalgruppe")
 STIGENDE, FALDENDE, UAENDRET, INGEN_TREND = "stigende", "faldende", "uaendret", "ingen"
 #: The unit of each theme's headline indicator, as shown after a value.
 ENHED = {"serviceudvikling": "pr. 1.000 indbyggere", "overdoedelighed": "SMR", "maalgruppe": "pr. 1.000 voksne"}
-UDVIKLING_TEKST = {STIGENDE: "Stigende", FALDENDE: "Faldende", UAENDRET: "Ingen sikker ændring",
+UDVIKLING_TEKST = {STIGENDE: "Stigende", FALDENDE: "Faldende", UAENDRET: "Ingen tydelig retning",
                    INGEN_TREND: "Ikke beregnet"}
+#: Fewest years with a shown estimate a target-group trend is computed from (growth.trend needs 3).
+MIN_AAR_TREND = 3
 
 
 @dataclass(frozen=True)
@@ -129,12 +134,43 @@ def _overdoedelighed(res, region, land) -> dict:
             "udvikling": INGEN_TREND, "udvikling_note": "Én fast periode; ingen trend.", "decimaler": 2}
 
 
+def maalgruppe_udvikling(kommune_kode: str, aar: int, registre) -> tuple[str, str, object]:
+    """The direction of a kommune's target-group estimate per 1,000 adults over the years up to ``aar``:
+    (direction code, Danish note, the :class:`~vidensdata.methods.growth.TrendResult` or None).
+
+    :func:`growth.trend` on the yearly estimates per 1,000 adults (years whose estimate is hidden left out):
+    ``stigende``/``faldende`` when the 95 % CI of the annual growth lies above/below 0, ``uaendret`` ("Ingen
+    tydelig retning") when it contains 0, ``ingen`` with fewer than :data:`MIN_AAR_TREND` shown years."""
+    from . import maalgruppe
+
+    d = maalgruppe.kommuner_over_aar(aar, tuple(registre))
+    d = d[(d["kommune_kode"] == kommune_kode) & ~d["undertrykt"]].dropna(subset=["pr_1000"])
+    serie = d.set_index("aar")["pr_1000"]
+    if len(serie) < MIN_AAR_TREND:
+        return INGEN_TREND, f"For få år med et vist skøn ({len(serie)}) til en trend.", None
+    try:
+        tr = growth.trend(serie, horizon=0)
+    except VidensdataError:
+        return INGEN_TREND, "Trenden kunne ikke beregnes.", None
+    aar_tekst = f"{int(serie.index.min())}–{int(serie.index.max())}"
+    if len(serie) < int(serie.index.max()) - int(serie.index.min()) + 1:
+        aar_tekst += f" ({len(serie)} år; år med skjult skøn er udeladt)"
+    note = (f"Årlig ændring i skønnet pr. 1.000 voksne {aar_tekst}: "
+            f"{fmt.fmt_interval(tr.annual_growth, tr.lower, tr.upper, decimals=1, pct=True)} (95 %-KI mod 0).")
+    return _udvikling(tr), note, tr
+
+
 def _maalgruppe(res, region, land) -> dict:
     n = res.noegletal
-    return {"label": f"Anslået målgruppe pr. 1.000 voksne, {res.valg.aar}",
+    v = res.valg
+    if len(v.omraade.dele) == 1 and v.omraade.enkelt.niveau == "kommune" and _num(n["pr_1000"]) is not None:
+        udvikling, note, _ = maalgruppe_udvikling(v.omraade.enkelt.kode, v.aar, v.registre)
+    else:  # a hidden estimate gets no trend either
+        udvikling, note = INGEN_TREND, "Skønnet er skjult; ingen trend."
+    return {"label": f"Anslået målgruppe pr. 1.000 voksne, {v.aar}",
             "vaerdi": _num(n["pr_1000"]), "nedre": _num(n["pr_1000_nedre"]), "oevre": _num(n["pr_1000_oevre"]),
             "region": _num(region.noegletal["pr_1000"]), "land": _num(land.noegletal["pr_1000"]),
-            "udvikling": INGEN_TREND, "udvikling_note": "Ét år; ingen trend.", "decimaler": 1}
+            "udvikling": udvikling, "udvikling_note": note, "decimaler": 1}
 
 
 _UDTRAEK = {"serviceudvikling": _serviceudvikling, "overdoedelighed": _overdoedelighed, "maalgruppe": _maalgruppe}
@@ -208,4 +244,4 @@ def kommunevaerdier(tema: str) -> pd.DataFrame:
 
 
 __all__ = ["Indikator", "TEMA_RAEKKEFOELGE", "ENHED", "UDVIKLING_TEKST", "IKKE_VURDERET", "tabel", "profil",
-           "alle_kommuner", "kommunevaerdier"]
+           "alle_kommuner", "kommunevaerdier", "maalgruppe_udvikling"]

@@ -83,6 +83,24 @@ def _sammenligning_del(sml, t, valgte: set[str], titel: str) -> str:
     return figur + _sammenligning_tabel(t, sml, valgte)[1]
 
 
+def _hvilke_kommuner(omr, t) -> str:
+    """The compare view's first sentence: which kommuner it shows, and why, for the area chosen (the whole
+    country has no region: all 98 at once; a region its own kommuner; kommuner the kommuner of their region)."""
+    if omr.er_landet:
+        return (f"Hele landet er valgt, så alle {len(t)} kommuner vises samlet. Vælg en region eller en kommune "
+                "for at se kommunerne i én region.")
+    regioner = [r for r in geography.regioner() if r.kode in omr.region_koder]
+    navne = " og ".join(r.navn for r in regioner)
+    n = int(t["region_kode"].isin(omr.region_koder).sum())
+    if omr.enkelt is not None and omr.enkelt.niveau == "region":
+        hvorfor = ""
+    elif len(omr.dele) == 1:
+        hvorfor = f", som {omr.navn} ligger i"
+    else:
+        hvorfor = ", som de valgte kommuner ligger i"
+    return f"Her vises de {n} kommuner i {navne}{hvorfor}; under dem kan alle {len(t)} kommuner vises."
+
+
 def vis_kommuner_sammenlignet(sml, valg, kildelinje: str):
     """The "Sammenlign kommuner" view: the indicator with its CI for the kommuner of the chosen area's
     region(s), sorted, the chosen kommune(r) highlighted, verdict colours and words, as a chart and a table;
@@ -99,7 +117,8 @@ def vis_kommuner_sammenlignet(sml, valg, kildelinje: str):
     t = sml.tabel
     valgte = set() if omr.er_landet else set(omr.kommune_koder)
     skjult = int(t["undertrykt"].sum())
-    intro = (f'<p class="vd-note">{_html.escape(sml.indikator)} med 95 %-konfidensinterval, sorteret fra højest '
+    intro = (f'<p class="vd-note">{_html.escape(_hvilke_kommuner(omr, t))} '
+             f"{_html.escape(sml.indikator)} med 95 %-konfidensinterval, sorteret fra højest "
              f"til lavest. Den stiplede linje er {_html.escape(sml.land_label.lower())} "
              f"({fmt.fmt_dec(sml.land, sml.decimaler + 1)}). Farve og figur viser sammenligningen med landet: "
              "▲ højere, ● som landet, ▼ lavere, ○ ikke vurderet. "
