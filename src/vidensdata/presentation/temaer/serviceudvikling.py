@@ -62,20 +62,45 @@ def figur_antal(res: Resultat):
 
 
 
-def figur_indeks(res: Resultat):
-    """Index (first year = 100) per service."""
-    rows = []
+def indeks_serier(res: Resultat) -> tuple[pd.DataFrame, list[str]]:
+    """The index (first year = 100) per service: ``aar``, ``indeks`` (NaN where the count is hidden), ``Ydelse``,
+    ``skjult``; and the names of the services left out because their first year is hidden, 0 or missing
+    (no base, so no index)."""
+    rows, udeladt = [], []
     for code, grp in res.serie.groupby("ydelse", sort=False):  # same order (and colours) as the other figures
-        s = grp.set_index("aar")["antal"]
-        if grp["undertrykt"].any() or s.get(res.valg.startaar, 0) in (0, None) or len(s) < 2:
+        s = pd.to_numeric(grp.set_index("aar")["antal"], errors="coerce").astype(float)
+        hidden = grp.set_index("aar")["undertrykt"].astype(bool) | s.isna()
+        base = s.get(res.valg.startaar, np.nan)
+        if len(s) < 2 or hidden.get(res.valg.startaar, True) or not base > 0:
+            udeladt.append(YDELSE_NAVNE[code])
             continue
-        idx = growth.index_to_base(s.astype(float), res.valg.startaar)
-        rows.append(pd.DataFrame({"aar": idx.index, "indeks": idx.to_numpy(), "Ydelse": YDELSE_NAVNE[code]}))
-    d = pd.concat(rows) if rows else pd.DataFrame({"aar": [], "indeks": [], "Ydelse": []})
-    return plots.line_plot(d, x="aar", y="indeks", hue="Ydelse",
-                           title=f"Indeks ({res.valg.startaar} = 100), {res.valg.omraade.navn}",
-                           xlabel="År", ylabel="Indeks", kilde=[res.kilde], synthetic=res.syntetisk,
-                           legend_title="Ydelse", farver=plots.ydelse_farver())
+        idx = growth.index_to_base(s, res.valg.startaar).where(~hidden)
+        rows.append(pd.DataFrame({"aar": idx.index, "indeks": idx.to_numpy(), "Ydelse": YDELSE_NAVNE[code],
+                                  "skjult": hidden.to_numpy()}))
+    d = (pd.concat(rows, ignore_index=True) if rows
+         else pd.DataFrame({"aar": [], "indeks": [], "Ydelse": [], "skjult": []}))
+    return d, udeladt
+
+
+def figur_indeks(res: Resultat):
+    """Index (first year = 100) per service: a gap (with a marker) where a count is hidden, and a note naming
+    the services left out because their first year is hidden or 0."""
+    d, udeladt = indeks_serier(res)
+    fig = plots.line_plot(d, x="aar", y="indeks", hue="Ydelse", skjult="skjult",
+                          title=f"Indeks ({res.valg.startaar} = 100), {res.valg.omraade.navn}",
+                          xlabel="År", ylabel="Indeks", kilde=[res.kilde], synthetic=res.syntetisk,
+                          legend_title="Ydelse", farver=plots.ydelse_farver(), years=True)
+    if d["skjult"].astype(bool).any():
+        plots.tilfoej_note(fig, "Linjerne er brudt i år, hvor antallet er skjult af diskretionshensyn (under 5 "
+                                "eller skjult for at beskytte et lille tal); ▽ på aksen markerer dem.")
+    if udeladt:
+        plots.tilfoej_note(fig, f"Ikke vist: {_opremsning(udeladt)}, fordi antallet i {res.valg.startaar} er "
+                                "skjult, 0 eller mangler, så der er intet at regne indekset fra.")
+    return fig
+
+
+def _opremsning(navne: list[str]) -> str:
+    return navne[0] if len(navne) == 1 else f"{', '.join(navne[:-1])} og {navne[-1]}"
 
 
 def figur_sammenligning(res: Resultat):
