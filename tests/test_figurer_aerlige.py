@@ -108,3 +108,75 @@ def test_the_figure_shown_for_laesoe_names_the_hidden_values():
     html = figur_html(tegn.figur_antal(serviceudvikling.beregn("Læsø", 2014, 2024)))
     svg = base64.b64decode(re.search(r'base64,([^"]+)"', html).group(1)).decode()
     assert "Skjult værdi" in svg  # the legend entry is text in the SVG (svg.fonttype none)
+
+
+def test_the_index_chart_breaks_at_hidden_counts_and_names_the_services_left_out():
+    res = serviceudvikling.beregn("Solrød", 2014, 2024)
+    hidden = res.serie[res.serie["undertrykt"].astype(bool)]
+    fig = tegn.figur_indeks(res)
+    ax = fig.axes[0]
+    data, left_out = tegn.indeks_serier(res)
+    drawn = {ln.get_label() for ln in ax.get_lines()}
+    gaps = 0
+    for code, grp in hidden.groupby("ydelse"):
+        name = YDELSE_NAVNE[code]
+        if name in left_out:
+            assert name not in drawn
+            continue
+        line = _line(ax, name)
+        xs = list(np.asarray(line.get_xdata(), float))
+        ys = np.asarray(line.get_ydata(), float)
+        for year in grp["aar"]:
+            assert np.isnan(ys[xs.index(float(year))]), (code, year)  # a gap, never a line through it
+            gaps += 1
+    assert gaps, "Solrød should have a hidden count after a visible first year"
+    assert "brudt" in fig._vidensdata_note and "brudt" in fig.texts[0].get_text()
+    labels = [" ".join(t.get_text().split()) for t in ax.get_legend().get_texts()]
+    assert plots.SKJULT_LABEL in labels
+
+
+def test_the_index_chart_names_every_service_without_a_base():
+    res = serviceudvikling.beregn("Læsø", 2014, 2024)
+    data, left_out = tegn.indeks_serier(res)
+    first = res.serie[res.serie["aar"] == 2014].set_index("ydelse")
+    expected = [YDELSE_NAVNE[c] for c, r in first.iterrows() if r["undertrykt"] or not (r["antal"] > 0)]
+    assert expected and left_out == expected
+    fig = tegn.figur_indeks(res)
+    for name in expected:
+        assert name in fig._vidensdata_note
+        assert name not in {ln.get_label() for ln in fig.axes[0].get_lines()}
+    assert "Ikke vist:" in " ".join(fig.texts[0].get_text().split())
+
+
+def test_the_age_chart_breaks_at_hidden_age_groups_with_a_marker_and_a_note():
+    from vidensdata.presentation.temaer import overdoedelighed as tegn_od
+    from vidensdata.themes import overdoedelighed
+
+    res = overdoedelighed.beregn("Hele landet")
+    rates = res.aldersrater
+    hidden = rates[rates["skjult"].astype(bool)]
+    assert len(hidden), "the national target group should have a hidden age group"
+    fig = tegn_od.figur_aldersdoedelighed(res)
+    ax = fig.axes[0]
+    groups = [t.get_text() for t in ax.get_xticklabels()]
+    for serie, grp in hidden.groupby("Serie"):
+        line = _line(ax, serie)
+        xs = list(np.asarray(line.get_xdata(), float))
+        ys = np.asarray(line.get_ydata(), float)
+        for group in grp["aldersgruppe"]:
+            assert np.isnan(ys[xs.index(float(groups.index(group)))]), (serie, group)
+        assert np.isfinite(ys).sum() >= 2  # the rest of the line is drawn
+    markers = [ln for ln in ax.get_lines() if ln.get_marker() == plots.SKJULT_MARKER and len(ln.get_xdata())]
+    assert sum(len(m.get_xdata()) for m in markers) == len(hidden)
+    assert tegn_od.ALDER_SKJULT_NOTE in fig._vidensdata_note
+    assert "diskretionshensyn" in fig.texts[0].get_text()
+
+
+def test_the_age_chart_of_a_small_kommune_shows_its_hidden_series_as_markers_only():
+    from vidensdata.presentation.temaer import overdoedelighed as tegn_od
+    from vidensdata.themes import overdoedelighed
+
+    res = overdoedelighed.beregn("Læsø")
+    ax = tegn_od.figur_aldersdoedelighed(res).axes[0]
+    line = _line(ax, "Målgruppen, Læsø")
+    assert np.isnan(np.asarray(line.get_ydata(), float)).all()

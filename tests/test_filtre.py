@@ -38,6 +38,79 @@ def test_choosing_some_services_makes_the_key_figures_say_what_they_count():
         assert "ikke kun de valgte" not in shown_all[testid][0]
 
 
+def _figure_texts(fig) -> list[str]:
+    """Every text drawn in a figure: titles, axis labels, legend labels, the source line (whitespace joined)."""
+    texts = [t.get_text() for t in fig.texts]
+    for ax in fig.axes:
+        texts += [ax.get_title(), ax.get_xlabel(), ax.get_ylabel()]
+        if ax.get_legend() is not None:
+            texts += [t.get_text() for t in ax.get_legend().get_texts()]
+    return [" ".join(t.split()) for t in texts if t.strip()]
+
+
+def test_every_figure_text_about_services_says_what_it_counts_under_the_choice():
+    """A text of the service theme that says "ydelse(r)" about a count of persons says which services it counts:
+    "at least one service" is of all six (never of the chosen subset), and says so when a subset is chosen."""
+    import re
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from vidensdata.presentation.temaer import serviceudvikling as tegn
+    from vidensdata.vocabulary import YDELSE_NAVNE, YDELSER
+
+    some = serviceudvikling.beregn("Aarhus", ydelser=["§85", "§108"])
+    chosen_names = {YDELSE_NAVNE["§85"], YDELSE_NAVNE["§108"]}
+    note = "alle 6 ydelser, ikke kun de valgte (§ 85, § 108)"
+    assert serviceudvikling.alle_ydelser_note(some.valg) == f" – {note}"
+    texts = []
+    for figur in (tegn.figur_antal, tegn.figur_indeks, tegn.figur_sammenligning, tegn.figur_trend):
+        texts += _figure_texts(figur(some))
+    about_any = [t for t in texts if re.search(r"mindst én ydelse", t, re.I)]
+    assert about_any, texts
+    for t in about_any:
+        assert note in t, t  # every "at least one service" says it counts all six, and names the chosen
+    services = [t for t in texts if t in {*YDELSER.values()}]
+    assert set(services) == chosen_names  # the other series are the chosen services, by name
+    table = som_html(tegn.vis_tabel(some))
+    assert f"Mindst én ydelse{serviceudvikling.alle_ydelser_note(some.valg)}".replace("–", "–") in table
+    download = serviceudvikling.tabel_til_download(some)
+    assert download.loc[download["ydelse"] == "alle", "ydelse_navn"].str.contains(note, regex=False).all()
+    compare = serviceudvikling.kommuner_sammenlignet(some)
+    assert note in compare.indikator
+    every = serviceudvikling.beregn("Aarhus")
+    assert serviceudvikling.alle_ydelser_note(every.valg) == ""
+    for t in _figure_texts(tegn.figur_sammenligning(every)) + _figure_texts(tegn.figur_antal(every)):
+        assert "ikke kun de valgte" not in t
+
+
+def test_texts_that_count_the_services_say_how_many_there_are():
+    """A text that names a number of services ("seks ydelser", "6 ydelser") names the real number, and the
+    notebook's list of the services names each of them."""
+    import json
+    import re
+
+    from vidensdata.config import paths
+    from vidensdata.vocabulary import YDELSER
+
+    ord_ = {"to": 2, "tre": 3, "fire": 4, "fem": 5, "seks": 6, "syv": 7, "otte": 8, "ni": 9, "ti": 10,
+            "five": 5, "six": 6, "seven": 7, "eight": 8}
+    nb = json.loads((paths().notebooks / "temaer" / "serviceudvikling.ipynb").read_text(encoding="utf-8"))
+    prose = " ".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
+    import inspect
+
+    from vidensdata.presentation.temaer import serviceudvikling as tegn
+
+    texts = prose + inspect.getsource(serviceudvikling) + inspect.getsource(tegn)
+    counts = re.findall(r"\b(\d+|" + "|".join(ord_) + r")\s+(?:af\s+)?(?:de\s+)?(?:ydelser|services)\b", texts, re.I)
+    for c in counts:
+        n = int(c) if c.isdigit() else ord_[c.lower()]
+        assert n == len(YDELSER), f"a text counts {c} services; there are {len(YDELSER)}"
+    listing = next(p for p in re.split(r"\n\s*\n", prose) if p.startswith("Ydelserne er"))
+    for code in YDELSER:
+        assert code.replace("§", "§ ") in listing, code
+
+
 def test_busy_state_has_text_and_aria_busy():
     assert 'aria-busy="true"' in widgets.OPDATERER and "Opdaterer visningen" in widgets.OPDATERER
     assert 'role="status"' in widgets.OPDATERER

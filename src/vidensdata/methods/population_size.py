@@ -321,7 +321,7 @@ def _design(histories: list[str], pairs, heterogeneity: str | None = None, theta
 
 #: The heterogeneity forms of Rivest & Baillargeon (2007) and Rcapture's ``closedp``, with their default theta.
 HETEROGENEITY = {"chao": None, "poisson": 2.0, "darroch": None, "gamma": 3.5}
-HETEROGENEITY_NAVNE = {"chao": "Chao (nedre grænse)", "poisson": "Poisson", "darroch": "Darroch", "gamma": "Gamma"}
+HETEROGENEITY_NAVNE = {"chao": "Chaos nedre grænse", "poisson": "Poisson", "darroch": "Darroch", "gamma": "Gamma"}
 
 
 def _heterogeneity_columns(c: np.ndarray, t: int, form: str | None, theta: float | None) -> list[np.ndarray]:

@@ -68,6 +68,8 @@ class Pakke:
     syntetisk: bool
     link: str
     hentet: dt.date
+    #: the literature the theme's method builds on (cited here, not in the source lines)
+    litteratur: tuple[str, ...] = ()
 
     @property
     def citation(self) -> str:
@@ -114,7 +116,7 @@ def pakke(tema, res, link: str = "") -> Pakke:
     return Pakke(tema=tema.navn, tema_titel=tema.titel, omraade=res.valg.omraade.navn, periode=periode(res.valg),
                  filnavn=filnavn(tema.navn, res.valg), tabel=dansk_tabel(tema.tabel_til_download(res)),
                  noegletal=noegletal, kilde=res.kildelinje, syntetisk=bool(res.syntetisk), link=link,
-                 hentet=dt.date.today())
+                 hentet=dt.date.today(), litteratur=tuple(getattr(tema, "litteratur", ()) or ()))
 
 
 def csv_bytes(p: Pakke) -> bytes:
@@ -181,6 +183,8 @@ def om_data(p: Pakke) -> list[tuple[str, str]]:
         ("«x»", FORKLARING_SEKUNDAER),
         ("Sådan citerer du", p.citation),
     ]
+    if p.litteratur:
+        rows.append(("Metoden bygger på", " ".join(p.litteratur)))
     if p.link:
         rows.append(("Link til visningen", p.link))
     return rows
@@ -237,7 +241,9 @@ def links_html(p: Pakke) -> str:
         f'<p class="vd-note">I filerne betyder {html.escape(FORKLARING_PRIMAER)}; '
         f"{html.escape(FORKLARING_SEKUNDAER)}.</p>"
         f'<p class="vd-note" data-testid="citer"><b>Sådan citerer du:</b> {html.escape(p.citation)}{link}</p>'
-        "</div>"
+        + (f'<p class="vd-note" data-testid="litteratur"><b>Metoden bygger på:</b> '
+           f'{html.escape(" ".join(p.litteratur))}</p>' if p.litteratur else "")
+        + "</div>"
     )
 
 

@@ -249,6 +249,25 @@ def _finish(fig, ax, df, x, y, hue, legend_title, pct, decimals, value_axis="y",
     return fig
 
 
+def tilfoej_note(fig, note: str) -> Figure:
+    """Put a Danish note (why a series has gaps, what is left out) in front of the figure's source line, in place.
+
+    The note is kept as ``fig._vidensdata_note`` and added to the text alternative; the source line keeps its
+    place and wraps with the note (:func:`til_bred`, :func:`til_smal`). Returns the figure."""
+    note = " ".join(note.split())
+    if not note:
+        return fig
+    kilde = getattr(fig, "_vidensdata_kilde", "")
+    for text in fig.texts:
+        if text.get_text() == kilde or text.get_text().endswith(kilde):
+            text.set_text(f"{note} {kilde}".strip())
+            break
+    earlier = getattr(fig, "_vidensdata_note", "")
+    fig._vidensdata_note = f"{earlier} {note}".strip()
+    fig._vidensdata_alt = f"{getattr(fig, '_vidensdata_alt', '')} {note}".strip()
+    return fig
+
+
 class IngenFigur:
     """Stands in for a chart with nothing publishable: one Danish sentence (in notebooks, reports and apps)."""
 
@@ -511,7 +530,7 @@ def fig_to_png_bytes(fig: Figure, dpi: int = 100, close: bool = False) -> bytes:
 __all__ = [
     "PALETTE", "DanishFormatter", "set_theme", "danish_axis", "year_axis", "new_figure", "line_plot", "bar_plot",
     "interval_plot", "fig_to_png_bytes", "til_bred", "til_smal", "ydelse_farver", "IngenFigur", "er_tom",
-    "INGEN_TAL_TEKST", "SKJULT_LABEL",
+    "INGEN_TAL_TEKST", "SKJULT_LABEL", "tilfoej_note",
 ]
 
 

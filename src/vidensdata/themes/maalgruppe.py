@@ -67,8 +67,17 @@ REGISTER_NAVNE = {
 KORT = {"serviceloven": "Serviceloven", "psykiatri": "Psykiatri", "misbrug": "Misbrug"}
 OFFENTLIGGJORT_NEDRE, OFFENTLIGGJORT_OEVRE, OFFENTLIGGJORT_KILDE = PUBLICERET_OMFANG
 BEFOLKNING_KILDE = "Danmarks Statistik (FOLK1A 1. januar 2020; voksenandel fra FOLK1A/DODC1)"
-METODE_KILDE = ("Egne beregninger: log-lineær capture–recapture (Cormack 1992; Rivest & Baillargeon 2007), "
-                "modelgennemsnit (Buckland m.fl. 1997) og forholdsmæssig fordeling på kommuner")
+#: The method in a source line: named, not cited (the references are in LITTERATUR, shown with the citation).
+METODE_KILDE = "Egne beregninger (metoden er beskrevet under «Metode og kilder»)"
+#: The literature of the method (shown with "Sådan citerer du" and in the downloads' "Om data").
+LITTERATUR: tuple[str, ...] = (
+    "Cormack, R. M. (1992). Interval estimation for mark-recapture studies of closed populations. "
+    "Biometrics 48, 567–576.",
+    "Rivest, L.-P. & Baillargeon, S. (2007). Applications and extensions of Chao's moment estimator for the size "
+    "of a closed population. Biometrics 63, 999–1006.",
+    "Buckland, S. T., Burnham, K. P. & Augustin, N. H. (1997). Model selection: an integral part of inference. "
+    "Biometrics 53, 603–618.",
+)
 ALT = "alt"  # the history row "seen by at least one register"
 LEVEL = 0.95
 
@@ -441,7 +450,7 @@ def model_navne(table: pd.DataFrame, registre: tuple[str, ...]) -> list[str]:
     het = table["heterogeneity"] if "heterogeneity" in table else [None] * len(table)
     names = [_model_name(_parse_interactions(i), registre, h) for i, h in zip(table["interactions"], het)]
     # Chao's model with its eta set to 0 (Rcapture's rule for a negative eta) is the model without heterogeneity
-    return [f"Heterogenitet (Chao, nedre grænse; η = 0, dvs. {n.lower()})" if "Chao: η = 0" in str(m) else n
+    return [f"Heterogenitet (Chaos nedre grænse; η = 0, dvs. {n.lower()})" if "Chao: η = 0" in str(m) else n
             for n, m in zip(names, table["model"])]
 
 
@@ -713,4 +722,5 @@ TEMA = Tema(
     beregn_valg=beregn_valg,
     valider=valider,
     tabel_til_download=tabel_til_download,
+    litteratur=LITTERATUR,
 )

@@ -98,7 +98,7 @@ class Resultat(Resume):
     smr: dict  # koen -> mortality.SMRResult or None (suppressed)
     lyl: dict  # "M"/"K" -> mortality.LYLResult-like dict or None
     levetid: dict  # "M"/"K" -> dict(gap, lower, upper, maalgruppe, befolkning) or None
-    aldersrater: pd.DataFrame  # aldersgruppe, Serie, pr_1000
+    aldersrater: pd.DataFrame  # aldersgruppe, Serie, pr_1000 (NaN where hidden or 0), skjult (hidden: <5 or x)
     overlevelse: pd.DataFrame  # alder, overlevelse, Serie
     tragt: pd.DataFrame  # kommune_kode, kommune_navn, doede, forventede, smr, limits, valgt
     tragt_skjult: int
@@ -443,13 +443,15 @@ def _age_rates(per: dict, area: pd.DataFrame, valg: Valg, area_hidden: bool) -> 
     pop_rate = np.where(ref["maalgruppe_personaar"] > 0, ref["wr"] / ref["maalgruppe_personaar"].where(
         ref["maalgruppe_personaar"] > 0), ref["rate"])
     nat = per["nat"].loc[ks].groupby(level="aldersgruppe").sum().reindex(groups)
-    out = [pd.DataFrame({"aldersgruppe": groups, "Serie": "Hele befolkningen", "pr_1000": pop_rate * 1000})]
+    out = [pd.DataFrame({"aldersgruppe": groups, "Serie": "Hele befolkningen", "pr_1000": pop_rate * 1000,
+                         "skjult": False})]
     nat_rate = np.where(nat["personaar"] > 0, nat["doede"] / nat["personaar"].where(nat["personaar"] > 0) * 1000,
                         np.nan)
     nat_d = nat["doede"].fillna(0).astype(int)
     nat_hidden = disclosure.suppress_series(nat_d, total=int(nat_d.sum())).mask
     out.append(pd.DataFrame({"aldersgruppe": groups, "Serie": "Målgruppen, hele landet",
-                             "pr_1000": np.where(nat_hidden, np.nan, nat_rate)}))
+                             "pr_1000": np.where(nat_hidden, np.nan, nat_rate),
+                             "skjult": np.asarray(nat_hidden, bool)}))
     if not valg.omraade.er_landet:
         a = area.loc[[k for k in ks if k in area.index.get_level_values(0)]].groupby(level="aldersgruppe").sum()
         a = a.reindex(groups).fillna(0)
@@ -461,7 +463,7 @@ def _age_rates(per: dict, area: pd.DataFrame, valg: Valg, area_hidden: bool) -> 
         rate = np.where(hidden, np.nan, rate)
         rate = np.where(a["doede"].to_numpy() == 0, np.nan, rate)  # log scale: no zero rates
         out.append(pd.DataFrame({"aldersgruppe": groups, "Serie": f"Målgruppen, {valg.omraade.navn}",
-                                 "pr_1000": rate}))
+                                 "pr_1000": rate, "skjult": hidden}))
     return pd.concat(out, ignore_index=True)
 
 

@@ -223,9 +223,9 @@ def noegletal_vist(res: Resultat) -> list[tuple[str, str, str]]:
                                                                      n["pr_1000_oevre"], decimals=1)
     t = res.trend
     trend = fmt.MISSING if t is None else fmt.fmt_interval(t.annual_growth, t.lower, t.upper, decimals=1, pct=True)
-    # the key figures count persons with any of the seven services; with some services chosen they say so
+    # the key figures count persons with any of the services (all of them); with some services chosen they say so
     # (persons with any of a chosen subset are not published: subsets would be one more way to difference)
-    alle = "" if set(v.ydelser) == set(YDELSER) else ALLE_YDELSER_NOTE
+    alle = alle_ydelser_note(v)
     return [
         ("noegletal-antal", f"Modtagere af mindst én ydelse i {v.slutaar}{alle}",
          vist_antal(n["antal"], n["undertrykt"], n["primaer"])),
@@ -235,16 +235,32 @@ def noegletal_vist(res: Resultat) -> list[tuple[str, str, str]]:
     ]
 
 
-#: Added to the key figures' labels when only some services are chosen: what they count.
+#: Added to every text about "at least one service" when only some services are chosen: what it counts.
 ALLE_YDELSER_NOTE = f" – alle {len(YDELSER)} ydelser, ikke kun de valgte"
+
+
+def alle_ydelser_note(valg: Valg) -> str:
+    """What "at least one service" counts under a choice of services: "" with every service chosen, else
+    " – alle 6 ydelser, ikke kun de valgte (§ 85, § 108)" (the count is never of a subset: see
+    :func:`noegletal_vist`)."""
+    if set(valg.ydelser) == set(YDELSER):
+        return ""
+    valgte = ", ".join(c.replace("§", "§ ") for c in YDELSER if c in valg.ydelser)
+    return f"{ALLE_YDELSER_NOTE} ({valgte})"
+
+
+def alle_navn(valg: Valg) -> str:
+    """The name of the row/series "at least one service" under a choice of services (says what it counts)."""
+    return YDELSE_NAVNE[ALLE] + alle_ydelser_note(valg)
 
 
 
 def tabel(res: Resultat) -> pd.DataFrame:
     """Wide table: one row per service, one column per year (numbers; <NA> where suppressed)."""
-    t = res.serie.assign(Ydelse=res.serie["ydelse"].map(YDELSE_NAVNE))
+    navne = {**YDELSE_NAVNE, ALLE: alle_navn(res.valg)}
+    t = res.serie.assign(Ydelse=res.serie["ydelse"].map(navne))
     wide = t.pivot(index="Ydelse", columns="aar", values="antal")
-    wide = wide.reindex([YDELSE_NAVNE[c] for c in (ALLE, *res.valg.ydelser)])
+    wide = wide.reindex([navne[c] for c in (ALLE, *res.valg.ydelser)])
     wide.columns = [str(c) for c in wide.columns]
     return wide.reset_index()
 
@@ -253,7 +269,7 @@ def tabel_til_download(res: Resultat) -> pd.DataFrame:
     """Long table for download, suppressed exactly like the screen (``<5`` as text)."""
     out = res.serie.assign(
         omraade=res.valg.omraade.navn,
-        ydelse_navn=res.serie["ydelse"].map(YDELSE_NAVNE),
+        ydelse_navn=res.serie["ydelse"].map({**YDELSE_NAVNE, ALLE: alle_navn(res.valg)}),
         antal=[vist_antal(a, u, p) if u else int(a)
                for a, u, p in zip(res.serie["antal"], res.serie["undertrykt"], res.serie["primaer"])],
         kilde=res.kildelinje,
@@ -345,7 +361,8 @@ def kommuner_sammenlignet(res: Resultat) -> Kommunesammenligning:
     national = float(land_row["antal"]) / float(pop.sum()) * 1000
     t = kommune_ramme(koder, antal, skjult, kom["antal_primaer"].fillna(False).astype(bool), value, lo, hi,
                       national)
-    return Kommunesammenligning("Modtagere af mindst én ydelse pr. 1.000 indbyggere", f"Modtagere {v.slutaar}", 1,
+    return Kommunesammenligning(f"Modtagere af mindst én ydelse pr. 1.000 indbyggere{alle_ydelser_note(v)}",
+                                f"Modtagere {v.slutaar}", 1,
                                 national, "Hele landet", t, (res.kilde, BEFOLKNING_KILDE), res.syntetisk, RATE_METODE)
 
 

@@ -39,6 +39,9 @@ class Tema:
     beregn_valg: Callable
     valider: Callable
     tabel_til_download: Callable
+    #: The literature the theme's method builds on (full references): shown with "Sådan citerer du" and in the
+    #: downloads' "Om data", never in a chart's or table's source line (which names the data).
+    litteratur: tuple[str, ...] = ()
 
     @property
     def notebook(self) -> Path:

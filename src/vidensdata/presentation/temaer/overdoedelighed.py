@@ -51,31 +51,53 @@ def vis_noegletal(res: Resultat):
                     kilde=res.kildelinje, geografi=geografi_metadata(v), html=k.noegletal_html(kort, notes))
 
 
+#: The note under the age chart when an age group of a series is hidden (why the line breaks there).
+ALDER_SKJULT_NOTE = ("Linjen er brudt ved aldersgrupper, hvis tal er skjult af diskretionshensyn (1–4 dødsfald, "
+                     "eller skjult for at beskytte et sådant tal); ▽ på aksen markerer dem.")
+#: The note when a series has age groups without deaths (a log scale has no 0).
+ALDER_NUL_NOTE = "Aldersgrupper uden dødsfald kan ikke vises på den logaritmiske skala; linjen er brudt der."
+
+
+def _serie_farve(serie: str) -> str:
+    return (plots.PALETTE[0] if serie == "Hele befolkningen" else
+            plots.PALETTE[2] if serie == "Målgruppen, hele landet" else plots.PALETTE[3])
+
+
 def figur_aldersdoedelighed(res: Resultat):
-    """Deaths per 1,000 person-years by age group (log scale): target group against the population."""
-    d = res.aldersrater.dropna(subset=["pr_1000"])
-    d = d[d["pr_1000"] > 0]
+    """Deaths per 1,000 person-years by age group (log scale): target group against the population.
+
+    A series breaks at a hidden age group (``<5`` or ``x``), which gets a marker on the axis and a note saying
+    why; an age group without deaths is a gap too (a log scale has no 0), with its own note."""
     order = {g: i for i, g in enumerate(mortality.AGE_GROUPS)}
-    series = list(pd.unique(res.aldersrater["Serie"]))
-    d = d.assign(_o=d["aldersgruppe"].map(order), _s=d["Serie"].map(series.index)).sort_values(["_s", "_o"])
-    fig, ax = plots.new_figure(f"Dødelighed efter alder, {res.valg.omraade.navn} ({KOEN_VALG[res.valg.koen].lower()})",
-                               "Aldersgruppe", "Døde pr. 1.000 personår (logaritmisk skala)",
-                               [res.kilde, REFERENCE_KILDE], synthetic=res.syntetisk)
     groups = [g for g in mortality.AGE_GROUPS if order[g] >= 3]
     x = {g: i for i, g in enumerate(groups)}
-    for serie, part in d.groupby("Serie", sort=False):
-        colour = (plots.PALETTE[0] if serie == "Hele befolkningen" else
-                  plots.PALETTE[2] if serie == "Målgruppen, hele landet" else plots.PALETTE[3])
-        ax.plot(part["aldersgruppe"].map(x), part["pr_1000"], marker="o", color=colour, label=serie)
-    ax.set_yscale("log")
+    d = res.aldersrater[res.aldersrater["aldersgruppe"].isin(groups)].copy()
+    d["skjult"] = d["skjult"].fillna(False).astype(bool) if "skjult" in d else False
+    d["pr_1000"] = pd.to_numeric(d["pr_1000"], errors="coerce").astype(float)
+    nul = ~d["skjult"] & ~(d["pr_1000"] > 0)  # no deaths (or no person-years): nothing on a log scale
+    d.loc[nul, "pr_1000"] = np.nan
+    d["x"] = d["aldersgruppe"].map(x).astype(float)
+    series = list(pd.unique(d["Serie"]))
+    fig = plots.line_plot(d, x="x", y="pr_1000", hue="Serie",
+                          title=f"Dødelighed efter alder, {res.valg.omraade.navn} "
+                                f"({KOEN_VALG[res.valg.koen].lower()})",
+                          xlabel="Aldersgruppe", ylabel="Døde pr. 1.000 personår (logaritmisk skala)",
+                          kilde=[res.kilde, REFERENCE_KILDE], synthetic=res.syntetisk, years=False,
+                          skjult="skjult", legend_title="", farver={s: _serie_farve(s) for s in series})
+    ax = fig.axes[0]
+    if np.isfinite(d["pr_1000"]).any():
+        ax.set_yscale("log")
+        from matplotlib.ticker import FuncFormatter
+
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p=None: fmt.fmt_int(v) if v >= 1 else fmt.fmt_dec(v, 2)))
     ax.set_xticks(range(len(groups)))
     ax.set_xticklabels(groups, rotation=60)
-    from matplotlib.ticker import FuncFormatter
-
-
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p=None: fmt.fmt_int(v) if v >= 1 else fmt.fmt_dec(v, 2)))
-    if len(d):
-        ax.legend(loc="upper left", frameon=False)
+    ax.set_xlim(-0.5, len(groups) - 0.5)
+    shown_series = d.groupby("Serie", sort=False)["pr_1000"].apply(lambda s: np.isfinite(s).any())
+    if d["skjult"].any():
+        plots.tilfoej_note(fig, ALDER_SKJULT_NOTE)
+    if (nul & d["Serie"].map(shown_series)).any():
+        plots.tilfoej_note(fig, ALDER_NUL_NOTE)
     return fig
 
 

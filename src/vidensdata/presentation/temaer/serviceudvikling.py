@@ -13,8 +13,8 @@ import pandas as pd
 from ...methods import growth
 from ...publish import publicer
 from ...themes.common import geografi_metadata
-from ...themes.serviceudvikling import (BEFOLKNING_KILDE, TEMA, Resultat, data_years, krumning_detaljer,
-                                         noegletal_vist)
+from ...themes.serviceudvikling import (BEFOLKNING_KILDE, TEMA, Resultat, alle_navn, alle_ydelser_note,
+                                         data_years, krumning_detaljer, noegletal_vist)
 from ...vocabulary import ALLE, YDELSE_NAVNE, YDELSER
 from ...themes.serviceudvikling import kommuner_sammenlignet, sammenligninger
 from ... import formatting as fmt
@@ -51,38 +51,74 @@ def vis_noegletal(res: Resultat):
 def figur_antal(res: Resultat):
     """Persons per service over time (counts)."""
     # suppressed values (<5, x) are gaps with a marker, never bridged by a line
-    d = res.serie.assign(Ydelse=lambda x: x["ydelse"].map(YDELSE_NAVNE))
+    navne = _navne(res)
+    d = res.serie.assign(Ydelse=lambda x: x["ydelse"].map(navne))
     d["antal"] = pd.to_numeric(d["antal"], errors="coerce").astype(float)
     d["skjult"] = d["undertrykt"].astype(bool) | d["antal"].isna()
     return plots.line_plot(d, x="aar", y="antal", hue="Ydelse",
                            title=f"Modtagere efter ydelse, {res.valg.omraade.navn}",
                            xlabel="År", ylabel="Antal personer", kilde=[res.kilde],
                            synthetic=res.syntetisk, legend_title="Ydelse", skjult="skjult",
-                           farver=plots.ydelse_farver())
+                           farver=_farver(res))
 
+
+def _navne(res: Resultat) -> dict[str, str]:
+    """Service code -> the name shown; "at least one service" says what it counts under the choice."""
+    return {**YDELSE_NAVNE, ALLE: alle_navn(res.valg)}
+
+
+def _farver(res: Resultat) -> dict[str, str]:
+    farver = plots.ydelse_farver()
+    return {**farver, alle_navn(res.valg): farver[YDELSE_NAVNE[ALLE]]}
+
+
+
+def indeks_serier(res: Resultat) -> tuple[pd.DataFrame, list[str]]:
+    """The index (first year = 100) per service: ``aar``, ``indeks`` (NaN where the count is hidden), ``Ydelse``,
+    ``skjult``; and the names of the services left out because their first year is hidden, 0 or missing
+    (no base, so no index)."""
+    rows, udeladt = [], []
+    for code, grp in res.serie.groupby("ydelse", sort=False):  # same order (and colours) as the other figures
+        s = pd.to_numeric(grp.set_index("aar")["antal"], errors="coerce").astype(float)
+        hidden = grp.set_index("aar")["undertrykt"].astype(bool) | s.isna()
+        base = s.get(res.valg.startaar, np.nan)
+        if len(s) < 2 or hidden.get(res.valg.startaar, True) or not base > 0:
+            udeladt.append(_navne(res)[code])
+            continue
+        idx = growth.index_to_base(s, res.valg.startaar).where(~hidden)
+        rows.append(pd.DataFrame({"aar": idx.index, "indeks": idx.to_numpy(), "Ydelse": _navne(res)[code],
+                                  "skjult": hidden.to_numpy()}))
+    d = (pd.concat(rows, ignore_index=True) if rows
+         else pd.DataFrame({"aar": [], "indeks": [], "Ydelse": [], "skjult": []}))
+    return d, udeladt
 
 
 def figur_indeks(res: Resultat):
-    """Index (first year = 100) per service."""
-    rows = []
-    for code, grp in res.serie.groupby("ydelse", sort=False):  # same order (and colours) as the other figures
-        s = grp.set_index("aar")["antal"]
-        if grp["undertrykt"].any() or s.get(res.valg.startaar, 0) in (0, None) or len(s) < 2:
-            continue
-        idx = growth.index_to_base(s.astype(float), res.valg.startaar)
-        rows.append(pd.DataFrame({"aar": idx.index, "indeks": idx.to_numpy(), "Ydelse": YDELSE_NAVNE[code]}))
-    d = pd.concat(rows) if rows else pd.DataFrame({"aar": [], "indeks": [], "Ydelse": []})
-    return plots.line_plot(d, x="aar", y="indeks", hue="Ydelse",
-                           title=f"Indeks ({res.valg.startaar} = 100), {res.valg.omraade.navn}",
-                           xlabel="År", ylabel="Indeks", kilde=[res.kilde], synthetic=res.syntetisk,
-                           legend_title="Ydelse", farver=plots.ydelse_farver())
+    """Index (first year = 100) per service: a gap (with a marker) where a count is hidden, and a note naming
+    the services left out because their first year is hidden or 0."""
+    d, udeladt = indeks_serier(res)
+    fig = plots.line_plot(d, x="aar", y="indeks", hue="Ydelse", skjult="skjult",
+                          title=f"Indeks ({res.valg.startaar} = 100), {res.valg.omraade.navn}",
+                          xlabel="År", ylabel="Indeks", kilde=[res.kilde], synthetic=res.syntetisk,
+                          legend_title="Ydelse", farver=_farver(res), years=True)
+    if d["skjult"].astype(bool).any():
+        plots.tilfoej_note(fig, "Linjerne er brudt i år, hvor antallet er skjult af diskretionshensyn (under 5 "
+                                "eller skjult for at beskytte et lille tal); ▽ på aksen markerer dem.")
+    if udeladt:
+        plots.tilfoej_note(fig, f"Ikke vist: {_opremsning(udeladt)}, fordi antallet i {res.valg.startaar} er "
+                                "skjult, 0 eller mangler, så der er intet at regne indekset fra.")
+    return fig
+
+
+def _opremsning(navne: list[str]) -> str:
+    return navne[0] if len(navne) == 1 else f"{', '.join(navne[:-1])} og {navne[-1]}"
 
 
 def figur_sammenligning(res: Resultat):
     """Recipients of any service per 1,000 inhabitants: the area, its region and the country."""
     d = res.sammenligning.dropna(subset=["pr_1000"]).rename(columns={"omraade": "Område"})
     return plots.line_plot(d, x="aar", y="pr_1000", hue="Område",
-                           title="Modtagere af mindst én ydelse pr. 1.000 indbyggere",
+                           title=f"Modtagere af mindst én ydelse pr. 1.000 indbyggere{alle_ydelser_note(res.valg)}",
                            xlabel="År", ylabel="Pr. 1.000 indbyggere", kilde=[res.kilde, BEFOLKNING_KILDE],
                            synthetic=res.syntetisk, legend_title="Område")
 
@@ -108,7 +144,8 @@ def figur_trend(res: Resultat):
                                         "oevre": np.nan, "Serie": "Krum trend"})], ignore_index=True)
     return plots.interval_plot(d, x="aar", y="vaerdi", lower="nedre", upper="oevre", hue="Serie",
                                title=f"Trend og fremskrivning, {res.valg.omraade.navn}",
-                               xlabel="År", ylabel="Modtagere af mindst én ydelse", kilde=[res.kilde],
+                               xlabel="År", ylabel=f"Modtagere af mindst én ydelse{alle_ydelser_note(res.valg)}",
+                               kilde=[res.kilde],
                                synthetic=res.syntetisk)
 
 
@@ -121,10 +158,11 @@ def vis_trend_metode(res: Resultat):
 
 def vis_tabel(res: Resultat):
     """The table as Danish-formatted HTML with its source line (a published table)."""
-    t = res.serie.assign(Ydelse=res.serie["ydelse"].map(YDELSE_NAVNE))
+    navne = _navne(res)
+    t = res.serie.assign(Ydelse=res.serie["ydelse"].map(navne))
     t["vist"] = [k.vist_antal(a, u, p) for a, u, p in zip(t["antal"], t["undertrykt"], t["primaer"])]
     shown = t.pivot(index="Ydelse", columns="aar", values="vist")
-    shown = shown.reindex([YDELSE_NAVNE[c] for c in (ALLE, *res.valg.ydelser)])
+    shown = shown.reindex([navne[c] for c in (ALLE, *res.valg.ydelser)])
     shown.columns = [str(c) for c in shown.columns]
     shown = shown.reset_index()
     page = k.tabel_html(shown) + k.noter_html([f"{res.kildelinje} {k.diskretionering_note()}"])
