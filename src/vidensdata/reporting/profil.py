@@ -2,8 +2,9 @@
 
 One page per kommune with the headline indicator of each theme (:mod:`vidensdata.themes.profil`):
 the kommune's value with its 95 % CI, its region's and the country's value, the verdict against
-the country in words and colour (``data-sammenligning``), the direction of the trend, a small map
-locating the kommune, and links to the theme reports and the apps with the kommune chosen. The
+the country in words and colour (``data-sammenligning``), the direction of the trend; after this
+table (first on screen, and on the printed page 1) links to the theme reports and the apps with
+the kommune chosen, and a small map locating the kommune. The
 indicator table is published through :func:`vidensdata.publish.publicer` and written beside the
 page (``<slug>.tabeller/``), so ``vidensdata audit`` checks it like every other report.
 
@@ -32,9 +33,10 @@ CHROMIUM = "/usr/bin/chromium"
 #: Verdict colours (colour-blind-safe: blue/orange, with the words beside; never colour alone).
 STIL = """
 .vd-profil-top{display:flex;flex-wrap:wrap;gap:1em 2em;align-items:flex-start}
-.vd-profil-top>div{flex:1 1 320px}
+.vd-profil-top>*{flex:1 1 320px}
 .vd-profil table{width:100%}
 .vd-profil td,.vd-profil th{vertical-align:top}
+.vd-hel{white-space:nowrap}
 .vd-vurdering{display:inline-flex;align-items:center;gap:6px;white-space:nowrap}
 .vd-vurdering::before{content:"";display:inline-block;width:0.9em;height:0.9em;border-radius:50%;
 border:1px solid #333;background:#ccc}
@@ -51,12 +53,15 @@ background:repeating-linear-gradient(45deg,#fff 0 2px,#777 2px 3px)}
 .vd-profil tr{border-bottom:2px solid #333;padding:0.4em 0}
 .vd-profil th[scope=row]{border:0;padding:0.2em 0}
 .vd-profil td{display:flex;justify-content:space-between;gap:1em;border:0;padding:0.15em 0;text-align:right}
-.vd-profil td::before{content:attr(data-label);text-align:left;color:#333}}
+.vd-profil td::before{content:attr(data-label);text-align:left;color:#333;flex:1 1 0;min-width:0}
+.vd-profil td>*{flex:0 0 auto}}
 @page{size:A4;margin:14mm 12mm}
 @media print{body{max-width:none;margin:0;padding:0;font-size:10.5pt}
 .vd-nav,.vd-kun-skaerm{display:none}
 a{color:#111;text-decoration:none}
 .vd-profil table,.vd-kort,.vd-landkort,figure,section{break-inside:avoid}
+h1,.vd-profil-intro{break-after:avoid}
+.vd-profil{break-before:avoid}
 .vd-proveniens{break-before:page}
 .vd-kort-lille{max-width:60mm}
 *{-webkit-print-color-adjust:exact;print-color-adjust:exact}}
@@ -83,14 +88,20 @@ def tabel(k: geography.Geografi, region: geography.Geografi, indikatorer) -> tup
     return pd.DataFrame(rows, columns=cols), [i.vurdering for i in indikatorer]
 
 
+def _hel(tekst: str) -> str:
+    return f'<span class="vd-hel">{html.escape(tekst)}</span>'
+
+
 def _tabel_html(df, vurderinger, indikatorer) -> str:
     esc = html.escape
-    head = "".join(f'<th scope="col">{esc(c)}</th>' for c in df.columns)
+    # "(95 %-KI)" is not broken at its hyphen, nor an interval inside a value cell (screen and print)
+    head = "".join(f'<th scope="col">{esc(c).replace("(95 %-KI)", _hel("(95 %-KI)"))}</th>' for c in df.columns)
     body = []
     for row, v, ind in zip(df.itertuples(index=False), vurderinger, indikatorer):
         lab = [esc(str(c)) for c in df.columns]
-        cells = [f'<th scope="row">{esc(row[0])}</th>'] + [f'<td data-label="{lab[j]}">{esc(str(row[j]))}</td>'
-                                                           for j in (1, 2, 3)]
+        cells = [f'<th scope="row">{esc(row[0])}</th>'] + [
+            f'<td class="vd-tal" data-label="{lab[j]}"><span class="vd-hel">{esc(str(row[j]))}</span></td>'
+            for j in (1, 2, 3)]
         cells.append(f'<td data-label="{lab[4]}" data-sammenligning="{v}"><span class="vd-vurdering">'
                      f"{esc(row[4])}</span></td>")
         cells.append(f'<td data-label="{lab[5]}">{esc(row[5])}</td>')
@@ -135,19 +146,20 @@ def side(k: geography.Geografi, indikatorer, rec: dict) -> tuple[str, object]:
     lokal = kort.lokalisering(k.kode, href=lambda kode: f"{_slug(kode)}.html")
     titel = f"Kommuneprofil: {k.navn}"
     synt = f'<p class="vd-note">{syntetisk_note()}</p>' if syntetisk else ""
+    # the key figures first, on screen and on the printed page 1; the links and the locating map after them
     body = f"""<nav class="vd-nav" aria-label="Sti"><a href="../index.html">Alle kommuner og rapporter</a></nav>
 <h1>{esc(titel)}</h1>
-<div class="vd-profil-top"><div>
-<p>{esc(k.navn)} Kommune ligger i {esc(region.navn)}. Siden viser hovedtallet fra hvert af de tre temaer for kommunen,
-regionen og hele landet, og om kommunen ligger højere end, som eller lavere end landet.</p>
+<p class="vd-profil-intro">{esc(k.navn)} Kommune ligger i {esc(region.navn)}. Tabellen viser hovedtallet fra hvert
+af de tre temaer for kommunen, regionen og hele landet, og om kommunen ligger højere end, som eller lavere end
+landet.</p>
 {synt}
-<h2>Læs mere</h2>{_links(k)}
-</div><div>{lokal}</div></div>
 <section class="vd-profil" aria-labelledby="vd-hovedtal"><h2 id="vd-hovedtal">Hovedtal</h2>
 {pub.html}
 <p class="vd-note">{esc(kilde)}</p>
 {_noter(indikatorer)}
 </section>
+<div class="vd-profil-top"><section aria-labelledby="vd-mere"><h2 id="vd-mere">Læs mere</h2>{_links(k)}</section>
+<div>{lokal}</div></div>
 <section aria-labelledby="vd-metode"><h2 id="vd-metode">Metode</h2>
 <p>{esc(sammenligning.METODE)} Farven er en hjælp; ordene siger det samme: orange er højere end landet, blå lavere,
 hvid som landet, og skraveret ikke vurderet.</p>
