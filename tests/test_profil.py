@@ -135,6 +135,7 @@ def test_target_group_series_are_the_themes_own_yearly_estimates():
             assert row["undertrykt"] and math.isnan(row["pr_1000"])
         else:
             assert not row["undertrykt"] and row["pr_1000"] == pytest.approx(res.noegletal["pr_1000"])
+    assert (d["voksne"] > 0).all()
     assert d["undertrykt"].any() and d.loc[d["undertrykt"], "pr_1000"].isna().all()
 
 
@@ -147,7 +148,9 @@ def test_target_group_trend_is_growth_trend_of_the_shown_estimates(kommune):
     kode = geography.resolve_one(kommune).kode
     udvikling, note, tr = profil.maalgruppe_udvikling(kode, aar, registre)
     d = maalgruppe.kommuner_over_aar(aar, registre)
-    serie = d[(d["kommune_kode"] == kode) & ~d["undertrykt"]].set_index("aar")["pr_1000"]
+    k = d[d["kommune_kode"] == kode]
+    # the rate as persons among the last year's adults: the rate's growth, a count's Poisson floor
+    serie = k[~k["undertrykt"]].set_index("aar")["pr_1000"] * float(k.sort_values("aar")["voksne"].iloc[-1]) / 1000
     if len(serie) < profil.MIN_AAR_TREND:
         assert (udvikling, tr) == (profil.INGEN_TREND, None) and "For få år" in note
         return
@@ -175,7 +178,8 @@ def test_target_group_trend_direction_words(monkeypatch, vaekst, forventet):
 
     aar = list(range(2014, 2025))
     serie = [200 * vaekst ** (a - 2014) * (1 + 0.01 * (-1) ** a) for a in aar]
-    fake = pd.DataFrame({"kommune_kode": "751", "aar": aar, "pr_1000": serie, "undertrykt": False})
+    fake = pd.DataFrame({"kommune_kode": "751", "aar": aar, "voksne": 40_000, "pr_1000": [x / 40 for x in serie],
+                         "undertrykt": False})
     monkeypatch.setattr(maalgruppe, "kommuner_over_aar", lambda til_aar, registre: fake)
     udvikling, note, tr = profil.maalgruppe_udvikling("751", 2024, ("serviceloven",))
     assert udvikling == forventet, (tr.annual_growth, tr.lower, tr.upper)

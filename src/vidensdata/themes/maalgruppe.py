@@ -345,8 +345,9 @@ _AARSRAEKKER: Memo[pd.DataFrame] = Memo("maalgruppe.aarsraekker", stoerrelse=8)
 def kommuner_over_aar(til_aar: int, registre: tuple[str, ...] = REGISTRE) -> pd.DataFrame:
     """Every kommune's estimate per 1,000 adults in each year of the data up to ``til_aar`` (the profile's trend).
 
-    Columns ``kommune_kode``, ``aar``, ``pr_1000`` and ``undertrykt``: an estimate follows its kommune's observed
-    count and is NaN (``undertrykt``) in a year where that count is hidden, as in the theme's own tables.
+    Columns ``kommune_kode``, ``aar``, ``voksne`` (the year's adults), ``pr_1000`` and ``undertrykt``: an estimate follows
+    its kommune's observed count and is NaN (``undertrykt``) in a year where that count is hidden, as in the
+    theme's own tables.
     Each year is the theme's own small-area estimate of that year (the same numbers a report of the year shows).
     """
     regs = tuple(registre)
@@ -358,13 +359,14 @@ def kommuner_over_aar(til_aar: int, registre: tuple[str, ...] = REGISTRE) -> pd.
         hidden = pat.set_index(["kode", "aar"])["antal_undertrykt"].astype(bool)
         parts = []
         for aar in range(first, int(til_aar) + 1):
-            k = _estimates(aar, regs)["kommuner"][["kommune_kode", "per_1000"]].rename(columns={"per_1000": "pr_1000"})
+            k = _estimates(aar, regs)["kommuner"][["kommune_kode", "voksne", "per_1000"]].rename(
+                columns={"per_1000": "pr_1000"})
             k["aar"] = aar
             k["undertrykt"] = [bool(hidden.get((kode, aar), False)) for kode in k["kommune_kode"]]
             parts.append(k)
         out = pd.concat(parts, ignore_index=True)
         out["pr_1000"] = out["pr_1000"].astype(float).mask(out["undertrykt"])
-        return out[["kommune_kode", "aar", "pr_1000", "undertrykt"]].sort_values(["kommune_kode", "aar"],
+        return out[["kommune_kode", "aar", "voksne", "pr_1000", "undertrykt"]].sort_values(["kommune_kode", "aar"],
                                                                                    ignore_index=True)
 
     return _AARSRAEKKER.hent((_data_key(), int(til_aar), regs), build)

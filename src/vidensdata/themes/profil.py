@@ -138,14 +138,19 @@ def maalgruppe_udvikling(kommune_kode: str, aar: int, registre) -> tuple[str, st
     """The direction of a kommune's target-group estimate per 1,000 adults over the years up to ``aar``:
     (direction code, Danish note, the :class:`~vidensdata.methods.growth.TrendResult` or None).
 
-    :func:`growth.trend` on the yearly estimates per 1,000 adults (years whose estimate is hidden left out):
+    :func:`growth.trend` on the yearly estimates per 1,000 adults expressed as persons among the kommune's adults
+    of the last year (``pr_1000 * voksne / 1000``; years whose estimate is hidden left out): the growth is that of
+    the rate, and the Poisson floor of the variance is that of a count of persons, not of a rate in an
+    arbitrary unit:
     ``stigende``/``faldende`` when the 95 % CI of the annual growth lies above/below 0, ``uaendret`` ("Ingen
     tydelig retning") when it contains 0, ``ingen`` with fewer than :data:`MIN_AAR_TREND` shown years."""
     from . import maalgruppe
 
     d = maalgruppe.kommuner_over_aar(aar, tuple(registre))
-    d = d[(d["kommune_kode"] == kommune_kode) & ~d["undertrykt"]].dropna(subset=["pr_1000"])
-    serie = d.set_index("aar")["pr_1000"]
+    d = d[d["kommune_kode"] == kommune_kode]
+    voksne = float(d.sort_values("aar")["voksne"].iloc[-1]) if len(d) else 0.0
+    d = d[~d["undertrykt"]].dropna(subset=["pr_1000"])
+    serie = d.set_index("aar")["pr_1000"] * voksne / 1000
     if len(serie) < MIN_AAR_TREND:
         return INGEN_TREND, f"For få år med et vist skøn ({len(serie)}) til en trend.", None
     try:
