@@ -345,9 +345,9 @@ _AARSRAEKKER: Memo[pd.DataFrame] = Memo("maalgruppe.aarsraekker", stoerrelse=8)
 def kommuner_over_aar(til_aar: int, registre: tuple[str, ...] = REGISTRE) -> pd.DataFrame:
     """Every kommune's estimate per 1,000 adults in each year of the data up to ``til_aar`` (the profile's trend).
 
-    Columns ``kommune_kode``, ``aar``, ``voksne`` (the year's adults), ``pr_1000`` and ``undertrykt``: an estimate follows
-    its kommune's observed count and is NaN (``undertrykt``) in a year where that count is hidden, as in the
-    theme's own tables.
+    Columns ``kommune_kode``, ``aar``, ``voksne`` (the year's adults), ``pr_1000`` and ``undertrykt``: an
+    estimate follows its kommune's observed count and is NaN (``undertrykt``) in a year where that count is
+    hidden, as in the theme's own tables.
     Each year is the theme's own small-area estimate of that year (the same numbers a report of the year shows).
     """
     regs = tuple(registre)
