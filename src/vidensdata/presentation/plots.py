@@ -28,6 +28,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 import seaborn as sns
+from matplotlib import transforms
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
@@ -504,11 +505,17 @@ def til_smal(fig: Figure, bredde: float = SMAL_BREDDE) -> Figure:
     height = wide_h * 1.25 + 0.3 * sum(len(leg[2]) for leg in legends)
     fig.set_size_inches(bredde, height)
     _plads_til_kilde(fig)  # the source line: wrapped to the narrow width, with room for all its lines
+    if legends:
+        fig.canvas.draw()  # measure how far each x axis (ticks and label) reaches below its axes
+        renderer = fig.canvas.get_renderer()
     for ax, handles, labels, title in legends:
-        # below the axes, left-aligned, labels wrapped to the axes' width (so the layout never squeezes the axes)
-        wrapped = [textwrap.fill(lab, int(bredde * 7), break_long_words=False) for lab in labels]
-        ax.legend(handles, wrapped, title=title or None, loc="upper left", bbox_to_anchor=(0, -0.16),
-                  ncols=1, frameon=False, alignment="left")
+        # below the axes and their x label (a fixed distance in points: the layout moves the axes, not the
+        # x axis' height), left-aligned, labels wrapped to the axes' width (so the layout never squeezes the axes)
+        wrapped = [textwrap.fill(lab, int(bredde * 6), break_long_words=False) for lab in labels]
+        below = max(0.0, ax.bbox.y0 - ax.xaxis.get_tightbbox(renderer).y0) * 72 / fig.dpi
+        anchor = transforms.offset_copy(ax.transAxes, fig, x=0, y=-(below + 6), units="points")
+        ax.legend(handles, wrapped, title=title or None, loc="upper left", bbox_to_anchor=(0, 0),
+                  bbox_transform=anchor, ncols=1, frameon=False, alignment="left")
     return fig
 
 
