@@ -53,7 +53,11 @@ PALETTE: list[str] = [
 ]
 
 FONT_SCALE = 1.05
-SOURCE_FONTSIZE = 8
+#: The smallest text of any chart (pt): a figure is shown at about its drawn size (1 pt = 4/3 CSS px) on a
+#: report page and, in its phone version (:func:`til_smal`), on a 390 px screen, so 10 pt stays >= 12 px as
+#: rendered even where the figure is shrunk a little to fit (tests/test_figurtekst_browser.py measures it).
+MIN_FONTSIZE = 10
+SOURCE_FONTSIZE = MIN_FONTSIZE
 SOURCE_COLOUR = "#555555"
 _SOURCE_SPACE_INCH = 0.35  # room kept free under the axes for the source line
 EMPTY_TEXT = "Ingen data at vise"
@@ -431,7 +435,8 @@ def _plads_til_kilde(fig: Figure) -> None:
     for text in fig.texts:
         if text is fig._suptitle or not text.get_text().strip():
             continue
-        text.set_text(textwrap.fill(" ".join(text.get_text().split()), int(width * 17)))
+        # ~17 characters per inch at 8 pt: fewer at the source line's size
+        text.set_text(textwrap.fill(" ".join(text.get_text().split()), int(width * 17 * 8 / SOURCE_FONTSIZE)))
         lines += text.get_text().count("\n") + 1
         base = max(base, text.get_position()[1] * height)  # where it starts (a fraction of a tall figure)
     engine = fig.get_layout_engine()
@@ -564,7 +569,7 @@ def sammenligning_plot(df: pd.DataFrame, *, national: float, national_label: str
     """
     _require(df, ["kommune", "vaerdi", "nedre", "oevre", "vurdering", "valgt"])
     d = df.dropna(subset=["vaerdi"]).sort_values("vaerdi", ascending=True).reset_index(drop=True)
-    height = max(3.2, 0.22 * len(d) + 1.8)
+    height = max(3.2, 0.24 * len(d) + 1.8)
     fig, ax = new_figure(title, xlabel, "", kilde, synthetic=synthetic, figsize=(8, height))
     bottom = min(0.3, 0.5 / height)
     fig.get_layout_engine().set(rect=(0, bottom, 1, 1 - bottom))
@@ -589,7 +594,7 @@ def sammenligning_plot(df: pd.DataFrame, *, national: float, national_label: str
                    linewidth=1.8, zorder=4, label="Valgt kommune")
     ax.set_yticks(ys)
     ax.set_yticklabels([f"▶ {k}" if v else k for k, v in zip(d["kommune"], d["valgt"])],
-                       fontsize=8 if len(d) > 30 else 10)
+                       fontsize=MIN_FONTSIZE)
     for lbl, v in zip(ax.get_yticklabels(), d["valgt"]):
         if v:
             lbl.set_fontweight("bold")
