@@ -83,6 +83,39 @@ def test_landing_page_is_danish(voila_url, browser):
     page.close()
 
 
+def test_landing_page_fits_a_phone(voila_url, browser):
+    """The apps' landing page at 390 px: no horizontal scrolling of the page."""
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    page.goto(voila_url + "/", wait_until="load")
+    width = page.evaluate("Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)")
+    assert width <= 390, f"the apps' landing page is {width} px wide at 390 px"
+    page.close()
+
+
+def test_the_citation_links_to_the_view_from_the_pages_own_address(voila_url, browser):
+    """"Sådan citerer du" carries an absolute link to the view; used in the app, it points at the page's own
+    origin (the app template's script), keeping the view's query string."""
+    from urllib.parse import parse_qs, urlsplit
+
+    page = browser.new_page()
+    page.goto(voila_url + "/voila/render/serviceudvikling.ipynb?geografi=L%C3%A6s%C3%B8&startaar=2016",
+              wait_until="commit", timeout=120_000)
+    page.locator('[data-testid="del-link"]').first.wait_for(timeout=120_000)  # the widgets are live
+    link = page.locator('[data-testid="citer-link"]').first
+    link.wait_for(state="attached", timeout=120_000)
+    page.wait_for_function("() => (document.querySelector('[data-testid=\"citer\"]') || {}).innerText"
+                           "?.includes('Læsø')", timeout=60_000)
+    href = link.get_attribute("href")
+    assert href.startswith("http") and "/voila/render/serviceudvikling.ipynb?" in href, href
+    link.focus()
+    here = urlsplit(link.get_attribute("href"))
+    assert f"{here.scheme}://{here.netloc}" == voila_url
+    assert here.path == "/voila/render/serviceudvikling.ipynb"
+    query = parse_qs(here.query)
+    assert query["geografi"] == ["Læsø"] and query["startaar"] == ["2016"], query
+    page.close()
+
+
 def test_changing_kommune_updates_key_figure(voila_url, browser):
     page = browser.new_page()
     # Voila streams the page while the notebook runs: wait for the key figure, not for the whole document

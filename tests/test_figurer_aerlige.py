@@ -180,3 +180,25 @@ def test_the_age_chart_of_a_small_kommune_shows_its_hidden_series_as_markers_onl
     ax = tegn_od.figur_aldersdoedelighed(res).axes[0]
     line = _line(ax, "Målgruppen, Læsø")
     assert np.isnan(np.asarray(line.get_ydata(), float)).all()
+
+
+def test_no_chart_text_is_smaller_than_the_house_minimum():
+    """Every text drawn in a theme's figures (ticks, labels, legends, notes, the source line) is at least
+    plots.MIN_FONTSIZE pt: >= 12 px as shown (tests/test_figurtekst_browser.py measures it in Chromium)."""
+    from matplotlib.text import Text
+
+    from vidensdata.presentation.temaer import overdoedelighed as tegn_od
+    from vidensdata.themes import overdoedelighed
+
+    assert plots.MIN_FONTSIZE * 4 / 3 >= 13  # pt -> CSS px, with room for a figure shrunk a little to fit
+    figures = [tegn.figur_antal(serviceudvikling.beregn("Aarhus", 2014, 2024)),
+               tegn_maal.figur_kommuner(maalgruppe.beregn("Hele landet")),
+               tegn_maal.figur_overlap(maalgruppe.beregn("Aarhus")),
+               tegn_od.figur_tragt(overdoedelighed.beregn("Aarhus"))]
+    for fig in figures:
+        for wide_or_phone in (plots.til_bred, plots.til_smal):
+            f = wide_or_phone(fig)
+            f.canvas.draw()
+            small = {(t.get_text()[:30], t.get_fontsize()) for t in f.findobj(Text)
+                     if t.get_visible() and t.get_text().strip() and t.get_fontsize() < plots.MIN_FONTSIZE}
+            assert not small, small

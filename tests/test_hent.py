@@ -5,6 +5,7 @@ Suppression in every file equals the screen."""
 from __future__ import annotations
 
 import base64
+import html
 import io
 import os
 import re
@@ -59,7 +60,8 @@ def test_a_secondary_mark_is_explained_in_the_file():
 
 
 def test_workbook_has_formatted_data_key_figures_and_om_data(laesoe):
-    p = hent.pakke(TEMAER["serviceudvikling"], laesoe, link="?geografi=L%C3%A6s%C3%B8")
+    link = "http://localhost:8866/voila/render/serviceudvikling.ipynb?geografi=L%C3%A6s%C3%B8"
+    p = hent.pakke(TEMAER["serviceudvikling"], laesoe, link=link)
     wb = load_workbook(io.BytesIO(hent.xlsx_bytes(p)))
     assert wb.sheetnames == ["Data", "Nøgletal", "Om data"]
     data = wb["Data"]
@@ -75,7 +77,8 @@ def test_workbook_has_formatted_data_key_figures_and_om_data(laesoe):
     assert om["Område"] == "Læsø" and om["Periode"] == "2014–2024"
     assert "Syntetiske data" in om["Data"] and "Kilde" in om["Kilde"]
     assert "<5" in om["Diskretionering"] and "x" in om["«x»"]
-    assert "Læsø" in om["Sådan citerer du"] and om["Link til visningen"] == "?geografi=L%C3%A6s%C3%B8"
+    assert "Læsø" in om["Sådan citerer du"] and om["Sådan citerer du"].endswith(link)
+    assert om["Link til visningen"] == link
     assert om["Hentet"]
 
 
@@ -124,3 +127,30 @@ def test_chart_and_table_downloads_in_chromium(tmp_path, laesoe):
     assert got["svg"][0] == "modtagere-efter-ydelse-laesoe.svg" and b"<svg" in got["svg"][1]
     assert xlsx[0] == "serviceudvikling_laesoe_2014-2024.xlsx"
     assert "Om data" in load_workbook(io.BytesIO(xlsx[1])).sheetnames
+
+
+def test_the_citation_and_om_data_carry_the_views_absolute_address(monkeypatch):
+    """A report and the app cite a view with its absolute address in the apps (VIDENSDATA_APP_URL), built from
+    the computed choice; the link is marked for the app page's script (own origin)."""
+    from urllib.parse import parse_qs, urlsplit
+
+    from vidensdata.presentation import deeplink
+    from vidensdata.presentation.temaer import serviceudvikling as tegn
+
+    monkeypatch.setenv("VIDENSDATA_APP_URL", "https://apps.example.dk/vd")
+    assert deeplink.app_adresse() == "https://apps.example.dk/vd/"
+    v = tegn.visning("Læsø", 2016, 2024, ["§85", "§108"], interaktiv=False)
+    link = v._citer_link(v.resultat)
+    parts = urlsplit(link)
+    assert (parts.scheme, parts.netloc, parts.path) == ("https", "apps.example.dk",
+                                                        "/vd/voila/render/serviceudvikling.ipynb")
+    assert parse_qs(parts.query) == {"geografi": ["Læsø"], "startaar": ["2016"], "slutaar": ["2024"],
+                                     "ydelser": ["§85,§108"]}
+    p = hent.pakke(TEMAER["serviceudvikling"], v.resultat, link)
+    block = hent.links_html(p)
+    assert f'href="{html.escape(link)}"' in block and deeplink.APP_LINK_ATTR in block
+    om = dict(hent.om_data(p))
+    assert om["Link til visningen"] == link and link in om["Sådan citerer du"]
+    monkeypatch.delenv("VIDENSDATA_APP_URL")
+    assert deeplink.app_adresse("serviceudvikling.ipynb", "?geografi=101").startswith(
+        "http://localhost:8866/voila/render/serviceudvikling.ipynb?geografi=101")

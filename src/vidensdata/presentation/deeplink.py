@@ -173,6 +173,26 @@ def beregn_parametre(link: Link, parametre: dict) -> dict:
     return {**parametre, **link.parametre}
 
 
+def app_adresse(notebook: str = "", query: str = "") -> str:
+    """The absolute address of an app view: the apps' address (``VIDENSDATA_APP_URL``, default
+    ``http://localhost:8866/``, :func:`vidensdata.config.app_url`), ``voila/render/<notebook>`` and the
+    view's query string (``?geografi=Aarhus&…``, :func:`link`). With no notebook: the apps' landing page.
+
+    A citation carries this address; inside an app the page's own script rewrites a link marked
+    :data:`APP_LINK_ATTR` to the page's own origin when it is used (an app behind another address)."""
+    from ..config import app_url
+
+    base = app_url()
+    if not notebook:
+        return base
+    q = query if not query or query.startswith("?") else "?" + query
+    return f"{base}voila/render/{notebook}{q}"
+
+
+#: Attribute of a link to an app view (a citation's): the app page's script points it at the page's own origin.
+APP_LINK_ATTR = "data-vd-app-link"
+
+
 def link(parametre: dict) -> str:
     """The query string (with ``?``) of a view, e.g. ``?geografi=Aarhus&startaar=2016&slutaar=2024``."""
     pairs = []

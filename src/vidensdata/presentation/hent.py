@@ -72,10 +72,15 @@ class Pakke:
     litteratur: tuple[str, ...] = ()
 
     @property
-    def citation(self) -> str:
+    def citation_uden_link(self) -> str:
         synt = " Syntetiske data (demo)." if self.syntetisk else ""
         return (f"{UDGIVER}: {self.tema_titel} – {self.omraade}, {self.periode.replace('-', '–')}.{synt} "
                 f"Hentet {fmt_date(self.hentet)}.")
+
+    @property
+    def citation(self) -> str:
+        """How to cite the view: publisher, theme, area, period, date and the view's absolute link."""
+        return self.citation_uden_link + (f" {self.link}" if self.link else "")
 
 
 def periode(valg) -> str:
@@ -227,7 +232,10 @@ def links_html(p: Pakke) -> str:
     name = html.escape(p.filnavn)
     b64c = base64.b64encode(csv_bytes(p)).decode()
     b64x = base64.b64encode(xlsx_bytes(p)).decode()
-    link = (f' <a href="{html.escape(p.link)}" data-testid="citer-link" {_LINK}>Link til visningen</a>'
+    from .deeplink import APP_LINK_ATTR
+
+    link = (f' Link til visningen: <a href="{html.escape(p.link)}" data-testid="citer-link" {APP_LINK_ATTR} '
+            f'style="overflow-wrap:anywhere;text-decoration:underline;color:#0b57a4">{html.escape(p.link)}</a>'
             if p.link else "")
     return (
         '<div class="vd-download">'
@@ -240,7 +248,7 @@ def links_html(p: Pakke) -> str:
         "Excel-fil</a> (med nøgletal og «Om data»)</p>"
         f'<p class="vd-note">I filerne betyder {html.escape(FORKLARING_PRIMAER)}; '
         f"{html.escape(FORKLARING_SEKUNDAER)}.</p>"
-        f'<p class="vd-note" data-testid="citer"><b>Sådan citerer du:</b> {html.escape(p.citation)}{link}</p>'
+        f'<p class="vd-note" data-testid="citer"><b>Sådan citerer du:</b> {html.escape(p.citation_uden_link)}{link}</p>'
         + (f'<p class="vd-note" data-testid="litteratur"><b>Metoden bygger på:</b> '
            f'{html.escape(" ".join(p.litteratur))}</p>' if p.litteratur else "")
         + "</div>"

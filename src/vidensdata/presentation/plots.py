@@ -28,6 +28,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 import seaborn as sns
+from matplotlib import transforms
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
@@ -52,7 +53,11 @@ PALETTE: list[str] = [
 ]
 
 FONT_SCALE = 1.05
-SOURCE_FONTSIZE = 8
+#: The smallest text of any chart (pt): a figure is shown at about its drawn size (1 pt = 4/3 CSS px) on a
+#: report page and, in its phone version (:func:`til_smal`), on a 390 px screen, so 10 pt stays >= 12 px as
+#: rendered even where the figure is shrunk a little to fit (tests/test_figurtekst_browser.py measures it).
+MIN_FONTSIZE = 10
+SOURCE_FONTSIZE = MIN_FONTSIZE
 SOURCE_COLOUR = "#555555"
 _SOURCE_SPACE_INCH = 0.35  # room kept free under the axes for the source line
 EMPTY_TEXT = "Ingen data at vise"
@@ -430,7 +435,8 @@ def _plads_til_kilde(fig: Figure) -> None:
     for text in fig.texts:
         if text is fig._suptitle or not text.get_text().strip():
             continue
-        text.set_text(textwrap.fill(" ".join(text.get_text().split()), int(width * 17)))
+        # ~17 characters per inch at 8 pt: fewer at the source line's size
+        text.set_text(textwrap.fill(" ".join(text.get_text().split()), int(width * 17 * 8 / SOURCE_FONTSIZE)))
         lines += text.get_text().count("\n") + 1
         base = max(base, text.get_position()[1] * height)  # where it starts (a fraction of a tall figure)
     engine = fig.get_layout_engine()
@@ -504,11 +510,17 @@ def til_smal(fig: Figure, bredde: float = SMAL_BREDDE) -> Figure:
     height = wide_h * 1.25 + 0.3 * sum(len(leg[2]) for leg in legends)
     fig.set_size_inches(bredde, height)
     _plads_til_kilde(fig)  # the source line: wrapped to the narrow width, with room for all its lines
+    if legends:
+        fig.canvas.draw()  # measure how far each x axis (ticks and label) reaches below its axes
+        renderer = fig.canvas.get_renderer()
     for ax, handles, labels, title in legends:
-        # below the axes, left-aligned, labels wrapped to the axes' width (so the layout never squeezes the axes)
-        wrapped = [textwrap.fill(lab, int(bredde * 7), break_long_words=False) for lab in labels]
-        ax.legend(handles, wrapped, title=title or None, loc="upper left", bbox_to_anchor=(0, -0.16),
-                  ncols=1, frameon=False, alignment="left")
+        # below the axes and their x label (a fixed distance in points: the layout moves the axes, not the
+        # x axis' height), left-aligned, labels wrapped to the axes' width (so the layout never squeezes the axes)
+        wrapped = [textwrap.fill(lab, int(bredde * 6), break_long_words=False) for lab in labels]
+        below = max(0.0, ax.bbox.y0 - ax.xaxis.get_tightbbox(renderer).y0) * 72 / fig.dpi
+        anchor = transforms.offset_copy(ax.transAxes, fig, x=0, y=-(below + 6), units="points")
+        ax.legend(handles, wrapped, title=title or None, loc="upper left", bbox_to_anchor=(0, 0),
+                  bbox_transform=anchor, ncols=1, frameon=False, alignment="left")
     return fig
 
 
@@ -557,7 +569,7 @@ def sammenligning_plot(df: pd.DataFrame, *, national: float, national_label: str
     """
     _require(df, ["kommune", "vaerdi", "nedre", "oevre", "vurdering", "valgt"])
     d = df.dropna(subset=["vaerdi"]).sort_values("vaerdi", ascending=True).reset_index(drop=True)
-    height = max(3.2, 0.22 * len(d) + 1.8)
+    height = max(3.2, 0.24 * len(d) + 1.8)
     fig, ax = new_figure(title, xlabel, "", kilde, synthetic=synthetic, figsize=(8, height))
     bottom = min(0.3, 0.5 / height)
     fig.get_layout_engine().set(rect=(0, bottom, 1, 1 - bottom))
@@ -582,7 +594,7 @@ def sammenligning_plot(df: pd.DataFrame, *, national: float, national_label: str
                    linewidth=1.8, zorder=4, label="Valgt kommune")
     ax.set_yticks(ys)
     ax.set_yticklabels([f"▶ {k}" if v else k for k, v in zip(d["kommune"], d["valgt"])],
-                       fontsize=8 if len(d) > 30 else 10)
+                       fontsize=MIN_FONTSIZE)
     for lbl, v in zip(ax.get_yticklabels(), d["valgt"]):
         if v:
             lbl.set_fontweight("bold")

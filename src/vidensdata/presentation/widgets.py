@@ -319,6 +319,31 @@ class Visning:
         except Exception:  # noqa: BLE001 - the link is a convenience, never an error
             return ""
 
+    def _citer_link(self, res) -> str:
+        """The absolute address of this view in the app (for "Sådan citerer du" and the workbook's "Om data"),
+        from the computed choice, so a report and the app cite a view with the same link (the view cache
+        shares the section between them)."""
+        try:
+            return deeplink.app_adresse(self._tema.notebook.name, deeplink.link(self._valg_params(res.valg)))
+        except Exception:  # noqa: BLE001 - the link is a convenience, never an error
+            return deeplink.app_adresse()
+
+    def _valg_params(self, valg) -> dict:
+        """A validated choice in deep-link form: each control's value as chosen (every option: left out)."""
+        out: dict = {}
+        for k in self.kontrol_spec:
+            if k.art == "geografi":
+                out[k.navn] = valg.omraade.noegle
+            elif k.art == "aarinterval":
+                out["startaar"], out["slutaar"] = int(valg.startaar), int(valg.slutaar)
+            elif k.art == "multi":
+                value = list(getattr(valg, k.navn))
+                if set(value) != {v for _, v in k.valg}:
+                    out[k.navn] = value
+            else:
+                out[k.navn] = getattr(valg, k.navn)
+        return out
+
     def _link_params(self) -> dict:
         """The current widget values in deep-link form (``startaar``/``slutaar`` for a year interval)."""
         out: dict = {}
@@ -421,7 +446,7 @@ class Visning:
         if tabel is None:  # the theme's download: named files, Danish headers, workbook, citation (see .hent)
             from . import hent
 
-            self.vis(lambda res: hent.links_html(hent.pakke(self._tema, res, self._del_query())))
+            self.vis(lambda res: hent.links_html(hent.pakke(self._tema, res, self._citer_link(res))))
             return
         self.vis(lambda res: download_links(tabel(res), filnavn or self._tema.navn))
 

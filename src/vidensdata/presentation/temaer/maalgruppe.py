@@ -107,7 +107,8 @@ def figur_overlap(res: Resultat):
     ax.bar(xs, heights, color=plots.PALETTE[3], width=0.6)
     top = max(heights.max(), 1.0)
     for x, h, a, u, p in zip(xs, heights, d["antal"], d["undertrykt"], d["primaer"]):
-        ax.text(x, h + top * 0.02, k.vist_antal(a, u, p), ha="center", va="bottom", fontsize=9)
+        ax.text(x, h + top * 0.02, k.vist_antal(a, u, p), ha="center", va="bottom",
+                fontsize=plots.MIN_FONTSIZE)
     ax.set_ylim(0, top * 1.15)
     ax.set_xticks(xs)
     ax.set_xticklabels([""] * len(xs))
@@ -144,7 +145,7 @@ def figur_kommuner(res: Resultat):
     kom = res.kommuner.dropna(subset=["per_1000"]).sort_values("per_1000")
     title = ("Anslået målgruppe pr. 1.000 voksne, alle kommuner" if res.niveau == "land"
              else "Anslået målgruppe pr. 1.000 voksne, kommunerne i regionen")
-    height = max(3.5, 0.18 * len(kom) + 1.5)
+    height = max(3.5, 0.22 * len(kom) + 1.5)
     fig, ax = plots.new_figure(f"{title}, {res.valg.aar}", "Pr. 1.000 voksne (95 %-interval)", "",
                                kilde=[res.kilde, BEFOLKNING_KILDE, METODE_KILDE], synthetic=res.syntetisk,
                                figsize=(8, height))
@@ -157,7 +158,7 @@ def figur_kommuner(res: Resultat):
                 fmt="none", ecolor="#888888", capsize=2, zorder=1)
     ax.scatter(kom["per_1000"], ys, c=list(colours), zorder=2, s=22)
     ax.set_yticks(ys)
-    ax.set_yticklabels(kom["kommune"], fontsize=8 if len(kom) > 30 else 10)
+    ax.set_yticklabels(kom["kommune"], fontsize=plots.MIN_FONTSIZE)
     for lbl, chosen in zip(ax.get_yticklabels(), kom["valgt"]):
         if chosen:
             lbl.set_fontweight("bold")

@@ -145,7 +145,7 @@ def figur_tragt(res: Resultat):
             if len(chosen) <= 3:  # names only where they stay readable
                 for _, r in chosen.iterrows():
                     ax.annotate(r["kommune_navn"], (r["forventede"], r["smr"]), xytext=(5, 5),
-                                textcoords="offset points", fontsize=9)
+                                textcoords="offset points", fontsize=plots.MIN_FONTSIZE)
         ax.set_xscale("log")
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
     from matplotlib.ticker import FuncFormatter
