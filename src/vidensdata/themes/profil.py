@@ -181,36 +181,44 @@ def _maalgruppe(res, region, land) -> dict:
 _UDTRAEK = {"serviceudvikling": _serviceudvikling, "overdoedelighed": _overdoedelighed, "maalgruppe": _maalgruppe}
 
 
-def _rows() -> pd.DataFrame:
-    """Every kommune's headline indicators, computed from the themes' results (one row per kommune and theme)."""
+def _rows(tema: str) -> pd.DataFrame:
+    """One theme's headline indicator for every kommune, computed from the theme's results (one row a kommune)."""
     rows = []
-    for tema in TEMA_RAEKKEFOELGE:
-        t = TEMAER[tema]
-        land = t.beregn(**_parametre(tema, geography.LAND_NAVN))
-        regioner = {r.kode: t.beregn(**_parametre(tema, r.navn)) for r in geography.regioner()}
-        for k in geography.kommuner():
-            res = t.beregn(**_parametre(tema, k.navn))
-            d = _UDTRAEK[tema](res, regioner[k.region_kode], land)
-            d["vurdering"] = vurder(d["vaerdi"], d["nedre"], d["oevre"], d["land"])
-            rows.append({"tema": tema, "kommune_kode": k.kode, **d})
+    t = TEMAER[tema]
+    land = t.beregn(**_parametre(tema, geography.LAND_NAVN))
+    regioner = {r.kode: t.beregn(**_parametre(tema, r.navn)) for r in geography.regioner()}
+    for k in geography.kommuner():
+        res = t.beregn(**_parametre(tema, k.navn))
+        d = _UDTRAEK[tema](res, regioner[k.region_kode], land)
+        d["vurdering"] = vurder(d["vaerdi"], d["nedre"], d["oevre"], d["land"])
+        rows.append({"tema": tema, "kommune_kode": k.kode, **d})
     out = pd.DataFrame(rows)
     for c in ("vaerdi", "nedre", "oevre", "region", "land"):
         out[c] = pd.to_numeric(out[c], errors="coerce").astype(float)
     return out
 
 
-def _key() -> str:
-    data = sorted({n for t in TEMA_RAEKKEFOELGE for n in TEMAER[t].datasaet})
-    prints = [cat.get(n).fingerprint() for n in data]
-    params = [read_parameter_file(t) for t in TEMA_RAEKKEFOELGE]
-    mods = [sys.modules[__name__], sammenligning, *(sys.modules[TEMAER[t].beregn.__module__]
-                                                   for t in TEMA_RAEKKEFOELGE)]
-    return fingerprint(prints, params, code_fingerprint(*mods))
+def _key(tema: str) -> str:
+    prints = [cat.get(n).fingerprint() for n in sorted(TEMAER[tema].datasaet)]
+    mods = [sys.modules[__name__], sammenligning, sys.modules[TEMAER[tema].beregn.__module__]]
+    return fingerprint(tema, prints, read_parameter_file(tema), code_fingerprint(*mods))
+
+
+def tema_tabel(tema: str) -> pd.DataFrame:
+    """One theme's headline indicators of all 98 kommuner (cached on disk per theme: a theme's map needs only
+    its own, not the other themes' computations)."""
+    if tema not in _UDTRAEK:
+        from ..errors import InvalidValueError
+
+        raise InvalidValueError(f"no profile indicator for theme {tema!r}",
+                                dansk=f"Temaet {tema!r} har ingen indikator på profilen; "
+                                      f"mulige: {', '.join(TEMA_RAEKKEFOELGE)}.")
+    return cached_tables("profiler", _key(tema), lambda: {"profiler": _rows(tema)})[0]["profiler"]
 
 
 def tabel() -> pd.DataFrame:
-    """The headline indicators of all 98 kommuner (cached on disk; see the module docstring)."""
-    return cached_tables("profiler", _key(), lambda: {"profiler": _rows()})[0]["profiler"]
+    """The headline indicators of all 98 kommuner, every theme (see the module docstring)."""
+    return pd.concat([tema_tabel(t) for t in TEMA_RAEKKEFOELGE], ignore_index=True)
 
 
 def _indikator(r) -> Indikator:
@@ -243,10 +251,9 @@ def alle_kommuner() -> dict[str, list[Indikator]]:
 def kommunevaerdier(tema: str) -> pd.DataFrame:
     """One theme's headline indicator for the 98 kommuner (``kommune_kode``, ``vaerdi``, ``nedre``, ``oevre``,
     ``vurdering``; ``vaerdi`` NaN where suppressed): what the theme's map shows."""
-    t = tabel()
-    return t[t["tema"] == tema][["kommune_kode", "label", "vaerdi", "nedre", "oevre", "vurdering", "decimaler"]
-                                ].reset_index(drop=True)
+    t = tema_tabel(tema)
+    return t[["kommune_kode", "label", "vaerdi", "nedre", "oevre", "vurdering", "decimaler"]].reset_index(drop=True)
 
 
-__all__ = ["Indikator", "TEMA_RAEKKEFOELGE", "ENHED", "UDVIKLING_TEKST", "IKKE_VURDERET", "tabel", "profil",
-           "alle_kommuner", "kommunevaerdier", "maalgruppe_udvikling"]
+__all__ = ["Indikator", "TEMA_RAEKKEFOELGE", "ENHED", "UDVIKLING_TEKST", "IKKE_VURDERET", "tabel", "tema_tabel",
+           "profil", "alle_kommuner", "kommunevaerdier", "maalgruppe_udvikling"]
