@@ -196,3 +196,20 @@ def test_profile_row_of_the_target_group_carries_its_trend():
         udvikling, note, _ = profil.maalgruppe_udvikling(geography.resolve_one(kommune).kode, aar, registre)
         assert (i.udvikling, i.udvikling_note) == (udvikling, note)
         assert i.udvikling_tekst in {"Stigende", "Faldende", "Ingen tydelig retning"}
+
+
+def test_service_row_note_gives_the_growth_it_judges():
+    """The service row's note carries the annual growth and its interval that decide Stigende/Faldende."""
+    from vidensdata import formatting as fmt
+    from vidensdata.parameters import read_parameter_file
+    from vidensdata.themes import serviceudvikling
+
+    for kommune in ("Aarhus", "Læsø"):
+        i = {x.tema: x for x in profil.profil(kommune)}["serviceudvikling"]
+        res = serviceudvikling.beregn(**{**read_parameter_file("serviceudvikling"), "geografi": kommune})
+        if res.trend is None:
+            assert i.udvikling == profil.INGEN_TREND and i.udvikling_note == (res.trend_note or "Ingen trend.")
+            continue
+        tr = res.trend
+        assert fmt.fmt_interval(tr.annual_growth, tr.lower, tr.upper, decimals=1, pct=True) in i.udvikling_note
+        assert i.udvikling_note.startswith(f"Årlig vækst i antal modtagere {res.valg.startaar}–{res.valg.slutaar}: ")

@@ -118,7 +118,16 @@ def _serviceudvikling(res, region, land) -> dict:
     return {"label": f"Modtagere af mindst én ydelse pr. 1.000 indbyggere, {res.valg.slutaar}",
             "vaerdi": v, "nedre": lo, "oevre": hi, "region": _num(region.noegletal["pr_1000"]),
             "land": _num(land.noegletal["pr_1000"]), "udvikling": _udvikling(res.trend),
-            "udvikling_note": res.trend_note or "Årlig vækst i antal modtagere (95 %-KI mod 0).", "decimaler": 1}
+            "udvikling_note": _vaekst_note(res), "decimaler": 1}
+
+
+def _vaekst_note(res) -> str:
+    """The profile's note on the service trend: the annual growth with its interval, or why there is none."""
+    tr = res.trend
+    if tr is None:
+        return res.trend_note or "Ingen trend."
+    return (f"Årlig vækst i antal modtagere {res.valg.startaar}–{res.valg.slutaar}: "
+            f"{fmt.fmt_interval(tr.annual_growth, tr.lower, tr.upper, decimals=1, pct=True)} (95 %-KI mod 0).")
 
 
 def _smr(res) -> tuple[float | None, float | None, float | None]:
