@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -35,3 +36,15 @@ def tuned_voila(tmp_path_factory):
     log = tmp_path_factory.mktemp("voila-tuned") / "voila.log"
     with Server(tuned=True, log=log, pool_size=1) as url:
         yield url, log
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Debian Chromium for the browser tests (a test module that needs other flags defines its own)."""
+    from playwright.sync_api import sync_playwright
+
+    exe = shutil.which("chromium") or "/usr/bin/chromium"
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=exe, headless=True, args=["--no-sandbox", "--disable-gpu"])
+        yield b
+        b.close()

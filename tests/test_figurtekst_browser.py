@@ -11,16 +11,15 @@ import functools
 import http.server
 import shutil
 import threading
-from urllib.parse import urlsplit
 
 import pytest
+from _browser import besoeg_uden_net
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 TEMAER = ("serviceudvikling", "overdoedelighed", "maalgruppe")
-LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 MIN_PX = 12
 
 #: Per figure shown: its width, the smallest text (CSS px) and which text, whether the phone version was chosen,
@@ -126,22 +125,6 @@ def test_no_page_tries_a_request_that_leaves_loopback(served, browser):
     """The landing page, a report of each theme and a kommune profile, with every outside request blocked."""
     pages = ["/index.html", *(f"/{t}/laesoe.html" for t in TEMAER), "/profil/laesoe.html"]
     for path in pages:
-        outside, inside = [], []
-
-        def route(r, outside=outside, inside=inside):
-            u = urlsplit(r.request.url)
-            if u.scheme in ("http", "https") and u.hostname not in LOOPBACK:
-                outside.append(r.request.url)
-                r.abort()
-            else:
-                inside.append(r.request.url)
-                r.continue_()
-
-        context = browser.new_context()
-        context.route("**/*", route)
-        page = context.new_page()
-        response = page.goto(served + path, wait_until="load")
-        assert response is not None and response.ok, path
-        page.wait_for_timeout(1000)  # late requests (fonts, lazy images)
-        context.close()
+        outside, inside, ok = besoeg_uden_net(browser, served + path, settle_ms=1000)
+        assert ok, path
         assert inside and outside == [], (path, outside)

@@ -3,7 +3,6 @@
 import json
 import os
 import re
-import shutil
 
 import pytest
 
@@ -32,17 +31,6 @@ def forside_alene(tmp_path_factory):
     out = tmp_path_factory.mktemp("forside")
     (out / "index.html").write_text(forside.side(out), encoding="utf-8")
     return out / "index.html"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    exe = shutil.which("chromium") or "/usr/bin/chromium"
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=exe, headless=True, args=["--no-sandbox", "--disable-gpu"])
-        yield b
-        b.close()
 
 
 def test_each_theme_report_of_a_kommune_holds_a_map_of_all_98(made, browser):

@@ -8,13 +8,12 @@ import functools
 import http.server
 import shutil
 import threading
-from urllib.parse import urlsplit
 
 import pytest
+from _browser import besoeg_uden_net
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
 
@@ -29,38 +28,14 @@ def browser():
         b.close()
 
 
-def _visit(browser, url: str, ready: str | None = None) -> tuple[list[str], list[str]]:
-    """Open ``url`` with outside requests blocked; (outside requests tried, loopback requests made)."""
-    outside, inside = [], []
-
-    def route(r):
-        u = urlsplit(r.request.url)
-        if u.scheme in ("http", "https") and u.hostname not in LOOPBACK:
-            outside.append(r.request.url)
-            r.abort()
-        else:
-            inside.append(r.request.url)
-            r.continue_()
-
-    context = browser.new_context()
-    context.route("**/*", route)
-    page = context.new_page()
-    page.goto(url, wait_until="load", timeout=120_000)
-    if ready:
-        page.wait_for_selector(ready, timeout=120_000)
-    page.wait_for_timeout(2000)  # late requests (fonts, lazy chunks)
-    context.close()
-    return outside, inside
-
-
 def test_apps_and_their_landing_page_make_no_outside_request(tuned_voila, browser):
     from vidensdata.themes import til_stede
 
     url, _ = tuned_voila
-    outside, inside = _visit(browser, url + "/")
+    outside, inside, _ = besoeg_uden_net(browser, url + "/")
     assert outside == [] and inside
     for tema in til_stede():
-        outside, inside = _visit(browser, f"{url}/voila/render/{tema.notebook.name}", "input[list]")
+        outside, inside, _ = besoeg_uden_net(browser, f"{url}/voila/render/{tema.notebook.name}", "input[list]")
         assert outside == [], (tema.navn, outside)
         assert any("/voila/static/" in u for u in inside)  # the app's own assets, from the server itself
 
@@ -77,7 +52,7 @@ def test_a_report_and_the_reports_landing_page_make_no_outside_request(tmp_path,
         pages = ["/index.html", *(f"/{p.relative_to(tmp_path)}" for p in sorted(tmp_path.glob("*/*.html")))]
         assert len(pages) >= 2, pages
         for path in pages:
-            outside, _ = _visit(browser, base + path)
+            outside = besoeg_uden_net(browser, base + path).outside
             assert outside == [], (path, outside)
     finally:
         server.shutdown()

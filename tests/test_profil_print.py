@@ -3,7 +3,6 @@ PDF (printed by the runner's own headless Chromium, read back with pypdf)."""
 
 import os
 import re
-import shutil
 import unicodedata
 
 import pytest
@@ -37,17 +36,6 @@ def profiler(tmp_path_factory):
     status = side.write_pdfs([p for p, _ in made.values()])
     assert status.startswith(f"PDF: {len(KOMMUNER)} profiles printed"), status
     return made
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    exe = shutil.which("chromium") or "/usr/bin/chromium"
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=exe, headless=True, args=["--no-sandbox", "--disable-gpu"])
-        yield b
-        b.close()
 
 
 def _flad(text: str) -> str:

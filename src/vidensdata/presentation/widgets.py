@@ -330,33 +330,34 @@ class Visning:
 
     def _valg_params(self, valg) -> dict:
         """A validated choice in deep-link form: each control's value as chosen (every option: left out)."""
-        out: dict = {}
-        for k in self.kontrol_spec:
+        def value(k):
             if k.art == "geografi":
-                out[k.navn] = valg.omraade.noegle
-            elif k.art == "aarinterval":
-                out["startaar"], out["slutaar"] = int(valg.startaar), int(valg.slutaar)
-            elif k.art == "multi":
-                value = list(getattr(valg, k.navn))
-                if set(value) != {v for _, v in k.valg}:
-                    out[k.navn] = value
-            else:
-                out[k.navn] = getattr(valg, k.navn)
-        return out
+                return valg.omraade.noegle
+            if k.art == "aarinterval":
+                return valg.startaar, valg.slutaar
+            return getattr(valg, k.navn)
+        return self._linkform(value)
 
     def _link_params(self) -> dict:
         """The current widget values in deep-link form (``startaar``/``slutaar`` for a year interval)."""
+        def value(k):
+            widget = self._widgets.get(k.navn)
+            return widget.value if widget is not None else self.parametre.get(k.navn)
+        return self._linkform(value)
+
+    def _linkform(self, value) -> dict:
+        """Each control's value (``value(kontrol)``) in deep-link form: ``startaar``/``slutaar`` for a year
+        interval, a list for a multiple choice unless every option is chosen (the default, left out)."""
         out: dict = {}
         for k in self.kontrol_spec:
-            widget = self._widgets.get(k.navn)
-            value = widget.value if widget is not None else self.parametre.get(k.navn)
+            v = value(k)
             if k.art == "aarinterval":
-                out["startaar"], out["slutaar"] = int(value[0]), int(value[1])
+                out["startaar"], out["slutaar"] = int(v[0]), int(v[1])
             elif k.art == "multi":
-                if value and set(value) != {v for _, v in k.valg}:  # all: the default
-                    out[k.navn] = list(value)
+                if v and set(v) != {opt for _, opt in k.valg}:  # all: the default
+                    out[k.navn] = list(v)
             else:
-                out[k.navn] = value
+                out[k.navn] = v
         return out
 
     def _current_params(self) -> dict:
