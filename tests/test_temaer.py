@@ -121,7 +121,8 @@ def test_the_app_landing_page_lists_the_registry(tmp_path, monkeypatch):
     root = app.forside_temaer()
     page = (root / "voila/templates/vidensdata/temaer.html").read_text(encoding="utf-8")
     for t in TEMAER.values():
-        assert f'voila/render/{t.navn}.ipynb">{t.titel}</a>' in page and t.spoergsmaal in page
+        assert f'vis/{t.navn}">{t.titel}</a>' in page and t.spoergsmaal in page
+        assert f'voila/render/{t.navn}.ipynb">Åbn den interaktive app</a>' in page
     assert str(root) == app.voila_env()["JUPYTER_PATH"].split(":")[0]
 
 

@@ -152,9 +152,15 @@ def forside_temaer() -> Path:
     from .datasets.cache import atomic_write_text
     from .themes import til_stede
 
+    from .app_vis import VIS_STI
+
+    # the title opens the theme's page without a kernel (vidensdata.app_vis: the view cache, a form); the second
+    # link the interactive app
     items = "".join(
-        f'<li><a href="{{{{ base_url }}}}voila/render/{html.escape(t.notebook.name)}">{html.escape(t.titel)}</a>'
-        f"<br><span>{html.escape(t.spoergsmaal)}</span></li>\n"
+        f'<li><a href="{{{{ base_url }}}}{VIS_STI}/{html.escape(t.navn)}">{html.escape(t.titel)}</a>'
+        f"<br><span>{html.escape(t.spoergsmaal)}</span><br>"
+        f'<a class="vd-app-link" href="{{{{ base_url }}}}voila/render/{html.escape(t.notebook.name)}">'
+        f"Åbn den interaktive app</a></li>\n"
         for t in til_stede()
     )
     root = paths().cache / "app-skabelon"

@@ -456,6 +456,60 @@ class RapportFiler(web.StaticFileHandler):
         self.set_header("Cache-Control", "no-cache")  # a new run replaces the files under the same names
 
 
+# ----------------------------------------------------------------------------- the kernel-less page
+
+class VisSide(web.RequestHandler):
+    """``vis/<tema>``: a theme's view from the view cache as one plain page, no kernel
+    (:mod:`vidensdata.app_vis`). A view that is not cached is redirected (303) to the interactive app with the
+    same choice; an unknown theme is the Danish 404 page. Gzip-compressed when the client accepts it."""
+
+    sider = None  # one app_vis.Sider per server process (created on first use)
+
+    def initialize(self, base_url: str = "/") -> None:
+        self.base_url = base_url
+
+    def _side(self, navn: str) -> bytes | None:
+        from . import app_vis
+
+        if VisSide.sider is None:
+            VisSide.sider = app_vis.Sider()
+        query = self.request.query
+        try:
+            return VisSide.sider.hent(navn, query, self.base_url)
+        except KeyError:
+            raise web.HTTPError(404) from None
+        except app_vis.IkkeICache:
+            self.redirect(app_vis.app_sti(navn, query, self.base_url), status=303)
+            return None
+
+    def get(self, navn: str) -> None:
+        self._svar(navn, include_body=True)
+
+    def head(self, navn: str) -> None:
+        self._svar(navn, include_body=False)
+
+    def _svar(self, navn: str, include_body: bool) -> None:
+        import gzip
+
+        body = self._side(navn)
+        if body is None:
+            return
+        self.set_header("Content-Type", "text/html; charset=UTF-8")
+        self.set_header("X-Content-Type-Options", "nosniff")
+        self.set_header("Cache-Control", "no-cache")  # a data refresh gives another view under the same address
+        self.set_header("Vary", "Accept-Encoding")
+        if "gzip" in self.request.headers.get("Accept-Encoding", ""):
+            self.set_header("Content-Encoding", "gzip")
+        else:
+            body = gzip.decompress(body)
+        self.set_header("Content-Length", str(len(body)))
+        if include_body:
+            self.write(body)
+
+    def compute_etag(self) -> str | None:
+        return None  # the body is already compressed; no-cache revalidation is cheap here
+
+
 # ----------------------------------------------------------------------------- Voila with these rules
 
 def _voila_klasse():
@@ -493,7 +547,12 @@ def _voila_klasse():
                 (url_path_join(self.server_url, RAPPORT_STI, "(.*)"), RapportFiler,
                  {"path": self.rapport_mappe or str(paths().reports)}),
             ]
-            return missing + rapporter + [
+            from . import app_vis
+
+            vis = [(url_path_join(self.server_url, app_vis.VIS_STI, r"(?P<navn>[a-z0-9_]+)/?"), VisSide,
+                    {"base_url": self.base_url})]
+            app_vis.dele  # noqa: B018 - imported at start: the first page does not pay for the themes' imports
+            return missing + rapporter + vis + [
                 (h[0], XsrfVoilaHandler, *h[2:]) if len(h) > 1 and h[1] is TornadoVoilaHandler else h for h in handlers]
 
         def listen(self):

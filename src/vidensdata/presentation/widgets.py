@@ -20,6 +20,8 @@ shows the key figures as cards.
 from __future__ import annotations
 
 import base64
+import contextlib
+import contextvars
 import html
 import io
 import os
@@ -36,6 +38,27 @@ from . import deeplink, visningscache
 #: Mime type of a view's first section (the key figures) as plain HTML: the app template shows it at once,
 #: while Voila's frontend and the widgets load (``app_template``); every other frontend ignores it.
 FORHAAND_MIME = "application/vnd.vidensdata.forhaand+html"
+
+
+class IkkeICache(Exception):
+    """A view asked for under :func:`kun_fra_cache` is not (completely) in the view cache: the live app must
+    compute it. Not a :class:`VidensdataError`: nothing is wrong with the choice."""
+
+
+#: The query string of a view built only from the view cache (:func:`kun_fra_cache`); None: a normal view.
+_KUN_CACHE: contextvars.ContextVar[str | None] = contextvars.ContextVar("vidensdata_kun_cache", default=None)
+
+
+@contextlib.contextmanager
+def kun_fra_cache(query: str):
+    """Build a theme's :class:`Visning` for the deep link ``query`` exactly as an app kernel would (same
+    defaults, same validation, same cache key), but never compute: a view that is not cached raises
+    :class:`IkkeICache`. The kernel-less app page (:mod:`vidensdata.app_vis`) uses it in the server process."""
+    token = _KUN_CACHE.set(query or "")
+    try:
+        yield
+    finally:
+        _KUN_CACHE.reset(token)
 
 
 def interaktiv() -> bool:
@@ -149,6 +172,7 @@ class Visning:
         self._vist = False
         self._stille = False
         self._fra_siden = ""  # the query string applied so far (the page sends it again: applied once)
+        kun_cache = _KUN_CACHE.get()
         try:
             # in a preheated Voila kernel this runs before any request: it warms data and caches
             self._ny_visning(self.parametre, beregn_altid=not self.interaktiv)
@@ -156,8 +180,11 @@ class Visning:
             if not self.interaktiv:
                 raise  # a report with bad parameters must fail loudly, naming the problem
             self.fejl = exc
+        except IkkeICache:
+            pass  # only from the cache: the link below may choose a cached view; else the caller is told
         if self.interaktiv:
-            self._fra_siden = deeplink.foresporgsel()  # "" in a pooled kernel: the page sends it (vd-lenke)
+            # "" in a pooled kernel: the page sends it (vd-lenke)
+            self._fra_siden = deeplink.foresporgsel() if kun_cache is None else kun_cache
             self.anvend_link(self._fra_siden)
 
     @property
@@ -185,6 +212,8 @@ class Visning:
         mappe = visningscache.folder(self._tema, valg) if self._tema is not None else None
         resultat = None
         if beregn_altid or mappe is None or not visningscache.has(mappe, 0):
+            if _KUN_CACHE.get() is not None:
+                raise IkkeICache(repr(valg))
             resultat = self._beregn_nu(params, valg)
         self._aktuelle, self._valg, self._mappe, self.resultat, self.fejl = dict(params), valg, mappe, resultat, None
 
@@ -327,6 +356,18 @@ class Visning:
             return deeplink.app_adresse(self._tema.notebook.name, deeplink.link(self._valg_params(res.valg)))
         except Exception:  # noqa: BLE001 - the link is a convenience, never an error
             return deeplink.app_adresse()
+
+    def fra_cache(self) -> tuple[object, object]:
+        """(cache folder, validated choice) of the view shown when it came from the view cache; raises
+        :class:`IkkeICache` when there is none (see :func:`kun_fra_cache`)."""
+        if self._mappe is None or self.fejl is not None:
+            raise IkkeICache("ingen visning")
+        return self._mappe, self._valg
+
+    def valgte(self) -> dict:
+        """The choice shown, in deep-link form (``geografi``, ``startaar``/``slutaar``, a list for a multiple
+        choice unless every option is chosen)."""
+        return self._valg_params(self._valg) if self._valg is not None else {}
 
     def _valg_params(self, valg) -> dict:
         """A validated choice in deep-link form: each control's value as chosen (every option: left out)."""

@@ -1,0 +1,168 @@
+"""The kernel-less app page ``vis/<tema>`` (issue 19, item 1): a view straight from the view cache.
+
+Unit level: the page reads a query string exactly as an app kernel reads a deep link (same cache folder),
+shows every section the notebook shows, and refuses (IkkeICache) a view that is not completely cached.
+Server level (the served Voila configuration): 200 with gzip, a 303 to the app for a view that must be
+computed, the Danish 404 for an unknown theme, a Danish message for a bad field, no kernel started.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import urllib.error
+import urllib.request
+
+import psutil
+import pytest
+
+from vidensdata import app_vis
+from vidensdata.presentation import visningscache
+from vidensdata.presentation.temaer import tegning
+from vidensdata.presentation.widgets import IkkeICache
+from vidensdata.themes import TEMAER
+
+GEOGRAFIER = ["Hele landet", "Aarhus"]
+
+
+@pytest.fixture(scope="module")
+def cached_views(tmp_path_factory):
+    """What ``make reports`` leaves for the apps: the default view of the whole country and of Aarhus, for every
+    theme, in the view cache."""
+    from vidensdata import report
+
+    report.run(list(TEMAER), GEOGRAFIER, output=tmp_path_factory.mktemp("vis-reports"), progress=False)
+
+
+def _kernel_folder(navn: str, query: str):
+    """The cache folder an app kernel shows for a deep link (a kernel started for the request: the query string
+    in its environment, as Voila gives it)."""
+    tema = TEMAER[navn]
+    old = {k: os.environ.get(k) for k in ("QUERY_STRING", "VOILA_PREHEAT")}
+    os.environ["QUERY_STRING"], os.environ["VOILA_PREHEAT"] = query, "False"
+    try:
+        v = tegning(tema).visning(**tema.standardvaerdier(), interaktiv=True)
+    finally:
+        for k, val in old.items():
+            os.environ.pop(k, None) if val is None else os.environ.__setitem__(k, val)
+    return v.fra_cache()[0], v.link.besked
+
+
+@pytest.mark.parametrize("navn", list(TEMAER))
+def test_the_page_shows_the_view_an_app_kernel_shows(cached_views, navn):
+    for query in ("", "geografi=Aarhus", "geografi=751", "geografi=Aarhus&ukendt=1", "geografi=Findesikke"):
+        valgt = app_vis.vaelg(navn, query)
+        mappe, besked = _kernel_folder(navn, query)
+        assert valgt.mappe == mappe, query
+        assert valgt.besked == besked, query
+    assert app_vis.vaelg(navn, "geografi=Aarhus").valgte["geografi"] == "Aarhus"
+    assert "ukendt" in app_vis.vaelg(navn, "geografi=Aarhus&ukendt=1").besked
+
+
+@pytest.mark.parametrize("navn", list(TEMAER))
+def test_every_section_the_notebook_shows_is_on_the_page(cached_views, navn):
+    """The notebook's calls to ``visning.vis``/``visning.download`` are the sections a report run stores, in order,
+    and each is on the page, with the notebook's headings."""
+    parts = app_vis.dele(TEMAER[navn].notebook)
+    antal = sum(p.art == "sektion" for p in parts)
+    valgt = app_vis.vaelg(navn, "geografi=Aarhus")
+    stored = sorted(int(f.name.split(".")[0]) for f in valgt.mappe.iterdir())
+    assert stored == list(range(antal))
+    assert [p.art for p in parts].count("kontroller") == 1
+    page = app_vis.side(navn, "geografi=Aarhus")
+    for n in range(antal):
+        assert visningscache.read(valgt.mappe, n) in page
+    assert 'data-testid="noegletal-' in page and "Metode og kilder" in page and "anchor-link" not in page
+    assert "Syntetiske data (demo)" in page  # synthetic data is labelled here too
+    assert page.index('data-testid="noegletal-') < page.index("Metode og kilder")
+
+
+def test_a_view_not_completely_cached_goes_to_the_app(cached_views):
+    with pytest.raises(IkkeICache):
+        app_vis.side("serviceudvikling", "geografi=Aarhus&startaar=2017")  # nobody drew it
+    with pytest.raises(IkkeICache):
+        app_vis.side("serviceudvikling", "geografi=Vejle")
+    valgt = app_vis.vaelg("serviceudvikling", "geografi=Aarhus")
+    section = valgt.mappe / "3.html.z"
+    data = section.read_bytes()
+    section.unlink()
+    try:
+        with pytest.raises(IkkeICache):  # a partial view is never shown as if it were whole
+            app_vis.side("serviceudvikling", "geografi=Aarhus")
+    finally:
+        section.write_bytes(data)
+    assert app_vis.side("serviceudvikling", "geografi=Aarhus")
+    with pytest.raises(KeyError):
+        app_vis.side("findesikke", "")
+
+
+def test_the_form_holds_the_choice_and_escapes_what_it_echoes(cached_views):
+    import dataclasses
+
+    valgt = app_vis.vaelg("serviceudvikling", "geografi=Aarhus")
+    form = app_vis.formular("serviceudvikling", dataclasses.replace(
+        valgt, valgte={**valgt.valgte, "ydelser": ["§85", "§107"], "startaar": 2016}))
+    assert 'name="geografi"' in form and 'value="Aarhus"' in form and 'list="vd-geografi-liste"' in form
+    assert '<option value="Bornholm">' in form and '<option value="Region Midtjylland">' in form
+    assert 'value="§85" checked' in form and 'value="§107" checked' in form and 'value="§108">' in form
+    assert '<option value="2016" selected>' in form
+    # on to the app with the same choice
+    assert 'voila/render/serviceudvikling.ipynb?geografi=Aarhus&amp;startaar=2016' in form
+    bad = app_vis.side("serviceudvikling", "geografi=Aarhus&%3Cscript%3Ealert(1)%3C/script%3E=1")
+    assert "<script>alert" not in bad and "Linket kunne ikke bruges helt" in bad
+
+
+def _get(url: str, gz: bool = True):
+    class Stop(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *a, **k):
+            return None
+
+    req = urllib.request.Request(url, headers={"Accept-Encoding": "gzip"} if gz else {})
+    try:
+        with urllib.request.build_opener(Stop).open(req, timeout=60) as r:
+            return r.status, r.headers, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.headers, e.read()
+
+
+def _kernels() -> int:
+    n = 0
+    for p in psutil.Process().children(recursive=True):
+        try:
+            n += "ipykernel_launcher" in " ".join(p.cmdline())
+        except psutil.Error:
+            continue
+    return n
+
+
+def test_the_server_serves_the_page_without_a_kernel(tuned_voila, cached_views):
+    url, _ = tuned_voila
+    before = _kernels()
+    for _ in range(10):
+        status, headers, body = _get(url + "/vis/serviceudvikling?geografi=Aarhus")
+        assert status == 200 and headers["Content-Encoding"] == "gzip"
+    text = gzip.decompress(body).decode("utf-8")
+    assert 'data-testid="noegletal-' in text and 'lang="da"' in text
+    status, headers, plain = _get(url + "/vis/overdoedelighed/", gz=False)
+    assert status == 200 and headers.get("Content-Encoding") is None and b"noegletal-" in plain
+    assert _kernels() <= before  # no kernel was started for any of these pages
+    # not cached: to the app, with the same choice
+    status, headers, _ = _get(url + "/vis/serviceudvikling?geografi=Vejle&startaar=2016")
+    assert status == 303
+    assert headers["Location"] == "/voila/render/serviceudvikling.ipynb?geografi=Vejle&startaar=2016"
+    # an unknown theme: the Danish 404 page, no path
+    for path in ("/vis/findesikke", "/vis/../etc/passwd", "/vis/Serviceudvikling"):
+        status, _, body = _get(url + path)
+        assert status == 404 and "Siden findes ikke" in body.decode("utf-8"), path
+    # a bad field is named in Danish; the rest of the link is used
+    status, _, body = _get(url + "/vis/maalgruppe?geografi=Aarhus&aar=1850")
+    text = gzip.decompress(body).decode("utf-8")
+    assert status == 200 and "er ikke et gyldigt valg. aar blev udeladt" in text and 'value="Aarhus"' in text
+
+
+def test_the_landing_page_opens_the_kernel_less_page(tuned_voila):
+    url, _ = tuned_voila
+    status, _, body = _get(url + "/", gz=False)
+    text = body.decode("utf-8")
+    for navn in TEMAER:
+        assert f'href="/vis/{navn}"' in text and f'href="/voila/render/{navn}.ipynb"' in text
