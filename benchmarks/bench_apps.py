@@ -158,7 +158,49 @@ async def widget_changes(browser, url: str, n: int, n_cold: int,
     return key, both, cold
 
 
-async def user(browser, url: str, delay: float, timeout: float, stay: float, out: dict, i: int) -> None:
+async def _first_and_usable(page, url: str, timeout: float, out: dict, errors: list, t0: float):
+    """Open ``url``; record the first key figure and the moment the geography search can be used. Returns the
+    search box, or None after an error."""
+    resp = await page.goto(url, wait_until="commit", timeout=timeout * 1000)
+    if resp is None or resp.status != 200:
+        errors.append(f"HTTP {resp.status if resp else '?'}")
+        return None
+    await page.locator(KEY).first.wait_for(timeout=timeout * 1000)
+    out["first"].append(time.perf_counter() - t0)
+    search = page.get_by_role("combobox", name="Geografi", exact=True).first
+    await search.wait_for(timeout=timeout * 1000)
+    out["interactive"].append(time.perf_counter() - t0)  # the choices can be used
+    return search
+
+
+async def _skift_i_app(page, search, label: str, timeout: float) -> None:
+    """In the live app: type a kommune into the geography search; wait until the key figure has changed."""
+    old = await page.locator(KEY).first.inner_text()
+    await search.fill(label, timeout=timeout * 1000)
+    await search.press("Enter")
+    await page.wait_for_function(
+        "(old) => { const el = document.querySelector('[data-testid^=\"noegletal-\"]');"
+        " return el && el.innerText !== old; }", arg=old, timeout=timeout * 1000)
+
+
+async def _skift_paa_vis(page, search, label: str, timeout: float) -> None:
+    """On the kernel-less page: type a kommune and submit the form (a new page from the view cache)."""
+    old = await page.locator(KEY).first.inner_text()
+    await search.fill(label, timeout=timeout * 1000)
+    async with page.expect_navigation(wait_until="commit", timeout=timeout * 1000):
+        await search.press("Enter")
+    await page.locator(KEY).first.wait_for(timeout=timeout * 1000)
+    new = await page.locator(KEY).first.inner_text()
+    if new == old:
+        raise RuntimeError(f"nøgletallet skiftede ikke ({label})")
+
+
+async def user(browser, url: str, delay: float, timeout: float, stay: float, out: dict, i: int,
+               entry: str = "app", app_url: str | None = None, app_every: int = 0) -> None:
+    """One simulated user: open the entry page, change the kommune twice, stay, close the tab.
+
+    ``entry="vis"``: the kernel-less page (``vis/<tema>``); every ``app_every``-th user then also opens the
+    interactive app from it ("Åbn den interaktive app", a kernel of its own) and changes the kommune there."""
     await asyncio.sleep(delay)
     ctx = await browser.new_context()
     page = await ctx.new_page()
@@ -166,22 +208,20 @@ async def user(browser, url: str, delay: float, timeout: float, stay: float, out
     page.on("pageerror", lambda e: errors.append(f"pageerror: {e}"))
     t0 = time.perf_counter()
     try:
-        resp = await page.goto(url, wait_until="commit", timeout=timeout * 1000)
-        if resp is None or resp.status != 200:
-            errors.append(f"HTTP {resp.status if resp else '?'}")
-        else:
-            await page.locator(KEY).first.wait_for(timeout=timeout * 1000)
-            out["first"].append(time.perf_counter() - t0)
-            search = page.get_by_role("combobox", name="Geografi", exact=True).first
-            await search.wait_for(timeout=timeout * 1000)
-            out["interactive"].append(time.perf_counter() - t0)  # the widgets can be used
+        search = await _first_and_usable(page, url, timeout, out, errors, t0)
+        if search is not None:
+            skift = _skift_paa_vis if entry == "vis" else _skift_i_app
             for label in (KOMMUNER[i % len(KOMMUNER)], KOMMUNER[(i + 5) % len(KOMMUNER)]):
-                old = await page.locator(KEY).first.inner_text()
-                await search.fill(label, timeout=timeout * 1000)
-                await search.press("Enter")
-                await page.wait_for_function(
-                    "(old) => { const el = document.querySelector('[data-testid^=\"noegletal-\"]');"
-                    " return el && el.innerText !== old; }", arg=old, timeout=timeout * 1000)
+                await skift(page, search, label, timeout)
+                search = page.get_by_role("combobox", name="Geografi", exact=True).first
+            if entry == "vis" and app_every and i % app_every == 0:
+                t1 = time.perf_counter()
+                async with page.expect_navigation(wait_until="commit", timeout=timeout * 1000):
+                    await page.locator('[data-testid="vd-app-link"]').click(timeout=timeout * 1000)
+                search = page.get_by_role("combobox", name="Geografi", exact=True).first
+                await search.wait_for(timeout=timeout * 1000)  # the live widgets
+                out["app_live"].append(time.perf_counter() - t1)
+                await _skift_i_app(page, search, KOMMUNER[(i + 9) % len(KOMMUNER)], timeout)
             if await page.locator(".vd-fejl").count():
                 errors.append("fejlbesked: " + await page.locator(".vd-fejl").first.inner_text())
             await page.wait_for_timeout(stay * 1000)
@@ -192,12 +232,60 @@ async def user(browser, url: str, delay: float, timeout: float, stay: float, out
     out["errors"].extend(errors)
 
 
-async def run_config(tuned: bool, args, workdir: Path) -> dict:
+async def load_step(browser, url: str, args, server_pid: int, entry: str, app_url: str) -> dict:
+    """``args.users`` users arriving evenly over ``args.duration`` s (see :func:`user`)."""
+    load = {"first": [], "interactive": [], "errors": [], "app_live": []}
+    step = args.duration / max(1, args.users)
+    t_load = time.perf_counter()
+    peak = [0]
+
+    async def sample():
+        while True:
+            peak[0] = max(peak[0], len(kernels(server_pid)))
+            await asyncio.sleep(1)
+
+    sampler = asyncio.create_task(sample())
+    await asyncio.gather(*(user(browser, url, i * step, args.timeout, args.stay, load, i, entry=entry,
+                                app_url=app_url, app_every=args.app_every)
+                           for i in range(args.users)))
+    sampler.cancel()
+    res = {"load_seconds": time.perf_counter() - t_load, "users": args.users, "errors": len(load["errors"]),
+           "error_examples": sorted(set(load["errors"]))[:5],
+           "load_first_p95": pct(load["first"], 95), "load_first_median": pct(load["first"], 50),
+           "load_interactive_p95": pct(load["interactive"], 95), "kernels_peak": peak[0],
+           "app_users": len(load["app_live"]), "app_live_p95": pct(load["app_live"], 95)}
+    procs = kernels(server_pid)
+    uss = rss_mb(procs, unique=True)
+    res["kernel_uss_median_mb"] = statistics.median(uss) if uss else None
+    mem = rss_mb(procs)
+    res["kernel_rss_median_mb"] = statistics.median(mem) if mem else None
+    res["kernel_rss_max_mb"] = max(mem) if mem else None
+    return res
+
+
+async def settle(server_pid: int, pool_total: int, args) -> dict:
+    """Live kernels after the users left: sampled every 5 s until they are back at the pool size."""
+    t0 = time.perf_counter()
+    back = None
+    counts = []
+    while time.perf_counter() - t0 < args.settle:
+        n = len(kernels(server_pid))
+        counts.append(n)
+        if n <= pool_total:
+            back = time.perf_counter() - t0
+            break
+        await asyncio.sleep(5)
+    return {"pool_total": pool_total, "kernels_after_load": counts[0] if counts else None,
+            "kernels_back_s": back, "kernels_end": counts[-1] if counts else None}
+
+
+async def run_config(tuned: bool, args, workdir: Path, entry: str = "app") -> dict:
     from playwright.async_api import async_playwright
 
-    name = "served" if tuned else "default"
+    name = ("served" if tuned else "default") + ("" if entry == "app" else f" ({entry})")
     app_url_path = f"/voila/render/{args.app}"
-    log = workdir / f"voila-{name}.log"
+    entry_path = app_url_path if entry == "app" else f"/vis/{args.app.removesuffix('.ipynb')}"
+    log = workdir / f"voila-{name.replace(' ', '_')}.log"
     pool_total = 0
     res: dict = {"config": name}
     kw = {"pool_size": args.pool_size} if tuned else {}
@@ -215,59 +303,50 @@ async def run_config(tuned: bool, args, workdir: Path) -> dict:
             res["pool_uss_median_mb"] = statistics.median(pooled) if pooled else None
         async with async_playwright() as p:
             browser = await p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-            first = []
-            for _ in range(args.views):
-                first.append(await first_render(browser, url + app_url_path, args.timeout))
+            if not args.load_only:
+                first = []
+                for _ in range(args.views):
+                    first.append(await first_render(browser, url + entry_path, args.timeout))
+                    await asyncio.sleep(args.gap)
+                res["first_median"], res["first_max"] = statistics.median(first), max(first)
+                if entry == "app":
+                    key, both, cold = await widget_changes(browser, url + app_url_path, args.changes, args.cold,
+                                                           args.timeout)
+                    res["change_key_p95"], res["change_plot_p95"] = pct(key, 95), pct(both, 95)
+                    res["change_cold_median"] = statistics.median(cold) if cold else None
+                    res["change_key_median"] = statistics.median(key) if key else None
+                else:
+                    key = await vis_changes(browser, url + entry_path, args.changes, args.timeout)
+                    res["change_key_p95"], res["change_key_median"] = pct(key, 95), pct(key, 50)
                 await asyncio.sleep(args.gap)
-            res["first_median"], res["first_max"] = statistics.median(first), max(first)
-            key, both, cold = await widget_changes(browser, url + app_url_path, args.changes, args.cold,
-                                                   args.timeout)
-            res["change_key_p95"], res["change_plot_p95"] = pct(key, 95), pct(both, 95)
-            res["change_cold_median"] = statistics.median(cold) if cold else None
-            res["change_key_median"] = statistics.median(key) if key else None
-            await asyncio.sleep(args.gap)
-            load = {"first": [], "interactive": [], "errors": []}
-            step = args.duration / max(1, args.users)
-            t_load = time.perf_counter()
-            peak = [0]
-
-            async def sample():
-                while True:
-                    peak[0] = max(peak[0], len(kernels(server_pid)))
-                    await asyncio.sleep(1)
-
-            sampler = asyncio.create_task(sample())
-            await asyncio.gather(*(user(browser, url + app_url_path, i * step, args.timeout, args.stay, load, i)
-                                   for i in range(args.users)))
-            sampler.cancel()
-            res["load_seconds"] = time.perf_counter() - t_load
-            res["users"], res["errors"] = args.users, len(load["errors"])
-            res["error_examples"] = sorted(set(load["errors"]))[:5]
-            res["load_first_p95"] = pct(load["first"], 95)
-            res["load_interactive_p95"] = pct(load["interactive"], 95)
-            res["kernels_peak"] = peak[0]
-            procs = kernels(server_pid)
-            uss = rss_mb(procs, unique=True)
-            res["kernel_uss_median_mb"] = statistics.median(uss) if uss else None
-            mem = rss_mb(procs)
-            res["kernel_rss_median_mb"] = statistics.median(mem) if mem else None
-            res["kernel_rss_max_mb"] = max(mem) if mem else None
-            await browser.close()
-        # live kernels return to the pool size?
-        t0 = time.perf_counter()
-        back = None
-        counts = []
-        while time.perf_counter() - t0 < args.settle:
-            n = len(kernels(server_pid))
-            counts.append(n)
-            if n <= pool_total:
-                back = time.perf_counter() - t0
-                break
-            await asyncio.sleep(5)
-        res["pool_total"], res["kernels_after_load"] = pool_total, counts[0] if counts else None
-        res["kernels_back_s"] = back
-        res["kernels_end"] = counts[-1] if counts else None
+            runs = []
+            for r in range(args.repeat):
+                run = await load_step(browser, url + entry_path, args, server_pid, entry, url + app_url_path)
+                run.update(await settle(server_pid, pool_total, args))
+                runs.append(run)
+                print(f"… {name}, load run {r + 1}: " + json.dumps(run, ensure_ascii=False), flush=True)
+                if r < args.repeat - 1:
+                    await asyncio.sleep(args.gap)
+            res["runs"] = runs
+            res.update(runs[-1])
     return res
+
+
+async def vis_changes(browser, url: str, n: int, timeout: float) -> list[float]:
+    """On the kernel-less page: submit the form with another (precomputed) kommune; time until the new page's
+    key figure is on screen."""
+    ctx = await browser.new_context()
+    page = await ctx.new_page()
+    await page.goto(url, wait_until="commit", timeout=timeout * 1000)
+    await page.locator(KEY).first.wait_for(timeout=timeout * 1000)
+    out = []
+    for i in range(n):
+        search = page.get_by_role("combobox", name="Geografi", exact=True).first
+        t0 = time.perf_counter()
+        await _skift_paa_vis(page, search, KOMMUNER[i % len(KOMMUNER)], timeout)
+        out.append(time.perf_counter() - t0)
+    await close_tab(page, ctx)
+    return out
 
 
 def fmt(v, unit="", digits=2):
@@ -278,17 +357,24 @@ def fmt(v, unit="", digits=2):
     return f"{v}{unit}"
 
 
-def table(results: list[dict], args) -> str:
-    rows = [
-        ("First render, median (goal ≤ 1.5 s served)", "first_median", " s"),
-        ("First render, max", "first_max", " s"),
-        ("Widget change → key figure, median", "change_key_median", " s"),
-        ("Widget change → key figure, p95", "change_key_p95", " s"),
-        ("Widget change → key figure + plot, p95 (goal ≤ 0.25 s)", "change_plot_p95", " s"),
-        ("Widget change, view not precomputed → key figure + plot, median", "change_cold_median", " s"),
+ROWS = [
+    ("First render, median (goal ≤ 1.5 s served)", "first_median", " s"),
+    ("First render, max", "first_max", " s"),
+    ("Widget change → key figure, median", "change_key_median", " s"),
+    ("Widget change → key figure, p95", "change_key_p95", " s"),
+    ("Widget change → key figure + plot, p95 (goal ≤ 0.25 s)", "change_plot_p95", " s"),
+    ("Widget change, view not precomputed → key figure + plot, median", "change_cold_median", " s"),
+]
+
+
+def load_rows(args) -> list[tuple[str, str, str]]:
+    goal_first = "≤ 2 s" if args.users <= 20 else "≤ 3 s"
+    return [
         (f"Load: {args.users} users / {args.duration:.0f} s, errors (goal 0)", "errors", ""),
-        ("Load: first render p95 (goal ≤ 2 s for 20 users, ≤ 3 s for 100)", "load_first_p95", " s"),
-        ("Load: widgets usable, p95 (goal ≤ 5 s for 20 users)", "load_interactive_p95", " s"),
+        (f"Load: first key figure p95 (goal {goal_first})", "load_first_p95", " s"),
+        ("Load: widgets usable, p95 (goal ≤ 5 s)", "load_interactive_p95", " s"),
+        ("Load: users who went on to the live app / its widgets usable p95", "app_users", ""),
+        ("Load: … live app widgets usable, p95", "app_live_p95", " s"),
         ("Load: peak live kernels", "kernels_peak", ""),
         ("Kernels right after the load", "kernels_after_load", ""),
         ("Pool size (all apps)", "pool_total", ""),
@@ -296,12 +382,23 @@ def table(results: list[dict], args) -> str:
         ("Memory per app kernel, median RSS", "kernel_rss_median_mb", " MB"),
         ("Memory per app kernel, max RSS", "kernel_rss_max_mb", " MB"),
         ("Memory per app kernel, median USS (unshared; goal ≤ 150 MB)", "kernel_uss_median_mb", " MB"),
-        ("Memory per pooled kernel (cached views only), median USS", "pool_uss_median_mb", " MB"),
     ]
+
+
+def table(results: list[dict], args) -> str:
+    rows = ([] if args.load_only else ROWS) + load_rows(args) + [
+        ("Memory per pooled kernel (cached views only), median USS", "pool_uss_median_mb", " MB")]
     w = max(len(r[0]) for r in rows) + 2
-    out = [f"{'':{w}}" + "".join(f"{r['config']:>14}" for r in results)]
+    out = [f"{'':{w}}" + "".join(f"{r['config']:>16}" for r in results)]
     for label, key, unit in rows:
-        out.append(f"{label:{w}}" + "".join(f"{fmt(r.get(key), unit, 1 if 'mb' in key else 2):>14}" for r in results))
+        out.append(f"{label:{w}}" + "".join(f"{fmt(r.get(key), unit, 1 if 'mb' in key else 2):>16}" for r in results))
+    if args.repeat > 1:
+        out.append("")
+        out.append("Every load run (errors · first key figure p95 · widgets usable p95 · back to pool size):")
+        for r in results:
+            for k, run in enumerate(r.get("runs", []), 1):
+                out.append(f"  {r['config']}, run {k}: {run['errors']} errors · {fmt(run['load_first_p95'], ' s')} · "
+                           f"{fmt(run['load_interactive_p95'], ' s')} · {fmt(run['kernels_back_s'], ' s')}")
     return "\n".join(out)
 
 
@@ -328,6 +425,13 @@ def main(argv=None) -> int:
     ap.add_argument("--users", type=int, help="simulated users in the load step (full: 20, quick: 6)")
     ap.add_argument("--duration", type=float, help="seconds over which the users arrive (full: 120)")
     ap.add_argument("--pool-size", type=int, help=f"preheated kernels per app (default {vapp.POOL_SIZE})")
+    ap.add_argument("--entry", choices=["app", "vis", "both"], default="both",
+                    help="where the served configuration's users enter: the Voila app, the kernel-less page "
+                         "vis/<tema>, or both (two columns); Voila's defaults always enter the app")
+    ap.add_argument("--app-every", type=int, default=5,
+                    help="entry vis: every n-th user also opens the live app and changes the kommune there (0: none)")
+    ap.add_argument("--load-only", action="store_true", help="skip the single-user steps (first render, changes)")
+    ap.add_argument("--repeat", type=int, default=1, help="load runs one after the other on the same server")
     args = ap.parse_args(argv)
     chosen = {k: getattr(args, k) for k in ("users", "duration", "pool_size") if getattr(args, k) is not None}
     full = dict(views=7, changes=15, cold=5, users=20, duration=120.0, stay=5.0, settle=180.0, gap=8.0,
@@ -348,18 +452,20 @@ def main(argv=None) -> int:
 
         serviceudvikling.beregn()  # build the shared data caches once (both servers read them)
         precompute(args, Path(tmp))
-        for tuned in (False, True):
-            if args.only and args.only != ("served" if tuned else "default"):
-                continue
-            print(f"… {'served' if tuned else 'default'} configuration", flush=True)
+        configs = [] if args.only == "served" else [(False, "app")]
+        if args.only != "default":
+            configs += [(True, e) for e in (("app", "vis") if args.entry == "both" else (args.entry,))]
+        for tuned, entry in configs:
+            name = ("served" if tuned else "default") + ("" if entry == "app" else f" ({entry})")
+            print(f"… {name} configuration", flush=True)
             if results:  # views the previous configuration computed must not count as precomputed
                 shutil.rmtree(Path(tmp) / "cache" / "visninger", ignore_errors=True)
                 precompute(args, Path(tmp), force=True)
             try:
-                results.append(asyncio.run(run_config(tuned, args, Path(tmp))))
+                results.append(asyncio.run(run_config(tuned, args, Path(tmp), entry)))
             except Exception as exc:  # noqa: BLE001 - report what failed, keep the other configuration
-                results.append({"config": "served" if tuned else "default", "failed": repr(exc)[:300]})
-            print(json.dumps(results[-1], ensure_ascii=False), flush=True)
+                results.append({"config": name, "failed": repr(exc)[:300]})
+            print(json.dumps({k: v for k, v in results[-1].items() if k != "runs"}, ensure_ascii=False), flush=True)
     load = os.getloadavg()
     print()
     print(f"bench-apps ({'quick' if args.quick else 'full'}), app {args.app}, {os.cpu_count()} CPUs, "

@@ -8,8 +8,10 @@ computed, the Danish 404 for an unknown theme, a Danish message for a bad field,
 
 from __future__ import annotations
 
+import base64
 import gzip
 import os
+import re
 import urllib.error
 import urllib.request
 
@@ -70,8 +72,18 @@ def test_every_section_the_notebook_shows_is_on_the_page(cached_views, navn):
     assert stored == list(range(antal))
     assert [p.art for p in parts].count("kontroller") == 1
     page = app_vis.side(navn, "geografi=Aarhus")
+    figures = 0
     for n in range(antal):
-        assert visningscache.read(valgt.mappe, n) in page
+        shown = visningscache.read(valgt.mappe, n)
+        assert app_vis.figurer_ud(shown, navn, valgt.mappe.name, n) in page
+        # each inline figure becomes an address that gives back exactly its bytes
+        for k, (_, data) in enumerate(app_vis._SVG_URI.findall(shown)):
+            assert app_vis.figur(navn, valgt.mappe.name, n, k) == base64.b64decode(data)
+            assert f"/vis/figur/{navn}/{valgt.mappe.name}/{n}/{k}.svg" in page
+            figures += 1
+        assert app_vis.figur(navn, valgt.mappe.name, n, len(app_vis._SVG_URI.findall(shown))) is None
+    assert figures >= 4 and "data:image/svg+xml" not in page and 'loading="lazy"' in page
+    assert app_vis.figur(navn, "0" * 16, 1, 0) is None and app_vis.figur(navn, "../x", 1, 0) is None
     assert 'data-testid="noegletal-' in page and "Metode og kilder" in page and "anchor-link" not in page
     assert "Syntetiske data (demo)" in page  # synthetic data is labelled here too
     assert page.index('data-testid="noegletal-') < page.index("Metode og kilder")
@@ -146,6 +158,16 @@ def test_the_server_serves_the_page_without_a_kernel(tuned_voila, cached_views):
     status, headers, plain = _get(url + "/vis/overdoedelighed/", gz=False)
     assert status == 200 and headers.get("Content-Encoding") is None and b"noegletal-" in plain
     assert _kernels() <= before  # no kernel was started for any of these pages
+    # its figures: immutable addresses, an SVG that may run nothing
+    figur = re.search(r'src="(/vis/figur/[^"]+\.svg)"', text).group(1)
+    status, headers, svg = _get(url + figur)
+    assert status == 200 and headers["Content-Type"].startswith("image/svg+xml")
+    assert gzip.decompress(svg).startswith(b"<?xml") and "immutable" in headers["Cache-Control"]
+    assert headers["Content-Security-Policy"].startswith("default-src 'none'")
+    for bad in (figur.replace(".svg", "9.svg"), figur.rsplit("/", 3)[0] + "/0/0.svg",
+                "/vis/figur/findesikke/abcdef0123456789/1/0.svg", "/vis/figur/serviceudvikling/xyz/1/0.svg"):
+        status, _, body = _get(url + bad)
+        assert status == 404 and "Siden findes ikke" in body.decode("utf-8"), bad
     # not cached: to the app, with the same choice
     status, headers, _ = _get(url + "/vis/serviceudvikling?geografi=Vejle&startaar=2016")
     assert status == 303

@@ -510,6 +510,33 @@ class VisSide(web.RequestHandler):
         return None  # the body is already compressed; no-cache revalidation is cheap here
 
 
+class VisFigur(web.RequestHandler):
+    """``vis/figur/<tema>/<view key>/<section>/<k>.svg``: one figure of a cached view (:func:`app_vis.figur`). The
+    address names the view's content (its cache key), so the answer never changes: cached by the browser for a
+    year. An SVG opened on its own may run nothing (``Content-Security-Policy``)."""
+
+    def get(self, navn: str, noegle: str, n: str, k: str) -> None:
+        import gzip
+
+        from . import app_vis
+
+        svg = app_vis.figur(navn, noegle, int(n), int(k))
+        if svg is None:
+            raise web.HTTPError(404)
+        self.set_header("Content-Type", "image/svg+xml; charset=utf-8")
+        self.set_header("Cache-Control", "public, max-age=31536000, immutable")
+        self.set_header("X-Content-Type-Options", "nosniff")
+        self.set_header("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
+        self.set_header("Vary", "Accept-Encoding")
+        if "gzip" in self.request.headers.get("Accept-Encoding", ""):
+            svg = gzip.compress(svg, 6)
+            self.set_header("Content-Encoding", "gzip")
+        self.write(svg)
+
+    def compute_etag(self) -> str | None:
+        return None  # immutable: the address is the version
+
+
 # ----------------------------------------------------------------------------- Voila with these rules
 
 def _voila_klasse():
@@ -549,7 +576,9 @@ def _voila_klasse():
             ]
             from . import app_vis
 
-            vis = [(url_path_join(self.server_url, app_vis.VIS_STI, r"(?P<navn>[a-z0-9_]+)/?"), VisSide,
+            vis = [(url_path_join(self.server_url, app_vis.VIS_STI, app_vis.FIGUR_STI,
+                                  r"([a-z0-9_]+)/([0-9a-f]+)/([0-9]{1,3})/([0-9]{1,3})\.svg"), VisFigur),
+                   (url_path_join(self.server_url, app_vis.VIS_STI, r"(?P<navn>[a-z0-9_]+)/?"), VisSide,
                     {"base_url": self.base_url})]
             app_vis.dele  # noqa: B018 - imported at start: the first page does not pay for the themes' imports
             return missing + rapporter + vis + [

@@ -54,7 +54,12 @@ def folder(tema, valg) -> Path:
     validated choice."""
     navn = getattr(tema, "navn", tema)
     key = fingerprint(_context_key(navn), repr(valg))
-    return paths().cache / "visninger" / navn / key
+    return tema_mappe(navn) / key
+
+
+def tema_mappe(navn: str) -> Path:
+    """The folder holding every cached view of the theme ``navn`` (one folder per view, named by its key)."""
+    return paths().cache / "visninger" / navn
 
 
 def has(mappe: Path, n: int) -> bool:
