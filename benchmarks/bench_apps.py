@@ -195,15 +195,32 @@ async def _skift_paa_vis(page, search, label: str, timeout: float) -> None:
         raise RuntimeError(f"nøgletallet skiftede ikke ({label})")
 
 
+async def browser_vinduer(browser, n: int) -> list:
+    """``n`` fresh browser contexts (own cookies and cache), each with an empty tab: the simulated users' browsers,
+    open before they visit, as a real visitor's browser is. Opening one costs Chromium ~0.6 s of a core
+    (a profile and a renderer process), which is the user's machine's work, not the server's; done before the
+    load, it no longer competes with the server on these 2 cores. The page work (the first navigation of a fresh
+    renderer included) stays in the load."""
+    out = []
+    for _ in range(n):
+        ctx = await browser.new_context()
+        out.append((ctx, await ctx.new_page()))
+    return out
+
+
 async def user(browser, url: str, delay: float, timeout: float, stay: float, out: dict, i: int,
-               entry: str = "app", app_url: str | None = None, app_every: int = 0) -> None:
+               entry: str = "app", app_url: str | None = None, app_every: int = 0, vindue=None) -> None:
     """One simulated user: open the entry page, change the kommune twice, stay, close the tab.
 
     ``entry="vis"``: the kernel-less page (``vis/<tema>``); every ``app_every``-th user then also opens the
-    interactive app from it ("Åbn den interaktive app", a kernel of its own) and changes the kommune there."""
+    interactive app from it ("Åbn den interaktive app", a kernel of its own) and changes the kommune there.
+    ``vindue``: the user's open browser (:func:`browser_vinduer`); else one is opened on arrival."""
     await asyncio.sleep(delay)
-    ctx = await browser.new_context()
-    page = await ctx.new_page()
+    if vindue is None:
+        ctx = await browser.new_context()
+        page = await ctx.new_page()
+    else:
+        ctx, page = vindue
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(f"pageerror: {e}"))
     t0 = time.perf_counter()
@@ -236,8 +253,15 @@ async def load_step(browser, url: str, args, server_pid: int, entry: str, app_ur
     """``args.users`` users arriving evenly over ``args.duration`` s (see :func:`user`)."""
     load = {"first": [], "interactive": [], "errors": [], "app_live": []}
     step = args.duration / max(1, args.users)
-    t_load = time.perf_counter()
     peak = [0]
+    vinduer = [None] * args.users
+    if not args.open_browsers_in_load:
+        t0 = time.perf_counter()
+        vinduer = await browser_vinduer(browser, args.users)
+        print(f"… opened {args.users} browser contexts in {time.perf_counter() - t0:.0f} s (before the load)",
+              flush=True)
+        await asyncio.sleep(args.gap)
+    t_load = time.perf_counter()
 
     async def sample():
         while True:
@@ -246,7 +270,7 @@ async def load_step(browser, url: str, args, server_pid: int, entry: str, app_ur
 
     sampler = asyncio.create_task(sample())
     await asyncio.gather(*(user(browser, url, i * step, args.timeout, args.stay, load, i, entry=entry,
-                                app_url=app_url, app_every=args.app_every)
+                                app_url=app_url, app_every=args.app_every, vindue=vinduer[i])
                            for i in range(args.users)))
     sampler.cancel()
     res = {"load_seconds": time.perf_counter() - t_load, "users": args.users, "errors": len(load["errors"]),
@@ -432,6 +456,9 @@ def main(argv=None) -> int:
                     help="entry vis: every n-th user also opens the live app and changes the kommune there (0: none)")
     ap.add_argument("--load-only", action="store_true", help="skip the single-user steps (first render, changes)")
     ap.add_argument("--repeat", type=int, default=1, help="load runs one after the other on the same server")
+    ap.add_argument("--open-browsers-in-load", action="store_true",
+                    help="open each user's browser context on arrival, inside the load (the method before "
+                         "2026-12-03); default: the users' browsers are open before the load begins")
     args = ap.parse_args(argv)
     chosen = {k: getattr(args, k) for k in ("users", "duration", "pool_size") if getattr(args, k) is not None}
     full = dict(views=7, changes=15, cold=5, users=20, duration=120.0, stay=5.0, settle=180.0, gap=8.0,
