@@ -48,3 +48,13 @@ def browser():
         b = p.chromium.launch(executable_path=exe, headless=True, args=["--no-sandbox", "--disable-gpu"])
         yield b
         b.close()
+
+
+@pytest.fixture(scope="session")
+def cached_views(tmp_path_factory):
+    """What ``make reports`` leaves for the apps, for two areas: the default view of the whole country and of
+    Aarhus, for every theme, in the view cache (the kernel-less page ``vis/<tema>`` serves only cached views)."""
+    from vidensdata import report
+    from vidensdata.themes import TEMAER
+
+    report.run(list(TEMAER), ["Hele landet", "Aarhus"], output=tmp_path_factory.mktemp("vis-reports"), progress=False)

@@ -122,3 +122,25 @@ def test_deep_link_selects_the_view_and_a_bad_link_says_so_in_danish(tuned_voila
     assert "Linket kunne ikke bruges" in alert and "Atlantis" in alert and "Standardvisningen" in alert
     assert "Område: Hele landet" in page.inner_text("body")
     page.close()
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+@pytest.mark.parametrize("app", APPS)
+def test_the_kernel_less_pages_have_no_wcag_violations(tuned_voila, cached_views, page_factory, app, width):
+    """``vis/<tema>`` (the kernel-less page): no WCAG 2.1 A/AA violation at 1280 px and on a phone, every form
+    control labelled, no sideways scrolling, with the folded choices open."""
+    url, _ = tuned_voila
+    page = page_factory(viewport={"width": width, "height": 900})
+    page.goto(f"{url}/vis/{app.removesuffix('.ipynb')}?geografi=Aarhus", wait_until="load")
+    page.evaluate("() => document.querySelectorAll('details').forEach(d => { d.open = true; })")
+    page.evaluate("async () => { for (let y = 0; y < document.body.scrollHeight; y += 400) {"
+                  " window.scrollTo(0, y); await new Promise(r => setTimeout(r, 30)); } }")
+    page.wait_for_timeout(300)
+    assert page.evaluate("document.documentElement.lang") == "da"
+    for control in page.locator("form.vd-valg input, form.vd-valg select").all():
+        name = control.evaluate("el => (el.labels && el.labels[0] && el.labels[0].innerText) || ''")
+        assert name.strip(), control.evaluate("el => el.outerHTML")
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    v = _violations(page)
+    assert v == [], json.dumps(v, ensure_ascii=False, indent=1)
+    page.close()

@@ -24,18 +24,6 @@ from vidensdata.presentation.temaer import tegning
 from vidensdata.presentation.widgets import IkkeICache
 from vidensdata.themes import TEMAER
 
-GEOGRAFIER = ["Hele landet", "Aarhus"]
-
-
-@pytest.fixture(scope="module")
-def cached_views(tmp_path_factory):
-    """What ``make reports`` leaves for the apps: the default view of the whole country and of Aarhus, for every
-    theme, in the view cache."""
-    from vidensdata import report
-
-    report.run(list(TEMAER), GEOGRAFIER, output=tmp_path_factory.mktemp("vis-reports"), progress=False)
-
-
 def _kernel_folder(navn: str, query: str):
     """The cache folder an app kernel shows for a deep link (a kernel started for the request: the query string
     in its environment, as Voila gives it)."""
@@ -188,3 +176,36 @@ def test_the_landing_page_opens_the_kernel_less_page(tuned_voila):
     text = body.decode("utf-8")
     for navn in TEMAER:
         assert f'href="/vis/{navn}"' in text and f'href="/voila/render/{navn}.ipynb"' in text
+
+
+@pytest.mark.browser
+def test_a_kommune_leader_finds_her_kommune_on_a_phone(tuned_voila, cached_views, browser):
+    """390 px: the key figures of the whole country; type a kommune, Enter: its page (a link); every figure
+    loads when scrolled to; nothing wider than the screen; a choice nobody has computed goes on to the live app,
+    which computes it."""
+    url, _ = tuned_voila
+    page = browser.new_page(viewport={"width": 390, "height": 800})
+    page.goto(url + "/vis/serviceudvikling", wait_until="load")
+    key = page.locator('[data-testid^="noegletal-"]').first
+    assert key.is_visible() and key.bounding_box()["y"] < 800  # on the first screen of a phone
+    search = page.get_by_role("combobox", name="Geografi", exact=True)
+    search.fill("Aarhus")
+    with page.expect_navigation():
+        search.press("Enter")
+    assert "geografi=Aarhus" in page.url
+    assert "Område: Aarhus" in page.locator("main").inner_text()
+    page.evaluate("async () => { for (let y = 0; y < document.body.scrollHeight; y += 300) {"
+                  " window.scrollTo(0, y); await new Promise(r => setTimeout(r, 50)); } }")
+    page.wait_for_timeout(500)
+    broken = page.evaluate("[...document.images].filter(i => !i.closest('details:not([open])'))"
+                           ".filter(i => !i.complete || !i.naturalWidth).map(i => i.currentSrc)")
+    assert broken == [] and page.evaluate("document.images.length") >= 5
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.evaluate("window.scrollTo(0, 0)")
+    page.get_by_text("Flere valg: år og ydelser").click()
+    page.get_by_label("År: fra").select_option("2017")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Vis").click()
+    assert "/voila/render/serviceudvikling.ipynb?" in page.url and "startaar=2017" in page.url
+    page.wait_for_function("() => document.body.innerText.includes('Ændring 2017–2024')", timeout=180_000)
+    page.close()

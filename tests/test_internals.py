@@ -522,3 +522,18 @@ def test_the_hooks_of_our_voila_subclass_exist():
             inspect.getsource(MappingKernelManager):
         moved("MappingKernelManager._kernel_connections", "BegraensetKernelManager.cull_kernel_if_idle", "gone")
     assert _voila_klasse().__mro__[1] is Voila
+
+
+def test_nbconvert_markdown_filter_used_by_the_kernel_less_page():
+    """vidensdata.app_vis renders a theme notebook's markdown cells as Voila does, with nbconvert's filter, and
+    drops the heading anchors it adds (``<a class="anchor-link" …>¶</a>``)."""
+    try:
+        from nbconvert.filters.markdown_mistune import markdown2html_mistune
+    except ImportError:
+        moved("nbconvert.filters.markdown_mistune.markdown2html_mistune", "vidensdata.app_vis._markdown", "gone")
+    out = markdown2html_mistune("## Nøgletal\n\nTekst med *kursiv*.")
+    if '<a class="anchor-link"' not in out or "<em>kursiv</em>" not in out:
+        moved("markdown2html_mistune output (anchor-link, emphasis)", "vidensdata.app_vis._ANKER", out[:200])
+    from vidensdata.app_vis import _markdown
+
+    assert "anchor-link" not in _markdown("## Nøgletal") and "<h2" in _markdown("## Nøgletal")
