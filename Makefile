@@ -73,8 +73,8 @@ bench: bench-reports bench-apps ## Run the benchmarks
 bench-reports: $(STAMP) ## Benchmark report generation (ratios against a papermill baseline)
 	$(PY) benchmarks/bench_reports.py
 
-bench-apps: $(STAMP) $(BROWSER_STAMP) ## Benchmark the Voila apps in Chromium: Voila's defaults beside the served config (QUICK=1: short run)
-	$(PY) benchmarks/bench_apps.py $(if $(QUICK),--quick,)
+bench-apps: $(STAMP) $(BROWSER_STAMP) ## Benchmark the apps in Chromium: Voila's defaults, the served app and the page without a kernel (QUICK=1: short run; ARGS="--users 100 …")
+	$(PY) benchmarks/bench_apps.py $(if $(QUICK),--quick,) $(ARGS)
 
 bench-methods: $(STAMP) ## Coverage study of the capture-recapture intervals on the synthetic generator (275 replicates, ~2 min)
 	$(PY) benchmarks/bench_methods.py
