@@ -62,9 +62,6 @@ MAKS_KOMM_AABNINGER = 20
 #: Sustained client messages per second per kernel, and the burst allowed above it (a page load sends ~10).
 BESKEDER_PR_SEKUND = 20
 BESKEDER_BURST = 200
-#: Niceness added to every app kernel (``BegraensetKernelManager.kernel_nice``): under overload the server's own work
-#: (the pages without a kernel, every page's widget messages) goes before a kernel's computation.
-KERNE_NICE = 10
 #: Seconds a kernel may sit idle with an open tab before it is shut down (``cull_connected_timeout``).
 INAKTIV_GRAENSE = 15 * 60
 
@@ -253,27 +250,10 @@ class BegraensetKernelManager(AsyncMappingKernelManager):
         INAKTIV_GRAENSE, config=True,
         help="Seconds a kernel with an open tab may be idle before it is shut down (0: never).")
 
-    kernel_nice = Integer(KERNE_NICE, config=True,
-                          help="Niceness of every app kernel (0: as the server). The server process serves the "
-                               "pages without a kernel; under overload they go first.")
-
     async def start_kernel(self, *args, **kwargs):
         if self.max_kernels and len(self.list_kernel_ids()) >= self.max_kernels:
             raise web.HTTPError(503, "For mange samtidige brugere lige nu. Prøv igen om et øjeblik.")
-        kernel_id = await super().start_kernel(*args, **kwargs)
-        self.saenk_prioritet(kernel_id)
-        return kernel_id
-
-    def saenk_prioritet(self, kernel_id) -> None:
-        """Give the kernel's process ``kernel_nice``: a live computation (or a pool's refill, ~1.5 s of imports)
-        yields the CPU to the server, which answers the pages without a kernel and relays every page's widgets."""
-        proc = getattr(getattr(self._kernels.get(kernel_id), "provisioner", None), "process", None)
-        if not self.kernel_nice or proc is None:
-            return
-        try:
-            os.setpriority(os.PRIO_PROCESS, proc.pid, min(19, os.getpriority(os.PRIO_PROCESS, 0) + self.kernel_nice))
-        except (OSError, AttributeError):
-            pass  # another platform or a kernel that has already ended: it simply runs at the server's priority
+        return await super().start_kernel(*args, **kwargs)
 
     async def shutdown_kernel(self, kernel_id, *args, **kwargs):
         WidgetKunForbindelse.glem(kernel_id)
