@@ -209,7 +209,7 @@ async def browser_vinduer(browser, n: int) -> list:
 
 
 async def user(browser, url: str, delay: float, timeout: float, stay: float, out: dict, i: int,
-               entry: str = "app", app_url: str | None = None, app_every: int = 0, vindue=None) -> None:
+               entry: str = "app", app_every: int = 0, vindue=None) -> None:
     """One simulated user: open the entry page, change the kommune twice, stay, close the tab.
 
     ``entry="vis"``: the kernel-less page (``vis/<tema>``); every ``app_every``-th user then also opens the
@@ -249,7 +249,7 @@ async def user(browser, url: str, delay: float, timeout: float, stay: float, out
     out["errors"].extend(errors)
 
 
-async def load_step(browser, url: str, args, server_pid: int, entry: str, app_url: str) -> dict:
+async def load_step(browser, url: str, args, server_pid: int, entry: str) -> dict:
     """``args.users`` users arriving evenly over ``args.duration`` s (see :func:`user`)."""
     load = {"first": [], "interactive": [], "errors": [], "app_live": []}
     step = args.duration / max(1, args.users)
@@ -270,7 +270,7 @@ async def load_step(browser, url: str, args, server_pid: int, entry: str, app_ur
 
     sampler = asyncio.create_task(sample())
     await asyncio.gather(*(user(browser, url, i * step, args.timeout, args.stay, load, i, entry=entry,
-                                app_url=app_url, app_every=args.app_every, vindue=vinduer[i])
+                                app_every=args.app_every, vindue=vinduer[i])
                            for i in range(args.users)))
     sampler.cancel()
     res = {"load_seconds": time.perf_counter() - t_load, "users": args.users, "errors": len(load["errors"]),
@@ -345,7 +345,7 @@ async def run_config(tuned: bool, args, workdir: Path, entry: str = "app") -> di
                 await asyncio.sleep(args.gap)
             runs = []
             for r in range(args.repeat):
-                run = await load_step(browser, url + entry_path, args, server_pid, entry, url + app_url_path)
+                run = await load_step(browser, url + entry_path, args, server_pid, entry)
                 run.update(await settle(server_pid, pool_total, args))
                 runs.append(run)
                 print(f"… {name}, load run {r + 1}: " + json.dumps(run, ensure_ascii=False), flush=True)

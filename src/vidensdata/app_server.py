@@ -458,6 +458,15 @@ class RapportFiler(web.StaticFileHandler):
 
 # ----------------------------------------------------------------------------- the kernel-less page
 
+def _gzip(handler: web.RequestHandler) -> bool:
+    """True (and ``Content-Encoding: gzip`` set) when the client accepts a gzip-compressed body."""
+    handler.set_header("Vary", "Accept-Encoding")
+    ok = "gzip" in handler.request.headers.get("Accept-Encoding", "")
+    if ok:
+        handler.set_header("Content-Encoding", "gzip")
+    return ok
+
+
 class VisSide(web.RequestHandler):
     """``vis/<tema>``: a theme's view from the view cache as one plain page, no kernel
     (:mod:`vidensdata.app_vis`). A view that is not cached is redirected (303) to the interactive app with the
@@ -497,10 +506,7 @@ class VisSide(web.RequestHandler):
         self.set_header("Content-Type", "text/html; charset=UTF-8")
         self.set_header("X-Content-Type-Options", "nosniff")
         self.set_header("Cache-Control", "no-cache")  # a data refresh gives another view under the same address
-        self.set_header("Vary", "Accept-Encoding")
-        if "gzip" in self.request.headers.get("Accept-Encoding", ""):
-            self.set_header("Content-Encoding", "gzip")
-        else:
+        if not _gzip(self):
             body = gzip.decompress(body)
         self.set_header("Content-Length", str(len(body)))
         if include_body:
@@ -527,11 +533,7 @@ class VisFigur(web.RequestHandler):
         self.set_header("Cache-Control", "public, max-age=31536000, immutable")
         self.set_header("X-Content-Type-Options", "nosniff")
         self.set_header("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
-        self.set_header("Vary", "Accept-Encoding")
-        if "gzip" in self.request.headers.get("Accept-Encoding", ""):
-            svg = gzip.compress(svg, 6)
-            self.set_header("Content-Encoding", "gzip")
-        self.write(svg)
+        self.write(gzip.compress(svg, 6) if _gzip(self) else svg)
 
     def compute_etag(self) -> str | None:
         return None  # immutable: the address is the version
@@ -574,13 +576,12 @@ def _voila_klasse():
                 (url_path_join(self.server_url, RAPPORT_STI, "(.*)"), RapportFiler,
                  {"path": self.rapport_mappe or str(paths().reports)}),
             ]
-            from . import app_vis
+            from . import app_vis  # at start: the first page does not pay for the themes' imports
 
             vis = [(url_path_join(self.server_url, app_vis.VIS_STI, app_vis.FIGUR_STI,
                                   r"([a-z0-9_]+)/([0-9a-f]+)/([0-9]{1,3})/([0-9]{1,3})\.svg"), VisFigur),
                    (url_path_join(self.server_url, app_vis.VIS_STI, r"(?P<navn>[a-z0-9_]+)/?"), VisSide,
                     {"base_url": self.base_url})]
-            app_vis.dele  # noqa: B018 - imported at start: the first page does not pay for the themes' imports
             return missing + rapporter + vis + [
                 (h[0], XsrfVoilaHandler, *h[2:]) if len(h) > 1 and h[1] is TornadoVoilaHandler else h for h in handlers]
 

@@ -278,8 +278,8 @@ class Sider:
     def hent(self, navn: str, query: str, base_url: str = "/") -> bytes:
         """The gzip-compressed page (see :func:`side`; the same exceptions)."""
         valgt = vaelg(navn, query)
-        parts = dele(TEMAER[navn].notebook)
-        key = (navn, str(valgt.mappe), valgt.besked, base_url, id(parts))
+        # the folder's key covers the notebook's cells too (themes.kontekst.theme_context)
+        key = (navn, str(valgt.mappe), valgt.besked, base_url)
         if key in self._sider:
             self._sider.move_to_end(key)
             return self._sider[key]
